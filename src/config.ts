@@ -1,0 +1,133 @@
+/**
+ * The only reader of process.env: parses it once with zod, reports every problem together, and
+ * hands the rest of the gateway a typed, frozen Config.
+ */
+import { z } from 'zod';
+import { DEFAULT_HTTP_OPTIONS, type HttpTransportOptions } from './transport/http.ts';
+
+const ACCOUNT_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+const optionalBoolean = z
+  .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1')
+  .optional();
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+function httpUrl(name: string) {
+  return z
+    .url({ protocol: /^https?$/, error: `${name} must be an http(s) URL` })
+    .refine((v) => {
+      const u = new URL(v);
+      return u.username === '' && u.password === '' && u.search === '' && u.hash === '';
+    }, `${name} must not carry credentials, a query or a fragment`);
+}
+
+const EnvSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    NODE_ENV: z.string().optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    SALESBINDER_URL: httpUrl('SALESBINDER_URL').optional(),
+    SALESBINDER_ACCOUNTS: z
+      .string()
+      .transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim().toLowerCase())
+          .filter((s) => s !== ''),
+      )
+      .pipe(
+        z
+          .array(z.string().regex(ACCOUNT_NAME, 'each account must be a SalesBinder subdomain such as acme'))
+          .min(1, 'must name at least one account'),
+      )
+      .optional(),
+    SALESBINDER_ACCOUNT_URL: z
+      .string()
+      .refine((v) => v.includes('{account}'), 'must contain {account}')
+      .refine((v) => URL.canParse(v.replace('{account}', 'account')), 'must be a URL once {account} is filled in')
+      .default('https://{account}.salesbinder.com'),
+    SALESBINDER_FORMAT: z.enum(['json', 'xml']).default('json'),
+    SALESBINDER_CONNECT_TIMEOUT_MS: positiveInt(DEFAULT_HTTP_OPTIONS.connectTimeoutMs),
+    SALESBINDER_HEADERS_TIMEOUT_MS: positiveInt(DEFAULT_HTTP_OPTIONS.headersTimeoutMs),
+    SALESBINDER_BODY_TIMEOUT_MS: positiveInt(DEFAULT_HTTP_OPTIONS.bodyTimeoutMs),
+    SALESBINDER_DEADLINE_MS: positiveInt(DEFAULT_HTTP_OPTIONS.deadlineMs),
+    SALESBINDER_MAX_RESPONSE_BYTES: positiveInt(DEFAULT_HTTP_OPTIONS.maxResponseBytes),
+    SALESBINDER_CONNECTIONS: positiveInt(DEFAULT_HTTP_OPTIONS.connectionsPerOrigin),
+    GRAPHIQL: optionalBoolean,
+  })
+  .superRefine((env, ctx) => {
+    if (env.SALESBINDER_URL !== undefined && env.SALESBINDER_ACCOUNTS !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['SALESBINDER_ACCOUNTS'], message: 'set SALESBINDER_URL or SALESBINDER_ACCOUNTS, not both' });
+    }
+    if (env.NODE_ENV === 'production' && env.SALESBINDER_URL === undefined && env.SALESBINDER_ACCOUNTS === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SALESBINDER_URL'],
+        message: 'production needs SALESBINDER_URL or SALESBINDER_ACCOUNTS (the built-in sandbox is for development only)',
+      });
+    }
+  });
+
+/** Where calls go: one configured account, several chosen per request, or the built-in sandbox. */
+export type UpstreamConfig =
+  | { mode: 'single'; baseUrl: URL }
+  | { mode: 'accounts'; accounts: readonly string[]; urlTemplate: string }
+  | { mode: 'sandbox' };
+
+export interface Config {
+  port: number;
+  host: string;
+  production: boolean;
+  logLevel: string;
+  upstream: UpstreamConfig;
+  format: 'json' | 'xml';
+  http: HttpTransportOptions;
+  graphiql: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  readonly problems: readonly string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.problems = problems;
+  }
+}
+
+/** Parses the environment; throws one ConfigError listing every problem. */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
+  // An empty variable means unset, as in most shells' and orchestrators' habits.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === 'production';
+  let upstream: UpstreamConfig;
+  if (e.SALESBINDER_URL !== undefined) upstream = { mode: 'single', baseUrl: new URL(e.SALESBINDER_URL) };
+  else if (e.SALESBINDER_ACCOUNTS !== undefined)
+    upstream = { mode: 'accounts', accounts: e.SALESBINDER_ACCOUNTS, urlTemplate: e.SALESBINDER_ACCOUNT_URL };
+  else upstream = { mode: 'sandbox' };
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    production,
+    logLevel: e.LOG_LEVEL,
+    upstream,
+    format: e.SALESBINDER_FORMAT,
+    http: {
+      ...DEFAULT_HTTP_OPTIONS,
+      connectTimeoutMs: e.SALESBINDER_CONNECT_TIMEOUT_MS,
+      headersTimeoutMs: e.SALESBINDER_HEADERS_TIMEOUT_MS,
+      bodyTimeoutMs: e.SALESBINDER_BODY_TIMEOUT_MS,
+      deadlineMs: e.SALESBINDER_DEADLINE_MS,
+      maxResponseBytes: e.SALESBINDER_MAX_RESPONSE_BYTES,
+      connectionsPerOrigin: e.SALESBINDER_CONNECTIONS,
+    },
+    graphiql: e.GRAPHIQL ?? !production,
+  });
+}

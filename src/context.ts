@@ -1,0 +1,110 @@
+/**
+ * Who is calling and where their calls go, worked out per request. A request carries its own
+ * SalesBinder key; the client built from it lives only as long as the request.
+ */
+import { Buffer } from 'node:buffer';
+import type { Logger } from './logger.ts';
+import { endpointFromUrl, type SalesBinderApi, SalesBinderClient, type SalesBinderEndpoint } from './salesbinder/client.ts';
+import { SalesBinderError } from './salesbinder/errors.ts';
+import type { WireCodec } from './transport/codec.ts';
+import type { HttpTransport } from './transport/http.ts';
+
+/** Where calls go, once the sandbox (if any) is running: one base URL, or accounts by name. */
+export type Upstream =
+  | { mode: 'single'; baseUrl: URL }
+  | { mode: 'accounts'; accounts: readonly string[]; urlTemplate: string };
+
+export interface GatewayContext {
+  requestId: string;
+  log: Logger;
+  /**
+   * The SalesBinder API for this caller. Throws SalesBinderError SB_AUTH when the request has no
+   * usable key, and AccountError when it names no configured account; in both cases nothing is sent.
+   */
+  salesbinder(): SalesBinderApi;
+}
+
+export type Credentials = { ok: true; apiKey: string } | { ok: false; problem: 'missing' | 'malformed' };
+
+// SalesBinder's keys are 40 letters and digits; allowing a little more keeps the gateway usable
+// if that changes, while nothing that could break a header or a log line gets through.
+const API_KEY = /^[A-Za-z0-9_-]{8,128}$/;
+
+/** Reads `Authorization: Bearer <key>` or `Basic base64(<key>:<anything>)`. */
+export function credentialsFrom(authorization: string | null): Credentials {
+  if (authorization === null || authorization.trim() === '') return { ok: false, problem: 'missing' };
+  const match = /^(Bearer|Basic)[ \t]+(\S+)[ \t]*$/i.exec(authorization);
+  if (!match) return { ok: false, problem: 'malformed' };
+  const [, scheme = '', token = ''] = match;
+  let apiKey = token;
+  if (scheme.toLowerCase() === 'basic') {
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(token)) return { ok: false, problem: 'malformed' };
+    const decoded = Buffer.from(token, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    apiKey = colon === -1 ? decoded : decoded.slice(0, colon);
+  }
+  return API_KEY.test(apiKey) ? { ok: true, apiKey } : { ok: false, problem: 'malformed' };
+}
+
+/** The request named no SalesBinder account this gateway serves. */
+export class AccountError extends Error {
+  override name = 'AccountError';
+}
+
+export const ACCOUNT_HEADER = 'x-salesbinder-account';
+
+/**
+ * Picks the endpoint for a request. In accounts mode the header must name a configured account,
+ * checked against the list before the name goes anywhere near a URL.
+ */
+export function endpointFor(upstream: Upstream, accountHeader: string | null): SalesBinderEndpoint {
+  if (upstream.mode === 'single') return endpointFromUrl(upstream.baseUrl);
+  if (accountHeader === null || accountHeader.trim() === '') {
+    throw new AccountError('Name the SalesBinder account in the X-SalesBinder-Account header');
+  }
+  const account = accountHeader.trim().toLowerCase();
+  if (!upstream.accounts.includes(account)) {
+    throw new AccountError('X-SalesBinder-Account names an account this gateway does not serve');
+  }
+  return endpointFromUrl(new URL(upstream.urlTemplate.replace('{account}', account)));
+}
+
+// A caller's request id goes into every log line: nothing that could forge or break one.
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface ContextDeps {
+  upstream: Upstream;
+  transport: HttpTransport;
+  codec: WireCodec;
+  logger: Logger;
+}
+
+export function createContextFactory({ upstream, transport, codec, logger }: ContextDeps) {
+  // In single mode every request goes to the same place: work that out once.
+  const fixedEndpoint = upstream.mode === 'single' ? endpointFromUrl(upstream.baseUrl) : undefined;
+
+  return ({ request }: { request: Request }): GatewayContext => {
+    const offered = request.headers.get('x-request-id');
+    const requestId = offered !== null && REQUEST_ID.test(offered) ? offered : crypto.randomUUID();
+    let client: SalesBinderApi | undefined;
+    return {
+      requestId,
+      log: logger.child({ requestId }),
+      salesbinder() {
+        if (client) return client;
+        const credentials = credentialsFrom(request.headers.get('authorization'));
+        if (!credentials.ok) {
+          throw new SalesBinderError(
+            'SB_AUTH',
+            credentials.problem === 'missing'
+              ? 'No SalesBinder API key was given: send Authorization: Bearer <key>'
+              : 'The Authorization header is malformed: send Bearer <key> or Basic base64(<key>:x)',
+          );
+        }
+        const endpoint = fixedEndpoint ?? endpointFor(upstream, request.headers.get(ACCOUNT_HEADER));
+        client = new SalesBinderClient(transport, codec, endpoint, credentials.apiKey);
+        return client;
+      },
+    };
+  };
+}

@@ -1,0 +1,150 @@
+/**
+ * What an edit may change, the rules it must meet before anything is sent, and its translation
+ * into SalesBinder's body. One table drives both directions (input → wire field, and a wire field
+ * named in SalesBinder's 422 → input path), so the two can never disagree.
+ */
+import { z } from 'zod';
+
+export interface AddressChanges {
+  line1?: string | null | undefined;
+  line2?: string | null | undefined;
+  city?: string | null | undefined;
+  region?: string | null | undefined;
+  country?: string | null | undefined;
+  postalCode?: string | null | undefined;
+}
+
+/** A field left out (undefined) is not touched; null clears it. */
+export interface CustomerChanges {
+  name?: string | null | undefined;
+  officeEmail?: string | null | undefined;
+  officePhone?: string | null | undefined;
+  officeFax?: string | null | undefined;
+  url?: string | null | undefined;
+  billingAddress?: AddressChanges | null | undefined;
+  shippingAddress?: AddressChanges | null | undefined;
+}
+
+/** The body of an edit: SalesBinder field name → value, in a fixed order. */
+export type WireChanges = Record<string, string>;
+
+const SCALAR_FIELDS = [
+  ['name', 'name'],
+  ['officeEmail', 'office_email'],
+  // SalesBinder's field table says office_number; its examples, its answers and its own plugin
+  // use office_phone, and office_number is silently ignored.
+  ['officePhone', 'office_phone'],
+  ['officeFax', 'office_fax'],
+  ['url', 'url'],
+] as const satisfies ReadonlyArray<readonly [keyof CustomerChanges, string]>;
+
+const ADDRESS_FIELDS = [
+  ['line1', 'address_1'],
+  ['line2', 'address_2'],
+  ['city', 'city'],
+  ['region', 'region'],
+  ['country', 'country'],
+  ['postalCode', 'postal_code'],
+] as const satisfies ReadonlyArray<readonly [keyof AddressChanges, string]>;
+
+const ADDRESSES = [
+  ['billingAddress', 'billing'],
+  ['shippingAddress', 'shipping'],
+] as const satisfies ReadonlyArray<readonly [keyof CustomerChanges, string]>;
+
+/** Every value SalesBinder stores is at most this many characters (Unicode code points). */
+export const MAX_VALUE_LENGTH = 255;
+
+/** SalesBinder's account ids are UUIDs; anything else is refused before a request is made. */
+export const CUSTOMER_ID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+export function isCustomerId(id: string): boolean {
+  return CUSTOMER_ID_PATTERN.test(id);
+}
+
+/** Translates changes into SalesBinder's body: only the given fields, null as `""`, values verbatim. */
+export function wireChangesFrom(changes: CustomerChanges): WireChanges {
+  const body: WireChanges = {};
+  for (const [field, wire] of SCALAR_FIELDS) {
+    const value = changes[field];
+    if (value !== undefined) body[wire] = value ?? '';
+  }
+  for (const [field, prefix] of ADDRESSES) {
+    const address = changes[field];
+    if (address === undefined) continue;
+    for (const [part, wire] of ADDRESS_FIELDS) {
+      // A null address clears all six of its fields.
+      const value = address === null ? null : address[part];
+      if (value !== undefined) body[`${prefix}_${wire}`] = value ?? '';
+    }
+  }
+  return body;
+}
+
+const INPUT_PATH_OF_WIRE_FIELD = new Map<string, readonly string[]>([
+  ...SCALAR_FIELDS.map(([field, wire]) => [wire, ['input', field]] as const),
+  ...ADDRESSES.flatMap(([field, prefix]) =>
+    ADDRESS_FIELDS.map(([part, wire]) => [`${prefix}_${wire}`, ['input', field, part]] as const),
+  ),
+]);
+
+/** The GraphQL input path of a field SalesBinder complained about; `["input"]` when it has none. */
+export function inputPathOfWireField(wireField: string): string[] {
+  return [...(INPUT_PATH_OF_WIRE_FIELD.get(wireField) ?? ['input'])];
+}
+
+// ---- Rules checked before anything is sent --------------------------------------------------
+
+function codePoints(value: string): number {
+  let count = 0;
+  for (const _ of value) count++;
+  return count;
+}
+
+const TOO_LONG = `Must be at most ${MAX_VALUE_LENGTH} characters`;
+
+const value = z.string().refine((v) => codePoints(v) <= MAX_VALUE_LENGTH, TOO_LONG);
+const clearable = value.nullable().optional();
+
+const name = z
+  .string({ error: (issue) => (issue.input === null ? 'The name cannot be cleared' : undefined) })
+  .refine((v) => v.trim() !== '', 'The name cannot be blank')
+  .refine((v) => codePoints(v) <= MAX_VALUE_LENGTH, TOO_LONG)
+  .optional();
+
+// What <input type="email"> accepts (the WHATWG HTML rule), as zod ships it.
+const officeEmail = value
+  .regex(z.regexes.html5Email, 'Must be an e-mail address such as name@example.com')
+  .nullable()
+  .optional();
+
+const address = z
+  .object(Object.fromEntries(ADDRESS_FIELDS.map(([part]) => [part, clearable])))
+  .nullable()
+  .optional();
+
+function hasChanges(changes: CustomerChanges): boolean {
+  return Object.keys(wireChangesFrom(changes)).length > 0;
+}
+
+const changes = z
+  .object({
+    name,
+    officeEmail,
+    officePhone: clearable,
+    officeFax: clearable,
+    url: clearable,
+    billingAddress: address,
+    shippingAddress: address,
+  })
+  .refine(hasChanges, 'Nothing to change: give at least one field (null clears one)');
+
+/**
+ * The arguments of an edit as one schema, so that every broken rule is reported at once (a
+ * validator per input type would only run once its fields' validators had passed).
+ */
+export const updateCustomerRules = z.object({
+  id: z.string().regex(CUSTOMER_ID_PATTERN, 'Must be a SalesBinder account id (a UUID)'),
+  input: changes,
+  ifUnmodifiedSince: z.unknown().optional(),
+});

@@ -1,0 +1,91 @@
+import { type CustomerChanges, updateCustomerRules, wireChangesFrom } from '../../domain/customer-changes.ts';
+import type { SavedCustomer } from '../../salesbinder/client.ts';
+import { builder } from '../builder.ts';
+import { PAYLOAD_ERROR_TYPES, payloadErrorFrom } from '../errors.ts';
+import { CustomerInputError } from '../payload-errors.ts';
+import { CustomerRef } from './customer.ts';
+import { DateTime } from './date-time.ts';
+
+const AddressInput = builder.inputType('AddressInput', {
+  description:
+    'Parts of an address to change. A part left out is not touched; a part set to null is cleared. Values are sent verbatim (no trimming), at most 255 characters each.',
+  fields: (t) => ({
+    line1: t.string({ description: 'First line (street, suite).' }),
+    line2: t.string({ description: 'Second line.' }),
+    city: t.string({ description: 'City.' }),
+    region: t.string({ description: 'Province, state or region.' }),
+    country: t.string({ description: 'Country.' }),
+    postalCode: t.string({ description: 'Postal or ZIP code, sent verbatim (01234 stays 01234).' }),
+  }),
+});
+
+const UpdateCustomerInput = builder.inputType('UpdateCustomerInput', {
+  description:
+    'What to change. A field left out is not touched. A field set to null is cleared (sent to SalesBinder as an empty string), except `name`, which cannot be cleared. At least one field must be given. Values are sent verbatim, at most 255 characters each.',
+  fields: (t) => ({
+    name: t.string({ description: 'Business name; may not be null or blank.' }),
+    officeEmail: t.string({
+      description: 'Office e-mail: an address HTML\'s <input type="email"> accepts, or null to clear.',
+    }),
+    officePhone: t.string({ description: 'Office phone number (SalesBinder field office_phone).' }),
+    officeFax: t.string({ description: 'Office fax number.' }),
+    url: t.string({ description: 'Company website address.' }),
+    billingAddress: t.field({
+      type: AddressInput,
+      description: 'Billing address parts to change; null clears all six parts.',
+    }),
+    shippingAddress: t.field({
+      type: AddressInput,
+      description: 'Shipping address parts to change; null clears all six parts.',
+    }),
+  }),
+});
+
+const UpdateCustomerSuccess = builder.objectRef<SavedCustomer>('UpdateCustomerSuccess').implement({
+  description: 'SalesBinder saved the edit.',
+  // Failures are Error instances, matched by class before this runs.
+  isTypeOf: (value) => !(value instanceof Error) && typeof value === 'object' && value !== null && 'customer' in value,
+  fields: (t) => ({
+    customer: t.field({ type: CustomerRef, description: 'The whole account after the edit.', resolve: (s) => s.customer }),
+    message: t.exposeString('message', { description: "SalesBinder's own confirmation, e.g. Saved." }),
+  }),
+});
+
+const UpdateCustomerPayload = builder.errorUnion('UpdateCustomerPayload', {
+  description: 'The outcome of an edit: UpdateCustomerSuccess, or the typed failure that explains why nothing changed.',
+  types: [UpdateCustomerSuccess, ...PAYLOAD_ERROR_TYPES],
+});
+
+builder.mutationType({
+  description: 'Edits.',
+  fields: (t) => ({
+    updateCustomer: t.field({
+      type: UpdateCustomerPayload,
+      description:
+        'Edits a SalesBinder account with the caller\'s own API key (PUT /api/2.0/customers/{id}.json or .xml). With `ifUnmodifiedSince`, the edit is refused with CustomerConflictError when the account changed after that instant. Every outcome is a member of the payload; send the key as `Authorization: Bearer <key>`.',
+      args: {
+        id: t.arg.id({ required: true, description: 'The account to edit (a SalesBinder UUID).' }),
+        input: t.arg({ type: UpdateCustomerInput, required: true, description: 'What to change.' }),
+        ifUnmodifiedSince: t.arg({
+          type: DateTime,
+          description:
+            "Refuse the edit when the account changed after this instant (pass the modifiedAt you last read). A check, not a lock: SalesBinder has no conditional write, so an edit landing between the gateway's read and its write is not caught.",
+        }),
+      },
+      // One schema over all arguments, so that every broken rule is reported in one answer.
+      validate: updateCustomerRules,
+      resolve: async (_root, { id, input, ifUnmodifiedSince }, ctx) => {
+        if (ifUnmodifiedSince != null) {
+          return new CustomerInputError('ifUnmodifiedSince is not supported yet', [
+            { path: ['ifUnmodifiedSince'], message: 'Not supported yet: leave it out' },
+          ]);
+        }
+        try {
+          return await ctx.salesbinder().updateCustomer(String(id), wireChangesFrom(input as CustomerChanges));
+        } catch (error) {
+          return payloadErrorFrom(error, String(id));
+        }
+      },
+    }),
+  }),
+});

@@ -1,0 +1,225 @@
+/**
+ * SalesBinder's REST API 2.0, one method per endpoint, for one caller: the client is built per
+ * request with that caller's key and account, and holds nothing another caller could see.
+ */
+import { Buffer } from 'node:buffer';
+import { type Customer, customerFromWire, MalformedRecordError } from '../domain/customer.ts';
+import type { WireChanges } from '../domain/customer-changes.ts';
+import { UnreadableBodyError, type WireCodec } from '../transport/codec.ts';
+import { type HttpResponse, type HttpTransport, TransportError } from '../transport/http.ts';
+import { SalesBinderError, type WireFieldError } from './errors.ts';
+
+export interface SavedCustomer {
+  /** SalesBinder's confirmation, e.g. `Saved`. */
+  message: string;
+  customer: Customer;
+}
+
+/** What the GraphQL layer depends on; tests and other transports can provide their own. */
+export interface SalesBinderApi {
+  /** `GET customers/{id}`: the account, or SB_NOT_FOUND. */
+  getCustomer(id: string): Promise<Customer>;
+  /** `PUT customers/{id}`: changes only the given fields; answers the whole updated account. */
+  updateCustomer(id: string, changes: WireChanges): Promise<SavedCustomer>;
+}
+
+/** Where an account's API lives: `https://acme.salesbinder.com` is origin + empty prefix. */
+export interface SalesBinderEndpoint {
+  origin: string;
+  /** Path before `/api/2.0`, without a trailing slash; usually empty. */
+  pathPrefix: string;
+}
+
+export function endpointFromUrl(baseUrl: URL): SalesBinderEndpoint {
+  return { origin: baseUrl.origin, pathPrefix: baseUrl.pathname.replace(/\/+$/, '') };
+}
+
+/** Seconds to wait after a 429 that says nothing: SalesBinder blocks an account for a minute. */
+export const DEFAULT_BLOCK_SECONDS = 60;
+
+export class SalesBinderClient implements SalesBinderApi {
+  readonly #transport: HttpTransport;
+  readonly #codec: WireCodec;
+  readonly #endpoint: SalesBinderEndpoint;
+  // A private field, so the credential never shows up when the client is logged or inspected.
+  readonly #authorization: string;
+
+  constructor(transport: HttpTransport, codec: WireCodec, endpoint: SalesBinderEndpoint, apiKey: string) {
+    this.#transport = transport;
+    this.#codec = codec;
+    this.#endpoint = endpoint;
+    this.#authorization = `Basic ${Buffer.from(`${apiKey}:x`).toString('base64')}`;
+  }
+
+  async getCustomer(id: string): Promise<Customer> {
+    return recordOf(await this.#call('GET', `customers/${encodeURIComponent(id)}`));
+  }
+
+  async updateCustomer(id: string, changes: WireChanges): Promise<SavedCustomer> {
+    const envelope = await this.#call('PUT', `customers/${encodeURIComponent(id)}`, this.#codec.encodeCustomer(changes));
+    return {
+      // A 2xx carrying the record is a save even when SalesBinder leaves its word out.
+      message: typeof envelope.message === 'string' && envelope.message !== '' ? envelope.message : 'Saved',
+      customer: recordOf(envelope),
+    };
+  }
+
+  async #call(method: 'GET' | 'PUT', resource: string, body?: string): Promise<Record<string, unknown>> {
+    const headers: Record<string, string> = { authorization: this.#authorization, accept: this.#codec.contentType };
+    if (body !== undefined) headers['content-type'] = this.#codec.contentType;
+    let response: HttpResponse;
+    try {
+      response = await this.#transport.request({
+        origin: this.#endpoint.origin,
+        path: `${this.#endpoint.pathPrefix}/api/2.0/${resource}.${this.#codec.format}`,
+        method,
+        headers,
+        ...(body === undefined ? {} : { body }),
+      });
+    } catch (error) {
+      throw failureOfTransport(error);
+    }
+    if (response.status >= 200 && response.status < 300) {
+      const envelope = this.#decode(response.body);
+      if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope)) {
+        throw new SalesBinderError('SB_UNREADABLE', 'SalesBinder answered something other than a record', {
+          status: response.status,
+        });
+      }
+      return envelope as Record<string, unknown>;
+    }
+    throw this.#failureOfStatus(response);
+  }
+
+  #decode(body: string): unknown {
+    try {
+      return this.#codec.decode(body);
+    } catch (error) {
+      throw new SalesBinderError('SB_UNREADABLE', 'SalesBinder answered something that could not be read', {
+        cause: error,
+      });
+    }
+  }
+
+  #failureOfStatus({ status, headers, body }: HttpResponse): SalesBinderError {
+    switch (status) {
+      case 401:
+        return new SalesBinderError('SB_AUTH', 'SalesBinder rejected the API key', { status });
+      case 403:
+        return new SalesBinderError(
+          'SB_FORBIDDEN',
+          "The API key's user lacks the SalesBinder permission this needs (View / Modify Customers)",
+          { status },
+        );
+      case 404:
+        return new SalesBinderError('SB_NOT_FOUND', 'SalesBinder has no account with this id', { status });
+      case 400:
+      case 422:
+        return new SalesBinderError('SB_INVALID', 'SalesBinder rejected the values', {
+          status,
+          fieldErrors: this.#fieldErrorsOf(body),
+        });
+      case 429:
+        return new SalesBinderError('SB_RATE_LIMITED', "SalesBinder's rate limit was reached", {
+          status,
+          retryAfterSeconds: retryAfterSeconds(headers['retry-after']),
+        });
+    }
+    if (status >= 500) {
+      return new SalesBinderError('SB_UNAVAILABLE', `SalesBinder failed (HTTP ${status})`, { status });
+    }
+    return new SalesBinderError('SB_UNREADABLE', `SalesBinder answered with an unexpected status (HTTP ${status})`, {
+      status,
+    });
+  }
+
+  /** Error bodies may be JSON, XML, HTML or nothing: the status decides, the body only adds detail. */
+  #fieldErrorsOf(body: string): WireFieldError[] {
+    try {
+      return fieldErrorsOf(this.#codec.decode(body));
+    } catch {
+      return [];
+    }
+  }
+}
+
+function recordOf(envelope: Record<string, unknown>): Customer {
+  try {
+    return customerFromWire(envelope.customer);
+  } catch (error) {
+    if (error instanceof MalformedRecordError) {
+      throw new SalesBinderError('SB_UNREADABLE', 'SalesBinder answered without the expected account record', {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+function failureOfTransport(error: unknown): SalesBinderError {
+  if (error instanceof TransportError) {
+    switch (error.kind) {
+      case 'timeout':
+        return new SalesBinderError('SB_UNAVAILABLE', 'SalesBinder did not answer in time', { cause: error });
+      case 'connection':
+        return new SalesBinderError('SB_UNAVAILABLE', 'SalesBinder could not be reached', { cause: error });
+      case 'too-large':
+        return new SalesBinderError('SB_UNREADABLE', 'SalesBinder answered with a body over the size limit', {
+          cause: error,
+        });
+      case 'protocol':
+        return new SalesBinderError('SB_UNREADABLE', 'SalesBinder answered with broken HTTP', { cause: error });
+    }
+  }
+  if (error instanceof UnreadableBodyError) {
+    return new SalesBinderError('SB_UNREADABLE', 'SalesBinder answered something that could not be read', {
+      cause: error,
+    });
+  }
+  return new SalesBinderError('SB_UNAVAILABLE', 'SalesBinder could not be reached', { cause: error });
+}
+
+const MAX_RULE_TEXT = 300;
+
+/**
+ * SalesBinder (CakePHP) reports rejected values as `{"message": {"errors": {field: {rule: text}}}}`;
+ * clients have also seen the errors object at the top or directly under `message`. Accept each.
+ */
+export function fieldErrorsOf(envelope: unknown): WireFieldError[] {
+  const errors = pickErrors(envelope);
+  if (errors === undefined) return [];
+  const result: WireFieldError[] = [];
+  for (const [field, rules] of Object.entries(errors)) {
+    const texts = textsOf(rules);
+    result.push({ field, message: (texts[0] ?? 'is not valid').slice(0, MAX_RULE_TEXT) });
+  }
+  return result;
+}
+
+function asObject(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+function pickErrors(envelope: unknown): Record<string, unknown> | undefined {
+  const root = asObject(envelope);
+  const message = asObject(root?.message);
+  return asObject(message?.errors) ?? asObject(root?.errors) ?? message;
+}
+
+function textsOf(rules: unknown): string[] {
+  if (typeof rules === 'string') return [rules];
+  if (Array.isArray(rules)) return rules.flatMap(textsOf);
+  const object = asObject(rules);
+  return object ? Object.values(object).flatMap(textsOf) : [];
+}
+
+/** `Retry-After` as seconds or an HTTP date; SalesBinder promises none, so a minute by default. */
+export function retryAfterSeconds(header: string | string[] | undefined, now = Date.now()): number {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || value.trim() === '') return DEFAULT_BLOCK_SECONDS;
+  if (/^\d+$/.test(value.trim())) return Math.max(1, Number(value.trim()));
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? DEFAULT_BLOCK_SECONDS : Math.max(1, Math.ceil((at - now) / 1000));
+}

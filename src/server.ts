@@ -1,0 +1,84 @@
+/**
+ * Process entry: configuration, the built-in sandbox when no SalesBinder is configured, the app,
+ * the listening socket, and a graceful drain on SIGTERM/SIGINT. Nothing else.
+ */
+import { createServer } from 'node:http';
+import { createApp } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import type { Upstream } from './context.ts';
+import { createLogger } from './logger.ts';
+
+/** How long in-flight requests may take to finish after SIGTERM before the process exits anyway. */
+const DRAIN_DEADLINE_MS = 10_000;
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger({ level: config.logLevel, pretty: !config.production && process.stdout.isTTY });
+
+  let upstream: Upstream;
+  let demoApiKey: string | undefined;
+  let closeSandbox = async () => {};
+  if (config.upstream.mode === 'sandbox') {
+    // Imported only here: the sandbox is a development stand-in, never a dependency of the gateway.
+    const { createSandbox } = await import('./sandbox/sandbox.ts');
+    const { DEMO_ADMIN_KEY, DEMO_VIEWER_KEY } = await import('./sandbox/seed.ts');
+    const sandbox = createSandbox();
+    const url = await sandbox.listen(0, '127.0.0.1');
+    upstream = { mode: 'single', baseUrl: new URL(url) };
+    demoApiKey = DEMO_ADMIN_KEY;
+    closeSandbox = () => sandbox.close();
+    logger.warn(
+      { sandbox: url },
+      `No SALESBINDER_URL is set: using the built-in SalesBinder sandbox. Demo keys: ${DEMO_ADMIN_KEY} (view and modify), ${DEMO_VIEWER_KEY} (view only)`,
+    );
+  } else {
+    upstream = config.upstream;
+  }
+
+  const app = createApp({ config, upstream, logger, ...(demoApiKey ? { demoApiKey } : {}) });
+  const server = createServer(app.yoga);
+  server.on('error', (error) => {
+    logger.fatal({ err: error }, `cannot listen on ${config.host}:${config.port}`);
+    process.exit(1);
+  });
+  server.listen(config.port, config.host, () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    logger.info(
+      { port, format: config.format, mode: upstream.mode },
+      `SalesBinder gateway listening on http://localhost:${port}/graphql${config.graphiql ? ' (GraphiQL there in a browser)' : ''}`,
+    );
+  });
+
+  let draining = false;
+  const drain = (signal: string) => {
+    if (draining) return;
+    draining = true;
+    logger.info({ signal }, 'draining: readiness is now 503, in-flight requests may finish');
+    app.setReady(false);
+    const force = setTimeout(() => {
+      logger.error('drain deadline passed: exiting with requests still open');
+      process.exit(1);
+    }, DRAIN_DEADLINE_MS);
+    force.unref();
+    server.close(async () => {
+      await Promise.allSettled([app.close(), closeSandbox()]);
+      logger.info('drained');
+      process.exit(0);
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => drain('SIGTERM'));
+  process.on('SIGINT', () => drain('SIGINT'));
+}
+
+await main();

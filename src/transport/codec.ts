@@ -1,0 +1,38 @@
+/**
+ * SalesBinder speaks JSON or XML (the path's suffix picks one). A codec turns an edit into a
+ * request body and any answer into plain data of one shape, whichever format carried it; the
+ * layers above never see the difference.
+ */
+
+export type WireFormat = 'json' | 'xml';
+
+export interface WireCodec {
+  readonly format: WireFormat;
+  readonly contentType: string;
+  /** `{"customer": {...}}` or `<customer>…</customer>`; values are strings, sent verbatim. */
+  encodeCustomer(fields: Readonly<Record<string, string>>): string;
+  /** Parses an answer; throws `UnreadableBodyError` when it is not this format or is unsafe. */
+  decode(body: string): unknown;
+}
+
+export class UnreadableBodyError extends Error {
+  override name = 'UnreadableBodyError';
+}
+
+export const jsonCodec: WireCodec = {
+  format: 'json',
+  contentType: 'application/json',
+  encodeCustomer: (fields) => JSON.stringify({ customer: fields }),
+  decode(body) {
+    try {
+      return JSON.parse(body);
+    } catch {
+      throw new UnreadableBodyError('the answer is not JSON');
+    }
+  },
+};
+
+export function codecFor(format: WireFormat): WireCodec {
+  if (format === 'json') return jsonCodec;
+  throw new Error(`the ${format} format is not available`);
+}

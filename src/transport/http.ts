@@ -1,0 +1,119 @@
+/**
+ * The only door to the network: one undici Agent (a keep-alive pool per origin) with every
+ * bound undici leaves open by default set explicitly. It knows HTTP, not SalesBinder.
+ */
+import { Agent } from 'undici';
+
+export interface HttpTransportOptions {
+  /** Time to open a TCP/TLS connection. @default 5000 */
+  connectTimeoutMs: number;
+  /** Time from sending the request to the end of the response headers. @default 10000 */
+  headersTimeoutMs: number;
+  /** Longest silence while the body arrives. @default 10000 */
+  bodyTimeoutMs: number;
+  /** Whole-call deadline, so a body dripping one byte at a time cannot hold a request open. @default 15000 */
+  deadlineMs: number;
+  /** Largest response body accepted; a larger one is cut off and fails. @default 1048576 */
+  maxResponseBytes: number;
+  /** Connections kept per origin. @default 16 */
+  connectionsPerOrigin: number;
+  /** Distinct origins the pool may hold (one per SalesBinder account). @default 64 */
+  maxOrigins: number;
+}
+
+export const DEFAULT_HTTP_OPTIONS: HttpTransportOptions = {
+  connectTimeoutMs: 5_000,
+  headersTimeoutMs: 10_000,
+  bodyTimeoutMs: 10_000,
+  deadlineMs: 15_000,
+  maxResponseBytes: 1_048_576,
+  connectionsPerOrigin: 16,
+  maxOrigins: 64,
+};
+
+export interface HttpRequest {
+  /** e.g. `https://acme.salesbinder.com`: scheme, host and port only. */
+  origin: string;
+  /** Absolute path with query string, already encoded. */
+  path: string;
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE';
+  headers: Record<string, string>;
+  body?: string;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export type TransportFailure = 'timeout' | 'connection' | 'too-large' | 'protocol';
+
+/** A request that produced no complete HTTP answer. */
+export class TransportError extends Error {
+  override name = 'TransportError';
+  readonly kind: TransportFailure;
+  constructor(kind: TransportFailure, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.kind = kind;
+  }
+}
+
+export interface HttpTransport {
+  request(request: HttpRequest): Promise<HttpResponse>;
+  close(): Promise<void>;
+}
+
+const FAILURE_OF_CODE: Readonly<Record<string, TransportFailure>> = {
+  UND_ERR_CONNECT_TIMEOUT: 'timeout',
+  UND_ERR_HEADERS_TIMEOUT: 'timeout',
+  UND_ERR_BODY_TIMEOUT: 'timeout',
+  UND_ERR_ABORTED: 'timeout',
+  ABORT_ERR: 'timeout',
+  UND_ERR_RES_EXCEEDED_MAX_SIZE: 'too-large',
+  UND_ERR_HEADERS_OVERFLOW: 'too-large',
+  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'protocol',
+};
+
+function classify(error: unknown, deadlineHit: boolean): TransportError {
+  if (deadlineHit) return new TransportError('timeout', 'the call ran past its deadline', { cause: error });
+  const code = (error as { code?: unknown } | null)?.code;
+  const kind = (typeof code === 'string' && FAILURE_OF_CODE[code]) || (code?.toString().startsWith('HPE_') ? 'protocol' : 'connection');
+  return new TransportError(kind, `${kind} failure${typeof code === 'string' ? ` (${code})` : ''}`, { cause: error });
+}
+
+export function createHttpTransport(options: Partial<HttpTransportOptions> = {}): HttpTransport {
+  const o = { ...DEFAULT_HTTP_OPTIONS, ...options };
+  const agent = new Agent({
+    connect: { timeout: o.connectTimeoutMs },
+    headersTimeout: o.headersTimeoutMs,
+    bodyTimeout: o.bodyTimeoutMs,
+    maxResponseSize: o.maxResponseBytes,
+    connections: o.connectionsPerOrigin,
+    maxOrigins: o.maxOrigins,
+    keepAliveTimeout: 4_000,
+  });
+
+  return {
+    async request({ origin, path, method, headers, body }) {
+      const controller = new AbortController();
+      let deadlineHit = false;
+      const timer = setTimeout(() => {
+        deadlineHit = true;
+        controller.abort();
+      }, o.deadlineMs);
+      try {
+        // undici's `request` never follows redirects (no redirect interceptor is installed):
+        // a 3xx comes back as a status for the caller to refuse.
+        const response = await agent.request({ origin, path, method, headers, body, signal: controller.signal });
+        const text = await response.body.text();
+        return { status: response.statusCode, headers: response.headers, body: text };
+      } catch (error) {
+        throw classify(error, deadlineHit);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    close: () => agent.close(),
+  };
+}
