@@ -79,7 +79,10 @@ function useUnexpectedErrorLog(): Plugin<GatewayContext> {
         for (const error of result.errors) {
           const original = error.originalError;
           if (original && original.name !== 'GraphQLError') {
-            args.contextValue.log.error({ err: original, path: error.path }, 'unexpected error in the gateway');
+            args.contextValue.log.error(
+              { err: original, path: error.path },
+              'unexpected error in the gateway',
+            );
           }
         }
       },

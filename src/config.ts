@@ -15,12 +15,10 @@ const optionalBoolean = z
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 function httpUrl(name: string) {
-  return z
-    .url({ protocol: /^https?$/, error: `${name} must be an http(s) URL` })
-    .refine((v) => {
-      const u = new URL(v);
-      return u.username === '' && u.password === '' && u.search === '' && u.hash === '';
-    }, `${name} must not carry credentials, a query or a fragment`);
+  return z.url({ protocol: /^https?$/, error: `${name} must be an http(s) URL` }).refine((v) => {
+    const u = new URL(v);
+    return u.username === '' && u.password === '' && u.search === '' && u.hash === '';
+  }, `${name} must not carry credentials, a query or a fragment`);
 }
 
 const EnvSchema = z
@@ -47,7 +45,10 @@ const EnvSchema = z
     SALESBINDER_ACCOUNT_URL: z
       .string()
       .refine((v) => v.includes('{account}'), 'must contain {account}')
-      .refine((v) => URL.canParse(v.replace('{account}', 'account')), 'must be a URL once {account} is filled in')
+      .refine(
+        (v) => URL.canParse(v.replace('{account}', 'account')),
+        'must be a URL once {account} is filled in',
+      )
       .default('https://{account}.salesbinder.com'),
     SALESBINDER_FORMAT: z.enum(['json', 'xml']).default('json'),
     SALESBINDER_CONNECT_TIMEOUT_MS: positiveInt(DEFAULT_HTTP_OPTIONS.connectTimeoutMs),
@@ -60,13 +61,22 @@ const EnvSchema = z
   })
   .superRefine((env, ctx) => {
     if (env.SALESBINDER_URL !== undefined && env.SALESBINDER_ACCOUNTS !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['SALESBINDER_ACCOUNTS'], message: 'set SALESBINDER_URL or SALESBINDER_ACCOUNTS, not both' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SALESBINDER_ACCOUNTS'],
+        message: 'set SALESBINDER_URL or SALESBINDER_ACCOUNTS, not both',
+      });
     }
-    if (env.NODE_ENV === 'production' && env.SALESBINDER_URL === undefined && env.SALESBINDER_ACCOUNTS === undefined) {
+    if (
+      env.NODE_ENV === 'production' &&
+      env.SALESBINDER_URL === undefined &&
+      env.SALESBINDER_ACCOUNTS === undefined
+    ) {
       ctx.addIssue({
         code: 'custom',
         path: ['SALESBINDER_URL'],
-        message: 'production needs SALESBINDER_URL or SALESBINDER_ACCOUNTS (the built-in sandbox is for development only)',
+        message:
+          'production needs SALESBINDER_URL or SALESBINDER_ACCOUNTS (the built-in sandbox is for development only)',
       });
     }
   });
@@ -103,7 +113,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = EnvSchema.safeParse(present);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`));
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`),
+    );
   }
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';

@@ -4,7 +4,12 @@
  */
 import { Buffer } from 'node:buffer';
 import type { Logger } from './logger.ts';
-import { endpointFromUrl, type SalesBinderApi, SalesBinderClient, type SalesBinderEndpoint } from './salesbinder/client.ts';
+import {
+  endpointFromUrl,
+  type SalesBinderApi,
+  SalesBinderClient,
+  type SalesBinderEndpoint,
+} from './salesbinder/client.ts';
 import { SalesBinderError } from './salesbinder/errors.ts';
 import type { WireCodec } from './transport/codec.ts';
 import type { HttpTransport } from './transport/http.ts';
@@ -86,10 +91,11 @@ export function createContextFactory({ upstream, transport, codec, logger }: Con
   return ({ request }: { request: Request }): GatewayContext => {
     const offered = request.headers.get('x-request-id');
     const requestId = offered !== null && REQUEST_ID.test(offered) ? offered : crypto.randomUUID();
+    const log = logger.child({ requestId });
     let client: SalesBinderApi | undefined;
     return {
       requestId,
-      log: logger.child({ requestId }),
+      log,
       salesbinder() {
         if (client) return client;
         const credentials = credentialsFrom(request.headers.get('authorization'));
@@ -102,7 +108,7 @@ export function createContextFactory({ upstream, transport, codec, logger }: Con
           );
         }
         const endpoint = fixedEndpoint ?? endpointFor(upstream, request.headers.get(ACCOUNT_HEADER));
-        client = new SalesBinderClient(transport, codec, endpoint, credentials.apiKey);
+        client = new SalesBinderClient(transport, codec, endpoint, credentials.apiKey, log);
         return client;
       },
     };

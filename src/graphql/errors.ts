@@ -66,7 +66,11 @@ builder.objectType(CustomerConflictError, {
     'The account changed after ifUnmodifiedSince; `customer` is its current state. Nothing was written.',
   interfaces: [SalesBinderErrorInterface],
   fields: (t) => ({
-    customer: t.field({ type: CustomerRef, description: 'The account as it is now.', resolve: (e) => e.customer }),
+    customer: t.field({
+      type: CustomerRef,
+      description: 'The account as it is now.',
+      resolve: (e) => e.customer,
+    }),
   }),
 });
 

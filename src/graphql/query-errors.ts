@@ -18,10 +18,12 @@ const CODE_OF: Readonly<Record<SalesBinderError['code'], string>> = {
 
 /** The GraphQL error for a failure; anything unexpected is rethrown for Yoga to mask. */
 export function queryErrorFrom(error: unknown): GraphQLError {
-  if (error instanceof AccountError) return new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT' } });
+  if (error instanceof AccountError)
+    return new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT' } });
   if (!(error instanceof SalesBinderError)) throw error;
   const extensions: Record<string, unknown> = { code: CODE_OF[error.code] };
   if (error.code === 'SB_RATE_LIMITED') extensions.retryAfterSeconds = error.retryAfterSeconds;
-  if (error.code === 'SB_UNAVAILABLE' || error.code === 'SB_UNREADABLE') extensions.retryable = error.retryable;
+  if (error.code === 'SB_UNAVAILABLE' || error.code === 'SB_UNREADABLE')
+    extensions.retryable = error.retryable;
   return new GraphQLError(error.message, { extensions });
 }

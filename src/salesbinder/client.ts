@@ -5,6 +5,7 @@
 import { Buffer } from 'node:buffer';
 import { type Customer, customerFromWire, MalformedRecordError } from '../domain/customer.ts';
 import type { WireChanges } from '../domain/customer-changes.ts';
+import type { Logger } from '../logger.ts';
 import { UnreadableBodyError, type WireCodec } from '../transport/codec.ts';
 import { type HttpResponse, type HttpTransport, TransportError } from '../transport/http.ts';
 import { SalesBinderError, type WireFieldError } from './errors.ts';
@@ -43,11 +44,19 @@ export class SalesBinderClient implements SalesBinderApi {
   readonly #endpoint: SalesBinderEndpoint;
   // A private field, so the credential never shows up when the client is logged or inspected.
   readonly #authorization: string;
+  readonly #log: Logger | undefined;
 
-  constructor(transport: HttpTransport, codec: WireCodec, endpoint: SalesBinderEndpoint, apiKey: string) {
+  constructor(
+    transport: HttpTransport,
+    codec: WireCodec,
+    endpoint: SalesBinderEndpoint,
+    apiKey: string,
+    log?: Logger,
+  ) {
     this.#transport = transport;
     this.#codec = codec;
     this.#endpoint = endpoint;
+    this.#log = log;
     this.#authorization = `Basic ${Buffer.from(`${apiKey}:x`).toString('base64')}`;
   }
 
@@ -56,7 +65,11 @@ export class SalesBinderClient implements SalesBinderApi {
   }
 
   async updateCustomer(id: string, changes: WireChanges): Promise<SavedCustomer> {
-    const envelope = await this.#call('PUT', `customers/${encodeURIComponent(id)}`, this.#codec.encodeCustomer(changes));
+    const envelope = await this.#call(
+      'PUT',
+      `customers/${encodeURIComponent(id)}`,
+      this.#codec.encodeCustomer(changes),
+    );
     return {
       // A 2xx carrying the record is a save even when SalesBinder leaves its word out.
       message: typeof envelope.message === 'string' && envelope.message !== '' ? envelope.message : 'Saved',
@@ -65,20 +78,34 @@ export class SalesBinderClient implements SalesBinderApi {
   }
 
   async #call(method: 'GET' | 'PUT', resource: string, body?: string): Promise<Record<string, unknown>> {
-    const headers: Record<string, string> = { authorization: this.#authorization, accept: this.#codec.contentType };
+    const headers: Record<string, string> = {
+      authorization: this.#authorization,
+      accept: this.#codec.contentType,
+    };
     if (body !== undefined) headers['content-type'] = this.#codec.contentType;
+    const path = `${this.#endpoint.pathPrefix}/api/2.0/${resource}.${this.#codec.format}`;
+    const started = performance.now();
     let response: HttpResponse;
     try {
       response = await this.#transport.request({
         origin: this.#endpoint.origin,
-        path: `${this.#endpoint.pathPrefix}/api/2.0/${resource}.${this.#codec.format}`,
+        path,
         method,
         headers,
         ...(body === undefined ? {} : { body }),
       });
     } catch (error) {
-      throw failureOfTransport(error);
+      const failure = failureOfTransport(error);
+      this.#log?.warn(
+        { upstream: { method, path, code: failure.code, ms: Math.round(performance.now() - started) } },
+        `SalesBinder ${method} failed: ${failure.message}`,
+      );
+      throw failure;
     }
+    this.#log?.debug(
+      { upstream: { method, path, status: response.status, ms: Math.round(performance.now() - started) } },
+      `SalesBinder ${method} answered ${response.status}`,
+    );
     if (response.status >= 200 && response.status < 300) {
       const envelope = this.#decode(response.body);
       if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope)) {
@@ -128,9 +155,13 @@ export class SalesBinderClient implements SalesBinderApi {
     if (status >= 500) {
       return new SalesBinderError('SB_UNAVAILABLE', `SalesBinder failed (HTTP ${status})`, { status });
     }
-    return new SalesBinderError('SB_UNREADABLE', `SalesBinder answered with an unexpected status (HTTP ${status})`, {
-      status,
-    });
+    return new SalesBinderError(
+      'SB_UNREADABLE',
+      `SalesBinder answered with an unexpected status (HTTP ${status})`,
+      {
+        status,
+      },
+    );
   }
 
   /** Error bodies may be JSON, XML, HTML or nothing: the status decides, the body only adds detail. */
@@ -148,9 +179,13 @@ function recordOf(envelope: Record<string, unknown>): Customer {
     return customerFromWire(envelope.customer);
   } catch (error) {
     if (error instanceof MalformedRecordError) {
-      throw new SalesBinderError('SB_UNREADABLE', 'SalesBinder answered without the expected account record', {
-        cause: error,
-      });
+      throw new SalesBinderError(
+        'SB_UNREADABLE',
+        'SalesBinder answered without the expected account record',
+        {
+          cause: error,
+        },
+      );
     }
     throw error;
   }
@@ -168,7 +203,9 @@ function failureOfTransport(error: unknown): SalesBinderError {
           cause: error,
         });
       case 'protocol':
-        return new SalesBinderError('SB_UNREADABLE', 'SalesBinder answered with broken HTTP', { cause: error });
+        return new SalesBinderError('SB_UNREADABLE', 'SalesBinder answered with broken HTTP', {
+          cause: error,
+        });
     }
   }
   if (error instanceof UnreadableBodyError) {

@@ -78,8 +78,12 @@ const FAILURE_OF_CODE: Readonly<Record<string, TransportFailure>> = {
 function classify(error: unknown, deadlineHit: boolean): TransportError {
   if (deadlineHit) return new TransportError('timeout', 'the call ran past its deadline', { cause: error });
   const code = (error as { code?: unknown } | null)?.code;
-  const kind = (typeof code === 'string' && FAILURE_OF_CODE[code]) || (code?.toString().startsWith('HPE_') ? 'protocol' : 'connection');
-  return new TransportError(kind, `${kind} failure${typeof code === 'string' ? ` (${code})` : ''}`, { cause: error });
+  const kind =
+    (typeof code === 'string' && FAILURE_OF_CODE[code]) ||
+    (code?.toString().startsWith('HPE_') ? 'protocol' : 'connection');
+  return new TransportError(kind, `${kind} failure${typeof code === 'string' ? ` (${code})` : ''}`, {
+    cause: error,
+  });
 }
 
 export function createHttpTransport(options: Partial<HttpTransportOptions> = {}): HttpTransport {
@@ -105,7 +109,14 @@ export function createHttpTransport(options: Partial<HttpTransportOptions> = {})
       try {
         // undici's `request` never follows redirects (no redirect interceptor is installed):
         // a 3xx comes back as a status for the caller to refuse.
-        const response = await agent.request({ origin, path, method, headers, body, signal: controller.signal });
+        const response = await agent.request({
+          origin,
+          path,
+          method,
+          headers,
+          body,
+          signal: controller.signal,
+        });
         const text = await response.body.text();
         return { status: response.statusCode, headers: response.headers, body: text };
       } catch (error) {

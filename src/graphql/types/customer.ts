@@ -23,7 +23,10 @@ export const AddressRef = builder.objectRef<Address>('Address').implement({
     line2: t.exposeString('line2', { nullable: true, description: 'Second line.' }),
     city: t.exposeString('city', { nullable: true, description: 'City.' }),
     region: t.exposeString('region', { nullable: true, description: 'Province, state or region.' }),
-    country: t.exposeString('country', { nullable: true, description: 'Country, as entered in SalesBinder.' }),
+    country: t.exposeString('country', {
+      nullable: true,
+      description: 'Country, as entered in SalesBinder.',
+    }),
     postalCode: t.exposeString('postalCode', {
       nullable: true,
       description: 'Postal or ZIP code, verbatim (leading zeros kept).',
@@ -43,7 +46,8 @@ export const CustomerRef = builder.objectRef<Customer>('Customer').implement({
     kind: t.field({
       type: AccountKindRef,
       nullable: true,
-      description: 'Customer, prospect or supplier; null if SalesBinder sends a context this gateway does not know.',
+      description:
+        'Customer, prospect or supplier; null if SalesBinder sends a context this gateway does not know.',
       resolve: (c) => c.kind,
     }),
     name: t.exposeString('name', { description: 'Business name.' }),
@@ -52,17 +56,26 @@ export const CustomerRef = builder.objectRef<Customer>('Customer').implement({
     officeFax: t.exposeString('officeFax', { nullable: true, description: 'Office fax number.' }),
     url: t.exposeString('url', { nullable: true, description: 'Company website address.' }),
     vatNumber: t.exposeString('vatNumber', { nullable: true, description: 'VAT or tax number.' }),
-    billingAddress: t.field({ type: AddressRef, description: 'Billing address.', resolve: (c) => c.billingAddress }),
+    billingAddress: t.field({
+      type: AddressRef,
+      description: 'Billing address.',
+      resolve: (c) => c.billingAddress,
+    }),
     shippingAddress: t.field({
       type: AddressRef,
       description: 'Shipping address.',
       resolve: (c) => c.shippingAddress,
     }),
     archived: t.exposeBoolean('archived', { description: 'Whether the account is archived in SalesBinder.' }),
-    createdAt: t.field({ type: DateTime, description: 'When the account was created.', resolve: (c) => c.createdAt }),
+    createdAt: t.field({
+      type: DateTime,
+      description: 'When the account was created.',
+      resolve: (c) => c.createdAt,
+    }),
     modifiedAt: t.field({
       type: DateTime,
-      description: 'When the account last changed; pass it back as ifUnmodifiedSince to edit without overwriting.',
+      description:
+        'When the account last changed; pass it back as ifUnmodifiedSince to edit without overwriting.',
       resolve: (c) => c.modifiedAt,
     }),
   }),

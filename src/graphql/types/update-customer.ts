@@ -44,15 +44,21 @@ const UpdateCustomerInput = builder.inputType('UpdateCustomerInput', {
 const UpdateCustomerSuccess = builder.objectRef<SavedCustomer>('UpdateCustomerSuccess').implement({
   description: 'SalesBinder saved the edit.',
   // Failures are Error instances, matched by class before this runs.
-  isTypeOf: (value) => !(value instanceof Error) && typeof value === 'object' && value !== null && 'customer' in value,
+  isTypeOf: (value) =>
+    !(value instanceof Error) && typeof value === 'object' && value !== null && 'customer' in value,
   fields: (t) => ({
-    customer: t.field({ type: CustomerRef, description: 'The whole account after the edit.', resolve: (s) => s.customer }),
+    customer: t.field({
+      type: CustomerRef,
+      description: 'The whole account after the edit.',
+      resolve: (s) => s.customer,
+    }),
     message: t.exposeString('message', { description: "SalesBinder's own confirmation, e.g. Saved." }),
   }),
 });
 
 const UpdateCustomerPayload = builder.errorUnion('UpdateCustomerPayload', {
-  description: 'The outcome of an edit: UpdateCustomerSuccess, or the typed failure that explains why nothing changed.',
+  description:
+    'The outcome of an edit: UpdateCustomerSuccess, or the typed failure that explains why nothing changed.',
   types: [UpdateCustomerSuccess, ...PAYLOAD_ERROR_TYPES],
 });
 
@@ -62,7 +68,7 @@ builder.mutationType({
     updateCustomer: t.field({
       type: UpdateCustomerPayload,
       description:
-        'Edits a SalesBinder account with the caller\'s own API key (PUT /api/2.0/customers/{id}.json or .xml). With `ifUnmodifiedSince`, the edit is refused with CustomerConflictError when the account changed after that instant. Every outcome is a member of the payload; send the key as `Authorization: Bearer <key>`.',
+        "Edits a SalesBinder account with the caller's own API key (PUT /api/2.0/customers/{id}.json or .xml). With `ifUnmodifiedSince`, the edit is refused with CustomerConflictError when the account changed after that instant. Every outcome is a member of the payload; send the key as `Authorization: Bearer <key>`.",
       args: {
         id: t.arg.id({ required: true, description: 'The account to edit (a SalesBinder UUID).' }),
         input: t.arg({ type: UpdateCustomerInput, required: true, description: 'What to change.' }),
@@ -81,7 +87,9 @@ builder.mutationType({
           ]);
         }
         try {
-          return await ctx.salesbinder().updateCustomer(String(id), wireChangesFrom(input as CustomerChanges));
+          return await ctx
+            .salesbinder()
+            .updateCustomer(String(id), wireChangesFrom(input as CustomerChanges));
         } catch (error) {
           return payloadErrorFrom(error, String(id));
         }

@@ -1,0 +1,376 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { CONTEXT_IDS, type FieldErrors, readChanges, readNewCustomer } from './customer-input.ts';
+import { CONTENT_TYPES, type Format, type Payload, readCustomer, serialize } from './formats.ts';
+import { createRateLimiter, type RateLimits } from './rate-limiter.ts';
+import {
+  blankCustomer,
+  type CustomerRecord,
+  DEMO_ADMIN_KEY,
+  DEMO_VIEWER_KEY,
+  seedCustomers,
+} from './seed.ts';
+
+export type { RateLimits } from './rate-limiter.ts';
+export type { CustomerRecord } from './seed.ts';
+
+export interface SandboxOptions {
+  /** How many of the latest requests `requests` keeps, so a long-running sandbox does not grow. @default 1000 */
+  maxRecorded?: number;
+  /** SalesBinder's limits; false turns them off (benchmarks). @default { perTenSeconds: 15, perMinute: 50, blockSeconds: 60 } */
+  rateLimits?: false | RateLimits;
+  /** Whether a 429 carries Retry-After (SalesBinder promises none). @default false */
+  retryAfterHeader?: boolean;
+  /** Clock in ms, for tests. @default Date.now */
+  now?: () => number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** With the query string. */
+  path: string;
+  account: string;
+  /** Lower-case names, as received. */
+  headers: Record<string, string>;
+  body: string;
+  /** 0 when the client hung up before the answer. */
+  status: number;
+}
+
+export interface Sandbox {
+  /** Resolves the base URL, e.g. http://127.0.0.1:41234. @default port 0, host '127.0.0.1' */
+  listen(port?: number, host?: string): Promise<string>;
+  /** Throws if not listening. */
+  readonly url: string;
+  /** Closes active and idle connections too, so nothing hangs. */
+  close(): Promise<void>;
+  /** Every request received, in order, refused ones included. */
+  readonly requests: RecordedRequest[];
+  /** Seed data back, requests cleared, rate-limit windows and blocks cleared. */
+  reset(): void;
+  setRateLimits(limits: SandboxOptions['rateLimits']): void;
+  /** A copy of the stored account, for assertions. */
+  customer(id: string): CustomerRecord | undefined;
+}
+
+export const DEFAULT_RATE_LIMITS: RateLimits = { perTenSeconds: 15, perMinute: 50, blockSeconds: 60 };
+
+const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_PAGE_LIMIT = 200;
+const DEFAULT_PAGE_LIMIT = 20;
+
+type Permission = 'view' | 'modify';
+const PERMISSIONS = new Map<string, Permission>([
+  [DEMO_ADMIN_KEY, 'modify'],
+  [DEMO_VIEWER_KEY, 'view'],
+]);
+
+interface Answer {
+  status: number;
+  payload: Payload;
+  /** When the XML shape differs from the JSON one (lists). */
+  xmlPayload?: Payload;
+  headers?: Record<string, string>;
+}
+
+function message(status: number, text: string, headers?: Record<string, string>): Answer {
+  return { status, payload: { message: text }, ...(headers && { headers }) };
+}
+
+const BAD_REQUEST = message(400, 'Bad Request');
+const NOT_FOUND = message(404, 'Not Found');
+const FORBIDDEN = message(403, 'Forbidden');
+const UNAUTHORIZED = message(401, 'Unauthorized', { 'www-authenticate': 'Basic realm="SalesBinder API"' });
+const TOO_LARGE = message(413, 'Payload Too Large');
+const INTERNAL_ERROR = message(500, 'Internal Error');
+
+function validationFailed(errors: FieldErrors): Answer {
+  return { status: 422, payload: { message: { errors } } };
+}
+
+/** SalesBinder's timestamp format: seconds, UTC written as +00:00. */
+function timestamp(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19)}+00:00`;
+}
+
+/** The user name of HTTP Basic credentials; SalesBinder ignores the password. */
+function apiKey(authorization: string | undefined): string | undefined {
+  const encoded = /^Basic +([A-Za-z0-9+/]+={0,2})$/i.exec(authorization ?? '')?.[1];
+  if (encoded === undefined) return undefined;
+  const credentials = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = credentials.indexOf(':');
+  return colon === -1 ? undefined : credentials.slice(0, colon);
+}
+
+interface Target {
+  account: string;
+  format: Format;
+  /** Set when the path is customers.{fmt} (id undefined) or customers/{id}.{fmt}. */
+  customers?: { id: string | undefined };
+}
+
+// Whatever precedes /api/2.0/ stands for the subdomain, so one sandbox can play several accounts.
+const API_PATH = /^(?:\/(.*?))?\/api\/2\.0\/(.*)$/;
+const CUSTOMERS_PATH = /^customers(?:\/([^/]+))?\.(json|xml)$/;
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+function target(pathname: string): Target | undefined {
+  const api = API_PATH.exec(pathname);
+  if (!api) return undefined;
+  const rest = api[2] ?? '';
+  const format: Format = rest.endsWith('.xml') ? 'xml' : 'json';
+  const customers = CUSTOMERS_PATH.exec(rest);
+  const id = customers?.[1];
+  return {
+    account: api[1] ?? '',
+    format,
+    ...(customers && { customers: { id: id === undefined ? undefined : decodeSegment(id) } }),
+  };
+}
+
+/** The body's format comes from its Content-Type, as in CakePHP; the path's suffix only picks the answer's. */
+function bodyFormat(contentType: string | undefined, pathFormat: Format): Format {
+  const type = (contentType ?? '').toLowerCase();
+  if (type.includes('json')) return 'json';
+  if (type.includes('xml')) return 'xml';
+  return pathFormat;
+}
+
+/** A positive integer parameter: the fallback when absent, undefined when malformed. */
+function positiveInteger(query: URLSearchParams, name: string, fallback?: number): number | undefined {
+  const raw = query.get(name);
+  if (raw === null) return fallback;
+  return /^\d{1,9}$/.test(raw) && Number(raw) > 0 ? Number(raw) : undefined;
+}
+
+function matchesSearch(record: CustomerRecord, term: string): boolean {
+  const fields = [record.name, String(record.customer_number), record.office_email, record.billing_country];
+  return fields.some((field) => field.toLowerCase().includes(term));
+}
+
+function flattenHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [
+      name,
+      Array.isArray(value) ? value.join(', ') : (value ?? ''),
+    ]),
+  );
+}
+
+/** The body as text, or undefined when it is over the cap (the rest is still drained, not kept). */
+async function readBody(request: IncomingMessage): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+  }
+  return size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks).toString('utf8');
+}
+
+export function createSandbox(options: SandboxOptions = {}): Sandbox {
+  const now = options.now ?? Date.now;
+  const retryAfterHeader = options.retryAfterHeader ?? false;
+  const limiter = createRateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS);
+  const requests: RecordedRequest[] = [];
+  const maxRecorded = options.maxRecorded ?? 1000;
+  const store = new Map<string, CustomerRecord>();
+
+  function loadSeeds(): void {
+    store.clear();
+    for (const record of seedCustomers()) store.set(record.id, record);
+  }
+  loadSeeds();
+
+  function list(query: URLSearchParams): Answer {
+    const contextId = positiveInteger(query, 'contextId');
+    const page = positiveInteger(query, 'page', 1);
+    const pageLimit = positiveInteger(query, 'pageLimit', DEFAULT_PAGE_LIMIT);
+    if (!CONTEXT_IDS.some((id) => id === contextId) || page === undefined || pageLimit === undefined) {
+      return BAD_REQUEST;
+    }
+    if (pageLimit > MAX_PAGE_LIMIT) return BAD_REQUEST;
+    const term = (query.get('s') ?? '').toLowerCase();
+    const matches = [...store.values()]
+      .filter((record) => record.context_id === contextId && matchesSearch(record, term))
+      .sort((a, b) => a.customer_number - b.customer_number);
+    const onPage = matches.slice((page - 1) * pageLimit, page * pageLimit);
+    const envelope = {
+      count: String(matches.length),
+      page: String(page),
+      pages: String(Math.max(1, Math.ceil(matches.length / pageLimit))),
+    };
+    return {
+      status: 200,
+      payload: { ...envelope, customers: onPage.map((record) => [record]) },
+      xmlPayload: { ...envelope, customers: { customer: onPage } },
+    };
+  }
+
+  function view(id: string): Answer {
+    const record = store.get(id);
+    return record ? { status: 200, payload: { customer: record } } : NOT_FOUND;
+  }
+
+  function edit(record: CustomerRecord, input: Record<string, unknown> | undefined): Answer {
+    if (!input) return BAD_REQUEST;
+    const read = readChanges(input);
+    if (!read.ok) return validationFailed(read.errors);
+    Object.assign(record, read.value, { modified: timestamp(now()) });
+    return { status: 200, payload: { message: 'Saved', customer: record } };
+  }
+
+  function create(input: Record<string, unknown> | undefined): Answer {
+    if (!input) return BAD_REQUEST;
+    const read = readNewCustomer(input);
+    if (!read.ok) return validationFailed(read.errors);
+    const numbers = [...store.values()].map((record) => record.customer_number);
+    const created = timestamp(now());
+    const record: CustomerRecord = {
+      ...blankCustomer(),
+      ...read.value.changes,
+      id: randomUUID(),
+      customer_number: Math.max(0, ...numbers) + 1,
+      context_id: read.value.contextId,
+      modified: created,
+      created,
+    };
+    store.set(record.id, record);
+    return { status: 200, payload: { message: 'Saved', customer: record } };
+  }
+
+  function respond(
+    request: IncomingMessage,
+    api: Target,
+    query: URLSearchParams,
+    body: string | undefined,
+  ): Answer {
+    const rate = limiter.check(api.account, now());
+    if (!rate.allowed) {
+      return message(
+        429,
+        'Too Many Requests',
+        retryAfterHeader ? { 'retry-after': String(rate.retryAfterSeconds) } : undefined,
+      );
+    }
+    const permission = PERMISSIONS.get(apiKey(request.headers.authorization) ?? '');
+    if (!permission) return UNAUTHORIZED;
+    if (!api.customers) return NOT_FOUND;
+
+    const { id } = api.customers;
+    const method = request.method ?? '';
+    const allowed = id === undefined ? ['GET', 'POST'] : ['GET', 'PUT', 'DELETE'];
+    if (!allowed.includes(method)) return message(405, 'Method Not Allowed', { allow: allowed.join(', ') });
+    if (method !== 'GET' && permission !== 'modify') return FORBIDDEN;
+    if (body === undefined) return TOO_LARGE;
+
+    if (method === 'GET') return id === undefined ? list(query) : view(id);
+    const input = readCustomer(body, bodyFormat(request.headers['content-type'], api.format));
+    if (id === undefined) return create(input);
+
+    const record = store.get(id);
+    if (!record) return NOT_FOUND;
+    if (method === 'DELETE') {
+      store.delete(id);
+      return message(200, 'Deleted');
+    }
+    return edit(record, input);
+  }
+
+  async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = request.url ?? '/';
+    const queryStart = url.indexOf('?');
+    const pathname = queryStart === -1 ? url : url.slice(0, queryStart);
+    const api = target(pathname);
+    const recorded: RecordedRequest = {
+      method: request.method ?? '',
+      path: url,
+      account: api?.account ?? '',
+      headers: flattenHeaders(request.headers),
+      body: '',
+      status: 0,
+    };
+    requests.push(recorded);
+    if (requests.length > maxRecorded) requests.splice(0, requests.length - maxRecorded);
+
+    const format: Format = pathname.endsWith('.xml') ? 'xml' : 'json';
+    let answer: Answer;
+    let text: string;
+    try {
+      const body = await readBody(request);
+      recorded.body = body ?? '';
+      const query = new URLSearchParams(queryStart === -1 ? '' : url.slice(queryStart + 1));
+      answer = api ? respond(request, api, query, body) : NOT_FOUND;
+      text = serialize(format === 'xml' ? (answer.xmlPayload ?? answer.payload) : answer.payload, format);
+    } catch {
+      // The client hung up mid-body: no one to answer; its record keeps status 0.
+      if (response.destroyed) return;
+      answer = INTERNAL_ERROR;
+      text = serialize(answer.payload, format);
+    }
+    recorded.status = answer.status;
+    response.writeHead(answer.status, {
+      'content-type': CONTENT_TYPES[format],
+      'content-length': Buffer.byteLength(text),
+      ...answer.headers,
+    });
+    response.end(text);
+  }
+
+  const server = createServer((request, response) => {
+    // Whatever goes wrong with one exchange must not take the process down.
+    serve(request, response).catch(() => response.destroy());
+  });
+
+  function baseUrl(): string {
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('The sandbox is not listening');
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    return `http://${host}:${address.port}`;
+  }
+
+  return {
+    listen(port = 0, host = '127.0.0.1') {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve(baseUrl());
+        });
+      });
+    },
+    get url() {
+      return baseUrl();
+    },
+    close() {
+      return new Promise((resolve, reject) => {
+        if (!server.listening) {
+          resolve();
+          return;
+        }
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      });
+    },
+    requests,
+    reset() {
+      loadSeeds();
+      requests.length = 0;
+      limiter.reset();
+    },
+    setRateLimits(limits) {
+      limiter.setLimits(limits ?? DEFAULT_RATE_LIMITS);
+    },
+    customer(id) {
+      const record = store.get(id);
+      return record && structuredClone(record);
+    },
+  };
+}

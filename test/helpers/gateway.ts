@@ -1,0 +1,110 @@
+/**
+ * A real gateway on a loopback port, in front of a real upstream (the sandbox, or a scripted
+ * server), with its log lines captured. Every response body and log line is kept so that
+ * `close()` can prove that no API key slipped out, in every test that uses it.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '../../src/app.ts';
+import { type Config, loadConfig } from '../../src/config.ts';
+import type { Upstream } from '../../src/context.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/sandbox.ts';
+import { findLeaks } from './keys.ts';
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  status: number;
+  body: { data?: T; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
+  headers: Headers;
+}
+
+export interface TestGateway {
+  url: string;
+  /** The sandbox behind it, when it runs on the sandbox. */
+  sandbox: Sandbox;
+  config: Config;
+  logs: string[];
+  responses: string[];
+  // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary GraphQL results.
+  graphql<T = Record<string, any>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<GraphQLResponse<T>>;
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Extra environment, as an operator would set it (SALESBINDER_FORMAT, timeouts, ...); a function gets the sandbox's URL. */
+  env?: Record<string, string> | ((sandboxUrl: string) => Record<string, string>);
+  /** Point the gateway somewhere other than the sandbox (a scripted upstream, say). */
+  upstream?: Upstream;
+  sandbox?: SandboxOptions;
+}
+
+function listen(server: Server): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () =>
+      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+    );
+  });
+}
+
+export async function startGateway(options: StartOptions = {}): Promise<TestGateway> {
+  // Limits off unless a test asks for them: suites make more than 15 calls in 10 s.
+  const sandbox = createSandbox({ rateLimits: false, ...options.sandbox });
+  const sandboxUrl = await sandbox.listen();
+  const env = typeof options.env === 'function' ? options.env(sandboxUrl) : options.env;
+  const config = loadConfig({ SALESBINDER_URL: sandboxUrl, LOG_LEVEL: 'debug', ...env });
+  const logs: string[] = [];
+  const responses: string[] = [];
+  const logger = createLogger({
+    level: 'trace',
+    destination: { write: (line: string) => void logs.push(line) },
+  });
+  const upstream: Upstream =
+    options.upstream ??
+    (config.upstream.mode === 'sandbox' ? { mode: 'single', baseUrl: new URL(sandboxUrl) } : config.upstream);
+  const app = createApp({ config, upstream, logger });
+  const server = createServer(app.yoga);
+  const url = await listen(server);
+
+  const gatewayFetch = async (path: string, init?: RequestInit) => {
+    const response = await fetch(`${url}${path}`, init);
+    const text = await response.text();
+    responses.push(text, JSON.stringify([...response.headers]));
+    return new Response(text, { status: response.status, headers: response.headers });
+  };
+
+  return {
+    url,
+    sandbox,
+    config,
+    logs,
+    responses,
+    fetch: gatewayFetch,
+    async graphql(query, variables, headers = {}) {
+      const response = await gatewayFetch('/graphql', {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/graphql-response+json',
+          ...headers,
+        },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { status: response.status, body: await response.json(), headers: response.headers };
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await app.close();
+      await sandbox.close();
+      const leaks = findLeaks([...logs, ...responses]);
+      if (leaks.length > 0)
+        throw new Error(`An API key leaked into a log line or a response: ${leaks.length} form(s)`);
+    },
+  };
+}

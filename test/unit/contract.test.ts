@@ -1,0 +1,83 @@
+/**
+ * The printed schema keeps every name of the public contract (shared/docs/contract.graphql):
+ * each type with its kind, each field and argument with its exact type and default, each enum
+ * value, union member and interface. The schema may add; it may not rename or drop.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  type DefinitionNode,
+  type FieldDefinitionNode,
+  type InputValueDefinitionNode,
+  Kind,
+  parse,
+  print,
+  type TypeNode,
+} from 'graphql';
+import { describe, expect, it } from 'vitest';
+
+const contractPath = fileURLToPath(new URL('../../../shared/docs/contract.graphql', import.meta.url));
+const schemaPath = fileURLToPath(new URL('../../schema/schema.graphql', import.meta.url));
+const hasContract = existsSync(contractPath);
+if (!hasContract && process.env.CI) throw new Error(`The contract is missing at ${contractPath}`);
+if (!hasContract) console.warn(`Skipping the contract check: ${contractPath} is not here (it is in CI).`);
+
+type Named = DefinitionNode & { name: { value: string } };
+const typeString = (t: TypeNode) => print(t);
+const args = (list: readonly InputValueDefinitionNode[] | undefined) =>
+  Object.fromEntries(
+    (list ?? []).map((a) => [
+      a.name.value,
+      `${typeString(a.type)}${a.defaultValue ? ` = ${print(a.defaultValue)}` : ''}`,
+    ]),
+  );
+const fields = (list: readonly (FieldDefinitionNode | InputValueDefinitionNode)[] | undefined) =>
+  Object.fromEntries(
+    (list ?? []).map((f) => [
+      f.name.value,
+      { type: typeString(f.type), args: 'arguments' in f ? args(f.arguments) : {} },
+    ]),
+  );
+
+/** Every named definition of a document, object extensions merged in, keyed by name. */
+function shapes(sdl: string) {
+  const result = new Map<string, Record<string, unknown>>();
+  for (const def of parse(sdl).definitions) {
+    if (!('name' in def) || !def.name) continue;
+    const d = def as Named;
+    const shape: Record<string, unknown> = { kind: d.kind.replace('Extension', 'Definition') };
+    if ('fields' in d) shape.fields = fields(d.fields as readonly FieldDefinitionNode[]);
+    if ('interfaces' in d) shape.interfaces = (d.interfaces ?? []).map((i) => i.name.value).sort();
+    if (d.kind === Kind.ENUM_TYPE_DEFINITION) shape.values = (d.values ?? []).map((v) => v.name.value).sort();
+    if (d.kind === Kind.UNION_TYPE_DEFINITION)
+      shape.members = (d.types ?? []).map((t) => t.name.value).sort();
+    result.set(d.name.value, shape);
+  }
+  return result;
+}
+
+describe.skipIf(!hasContract)('the printed schema against the public contract', () => {
+  const contract = hasContract ? shapes(readFileSync(contractPath, 'utf8')) : new Map();
+  const printed = shapes(readFileSync(schemaPath, 'utf8'));
+
+  // The reads (customer, customers) arrive with their own issue; until then their types are absent.
+  const PENDING = new Set(['Query', 'CustomerConnection', 'CustomerEdge', 'PageInfo']);
+
+  it.each([...contract.keys()].filter((n) => !PENDING.has(n)))('keeps %s as the contract has it', (name) => {
+    const want = contract.get(name) as Record<string, unknown>;
+    const have = printed.get(name);
+    expect(have, `${name} is missing`).toBeDefined();
+    expect(have?.kind).toBe(want.kind);
+    for (const key of ['values', 'members']) if (want[key]) expect(have?.[key]).toEqual(want[key]);
+    if (want.interfaces)
+      expect(have?.interfaces).toEqual(expect.arrayContaining(want.interfaces as string[]));
+    const wantFields = (want.fields ?? {}) as Record<string, unknown>;
+    for (const [field, spec] of Object.entries(wantFields)) {
+      expect((have?.fields as Record<string, unknown>)?.[field], `${name}.${field}`).toEqual(spec);
+    }
+  });
+
+  it('marks Customer as a federation entity keyed by id', () => {
+    expect(readFileSync(schemaPath, 'utf8')).toMatch(/type Customer\s+@key\(fields: "id"\)/);
+  });
+});
