@@ -11,7 +11,7 @@ import { codecFor } from './transport/codec.ts';
 import { createHttpTransport, type HttpTransport } from './transport/http.ts';
 
 export interface AppDeps {
-  config: Pick<Config, 'format' | 'http' | 'graphiql'>;
+  config: Pick<Config, 'format' | 'http' | 'graphiql' | 'readConcurrency'>;
   upstream: Upstream;
   logger: Logger;
   /** Pre-fills GraphiQL's headers with this key (the sandbox's public demo key); never a real key. */
@@ -95,7 +95,13 @@ export function createApp({ config, upstream, logger, demoApiKey, transport }: A
   let ready = true;
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
-    context: createContextFactory({ upstream, transport: http, codec: codecFor(config.format), logger }),
+    context: createContextFactory({
+      upstream,
+      transport: http,
+      codec: codecFor(config.format),
+      logger,
+      readConcurrency: config.readConcurrency,
+    }),
     graphiql: config.graphiql
       ? {
           title: 'SalesBinder GraphQL gateway',

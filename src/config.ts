@@ -57,6 +57,7 @@ const EnvSchema = z
     SALESBINDER_DEADLINE_MS: positiveInt(DEFAULT_HTTP_OPTIONS.deadlineMs),
     SALESBINDER_MAX_RESPONSE_BYTES: positiveInt(DEFAULT_HTTP_OPTIONS.maxResponseBytes),
     SALESBINDER_CONNECTIONS: positiveInt(DEFAULT_HTTP_OPTIONS.connectionsPerOrigin),
+    SALESBINDER_READ_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(4),
     GRAPHIQL: optionalBoolean,
   })
   .superRefine((env, ctx) => {
@@ -95,6 +96,8 @@ export interface Config {
   upstream: UpstreamConfig;
   format: 'json' | 'xml';
   http: HttpTransportOptions;
+  /** Account reads one request makes at once (SalesBinder has no batch read). */
+  readConcurrency: number;
   graphiql: boolean;
 }
 
@@ -140,6 +143,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       maxResponseBytes: e.SALESBINDER_MAX_RESPONSE_BYTES,
       connectionsPerOrigin: e.SALESBINDER_CONNECTIONS,
     },
+    readConcurrency: e.SALESBINDER_READ_CONCURRENCY,
     graphiql: e.GRAPHIQL ?? !production,
   });
 }

@@ -3,6 +3,9 @@
  * SalesBinder key; the client built from it lives only as long as the request.
  */
 import { Buffer } from 'node:buffer';
+import DataLoader from 'dataloader';
+import pMap from 'p-map';
+import type { Customer } from './domain/customer.ts';
 import type { Logger } from './logger.ts';
 import {
   endpointFromUrl,
@@ -27,6 +30,12 @@ export interface GatewayContext {
    * usable key, and AccountError when it names no configured account; in both cases nothing is sent.
    */
   salesbinder(): SalesBinderApi;
+  /**
+   * This request's account reader: `customer`, `_entities` and edits share it, so one request
+   * reads an account at most once. Resolves null for an unknown id; rejects with the
+   * SalesBinderError (or AccountError) that prevented the read. Never outlives the request.
+   */
+  customerLoader(): DataLoader<string, Customer | null>;
 }
 
 export type Credentials = { ok: true; apiKey: string } | { ok: false; problem: 'missing' | 'malformed' };
@@ -82,9 +91,39 @@ export interface ContextDeps {
   transport: HttpTransport;
   codec: WireCodec;
   logger: Logger;
+  /** Reads in flight at once for one request's loader (SalesBinder has no batch read). @default 4 */
+  readConcurrency?: number;
 }
 
-export function createContextFactory({ upstream, transport, codec, logger }: ContextDeps) {
+async function readEach(
+  api: () => SalesBinderApi,
+  ids: readonly string[],
+  concurrency: number,
+): Promise<Array<Customer | null | Error>> {
+  let client: SalesBinderApi;
+  try {
+    client = api();
+  } catch (error) {
+    return ids.map(() => error as Error);
+  }
+  return pMap(
+    ids,
+    (id) =>
+      client.getCustomer(id).catch((error: unknown) => {
+        if (error instanceof SalesBinderError && error.code === 'SB_NOT_FOUND') return null;
+        return error instanceof Error ? error : new Error(String(error));
+      }),
+    { concurrency },
+  );
+}
+
+export function createContextFactory({
+  upstream,
+  transport,
+  codec,
+  logger,
+  readConcurrency = 4,
+}: ContextDeps) {
   // In single mode every request goes to the same place: work that out once.
   const fixedEndpoint = upstream.mode === 'single' ? endpointFromUrl(upstream.baseUrl) : undefined;
 
@@ -93,9 +132,14 @@ export function createContextFactory({ upstream, transport, codec, logger }: Con
     const requestId = offered !== null && REQUEST_ID.test(offered) ? offered : crypto.randomUUID();
     const log = logger.child({ requestId });
     let client: SalesBinderApi | undefined;
-    return {
+    let loader: DataLoader<string, Customer | null> | undefined;
+    const context: GatewayContext = {
       requestId,
       log,
+      customerLoader() {
+        loader ??= new DataLoader((ids) => readEach(() => context.salesbinder(), ids, readConcurrency));
+        return loader;
+      },
       salesbinder() {
         if (client) return client;
         const credentials = credentialsFrom(request.headers.get('authorization'));
@@ -112,5 +156,6 @@ export function createContextFactory({ upstream, transport, codec, logger }: Con
         return client;
       },
     };
+    return context;
   };
 }

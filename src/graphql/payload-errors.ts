@@ -3,6 +3,7 @@
  * instanceof. Kept apart from their GraphQL types (errors.ts) because the builder's validation
  * hook creates CustomerInputError before any type is defined.
  */
+import { GraphQLError } from 'graphql';
 import type { Customer } from '../domain/customer.ts';
 
 export interface FieldError {
@@ -10,11 +11,16 @@ export interface FieldError {
   message: string;
 }
 
-export class CustomerInputError extends Error {
+/**
+ * A GraphQLError as well as a payload member: the mutation's union catches it by class, while on
+ * a query field (which has no union) the same validation failure surfaces as the error
+ * `BAD_USER_INPUT` that the contract asks for, unmasked.
+ */
+export class CustomerInputError extends GraphQLError {
   override name = 'CustomerInputError';
   readonly fieldErrors: readonly FieldError[];
   constructor(message: string, fieldErrors: FieldError[]) {
-    super(message);
+    super(message, { extensions: { code: 'BAD_USER_INPUT', fieldErrors } });
     this.fieldErrors = fieldErrors;
   }
 }

@@ -5,6 +5,7 @@
 import { Buffer } from 'node:buffer';
 import { type Customer, customerFromWire, MalformedRecordError } from '../domain/customer.ts';
 import type { WireChanges } from '../domain/customer-changes.ts';
+import { type CustomerPage, customerPageFromWire } from '../domain/customer-page.ts';
 import type { Logger } from '../logger.ts';
 import { UnreadableBodyError, type WireCodec } from '../transport/codec.ts';
 import { type HttpResponse, type HttpTransport, TransportError } from '../transport/http.ts';
@@ -17,9 +18,22 @@ export interface SavedCustomer {
 }
 
 /** What the GraphQL layer depends on; tests and other transports can provide their own. */
+export interface CustomerQuery {
+  /** SalesBinder's context: 2 customers, 8 prospects, 10 suppliers. */
+  contextId: number;
+  /** SalesBinder's `s`: a search term. */
+  search?: string | undefined;
+  /** 1-based. */
+  page: number;
+  /** 1 to 200. */
+  pageLimit: number;
+}
+
 export interface SalesBinderApi {
   /** `GET customers/{id}`: the account, or SB_NOT_FOUND. */
   getCustomer(id: string): Promise<Customer>;
+  /** `GET customers?contextId&s&page&pageLimit`: one page, with SalesBinder's total count. */
+  listCustomers(query: CustomerQuery): Promise<CustomerPage>;
   /** `PUT customers/{id}`: changes only the given fields; answers the whole updated account. */
   updateCustomer(id: string, changes: WireChanges): Promise<SavedCustomer>;
 }
@@ -64,6 +78,30 @@ export class SalesBinderClient implements SalesBinderApi {
     return recordOf(await this.#call('GET', `customers/${encodeURIComponent(id)}`));
   }
 
+  async listCustomers({ contextId, search, page, pageLimit }: CustomerQuery): Promise<CustomerPage> {
+    const params = new URLSearchParams({
+      contextId: String(contextId),
+      page: String(page),
+      pageLimit: String(pageLimit),
+    });
+    if (search !== undefined && search !== '') params.set('s', search);
+    let envelope: Record<string, unknown>;
+    try {
+      envelope = await this.#call('GET', 'customers', undefined, params.toString());
+    } catch (error) {
+      // Past the last page, or for a search without matches, SalesBinder may answer 404
+      // rather than an empty list (it is not documented): both mean "no accounts here".
+      if (error instanceof SalesBinderError && error.code === 'SB_NOT_FOUND')
+        return { count: 0, customers: [] };
+      throw error;
+    }
+    try {
+      return customerPageFromWire(envelope);
+    } catch (error) {
+      throw unreadable(error);
+    }
+  }
+
   async updateCustomer(id: string, changes: WireChanges): Promise<SavedCustomer> {
     const envelope = await this.#call(
       'PUT',
@@ -77,13 +115,18 @@ export class SalesBinderClient implements SalesBinderApi {
     };
   }
 
-  async #call(method: 'GET' | 'PUT', resource: string, body?: string): Promise<Record<string, unknown>> {
+  async #call(
+    method: 'GET' | 'PUT',
+    resource: string,
+    body?: string,
+    query?: string,
+  ): Promise<Record<string, unknown>> {
     const headers: Record<string, string> = {
       authorization: this.#authorization,
       accept: this.#codec.contentType,
     };
     if (body !== undefined) headers['content-type'] = this.#codec.contentType;
-    const path = `${this.#endpoint.pathPrefix}/api/2.0/${resource}.${this.#codec.format}`;
+    const path = `${this.#endpoint.pathPrefix}/api/2.0/${resource}.${this.#codec.format}${query ? `?${query}` : ''}`;
     const started = performance.now();
     let response: HttpResponse;
     try {
@@ -178,17 +221,16 @@ function recordOf(envelope: Record<string, unknown>): Customer {
   try {
     return customerFromWire(envelope.customer);
   } catch (error) {
-    if (error instanceof MalformedRecordError) {
-      throw new SalesBinderError(
-        'SB_UNREADABLE',
-        'SalesBinder answered without the expected account record',
-        {
-          cause: error,
-        },
-      );
-    }
-    throw error;
+    throw unreadable(error);
   }
+}
+
+function unreadable(error: unknown): unknown {
+  return error instanceof MalformedRecordError
+    ? new SalesBinderError('SB_UNREADABLE', 'SalesBinder answered without the expected account records', {
+        cause: error,
+      })
+    : error;
 }
 
 function failureOfTransport(error: unknown): SalesBinderError {

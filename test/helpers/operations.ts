@@ -21,3 +21,43 @@ export const UPDATE = /* GraphQL */ `
     }
   }
 `;
+
+/** The fields of an account a frontend shows. */
+export const CUSTOMER_FIELDS = /* GraphQL */ `
+  fragment CustomerFields on Customer {
+    id name customerNumber kind officeEmail officePhone officeFax url vatNumber archived createdAt modifiedAt
+    billingAddress { line1 line2 city region country postalCode }
+    shippingAddress { line1 line2 city region country postalCode }
+  }
+`;
+
+/** One account by id. */
+export const CUSTOMER = /* GraphQL */ `
+  query Customer($id: ID!) {
+    customer(id: $id) { ...CustomerFields }
+  }
+  ${CUSTOMER_FIELDS}
+`;
+
+/** A page of accounts. */
+export const CUSTOMERS = /* GraphQL */ `
+  query Customers($kind: AccountKind, $search: String, $first: Int, $after: String) {
+    customers(kind: $kind, search: $search, first: $first, after: $after) {
+      totalCount
+      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges { cursor node { id name customerNumber kind } }
+    }
+  }
+`;
+
+/** An edit guarded against overwriting someone else's. */
+export const UPDATE_IF_UNMODIFIED = /* GraphQL */ `
+  mutation UpdateIfUnmodified($id: ID!, $input: UpdateCustomerInput!, $since: DateTime) {
+    updateCustomer(id: $id, input: $input, ifUnmodifiedSince: $since) {
+      __typename
+      ... on UpdateCustomerSuccess { customer { id name modifiedAt } }
+      ... on CustomerConflictError { message customer { id name modifiedAt } }
+      ... on SalesBinderError { message }
+    }
+  }
+`;

@@ -1,6 +1,14 @@
-import { ACCOUNT_KINDS, type Address, type Customer } from '../../domain/customer.ts';
-import { isCustomerId } from '../../domain/customer-changes.ts';
-import { SalesBinderError } from '../../salesbinder/errors.ts';
+import { z } from 'zod';
+import type { GatewayContext } from '../../context.ts';
+import { ACCOUNT_KINDS, type Address, CONTEXT_ID_OF_KIND, type Customer } from '../../domain/customer.ts';
+import { isCustomerId, MAX_VALUE_LENGTH } from '../../domain/customer-changes.ts';
+import {
+  type CustomerPage,
+  cursorOf,
+  MAX_PAGE_LIMIT,
+  offsetAfterCursor,
+  pagesFor,
+} from '../../domain/customer-page.ts';
 import { builder } from '../builder.ts';
 import { queryErrorFrom } from '../query-errors.ts';
 import { DateTime } from './date-time.ts';
@@ -81,15 +89,133 @@ export const CustomerRef = builder.objectRef<Customer>('Customer').implement({
   }),
 });
 
+/** The account with this id through the request's loader; null when there is none (or the id is no SalesBinder id). */
+async function loadCustomer(ctx: GatewayContext, id: string): Promise<Customer | null> {
+  if (!isCustomerId(id)) return null;
+  try {
+    return await ctx.customerLoader().load(id);
+  } catch (error) {
+    throw queryErrorFrom(error);
+  }
+}
+
 builder.asEntity(CustomerRef, {
   key: builder.selection<{ id: string }>('id'),
-  resolveReference: async ({ id }, ctx) => {
-    if (!isCustomerId(id)) return null;
-    try {
-      return await ctx.salesbinder().getCustomer(id);
-    } catch (error) {
-      if (error instanceof SalesBinderError && error.code === 'SB_NOT_FOUND') return null;
-      throw queryErrorFrom(error);
-    }
-  },
+  resolveReference: ({ id }, ctx) => loadCustomer(ctx, id),
 });
+
+interface CustomerConnectionShape {
+  edges: Array<{ cursor: string; node: Customer }>;
+  pageInfo: {
+    hasNextPage: boolean;
+    hasPreviousPage: boolean;
+    startCursor: string | null;
+    endCursor: string | null;
+  };
+  totalCount: number;
+}
+
+const CustomerConnection = builder.connectionObject(
+  {
+    type: CustomerRef,
+    name: 'CustomerConnection',
+    description: 'One page of accounts, Relay style.',
+    fields: (t) => ({
+      totalCount: t.int({
+        description: "SalesBinder's count of every account matching the query, on all pages.",
+        resolve: (connection) => (connection as unknown as CustomerConnectionShape).totalCount,
+      }),
+    }),
+  },
+  { name: 'CustomerEdge', description: 'An account and its cursor.' },
+);
+
+/** Reads SalesBinder pages until the window [offset, offset + first) is filled or the list ends. */
+async function windowOf(
+  ctx: GatewayContext,
+  query: { contextId: number; search?: string | undefined },
+  offset: number,
+  first: number,
+): Promise<CustomerPage> {
+  const api = ctx.salesbinder();
+  const customers: Customer[] = [];
+  let count = 0;
+  for (const { page, pageLimit, skip } of pagesFor(offset, first)) {
+    const result = await api.listCustomers({ ...query, page, pageLimit });
+    count = result.count;
+    customers.push(...result.customers.slice(skip));
+    // A short page is the last one: there is nothing further to read.
+    if (result.customers.length < pageLimit) break;
+  }
+  return { count, customers: customers.slice(0, first) };
+}
+
+builder.queryFields((t) => ({
+  customer: t.field({
+    type: CustomerRef,
+    nullable: true,
+    description:
+      'The account with this id (GET customers/{id}); null when no account has this id, or when the id is not a SalesBinder id (then nothing is asked of SalesBinder).',
+    args: { id: t.arg.id({ required: true, description: 'A SalesBinder account id (a UUID).' }) },
+    resolve: (_root, { id }, ctx) => loadCustomer(ctx, String(id)),
+  }),
+  customers: t.field({
+    type: CustomerConnection,
+    description:
+      'Relay-style pages over one account kind, optionally filtered by a search term (GET customers?contextId&s&page&pageLimit).',
+    args: {
+      kind: t.arg({ type: AccountKindRef, defaultValue: 'CUSTOMER', description: 'Which accounts to list.' }),
+      search: t.arg.string({
+        description: "SalesBinder's search: matches name, account number, e-mail or country.",
+      }),
+      first: t.arg.int({ defaultValue: 20, description: `Page size, 1 to ${MAX_PAGE_LIMIT}.` }),
+      after: t.arg.string({ description: "An earlier answer's endCursor (or any edge's cursor)." }),
+    },
+    validate: z.object({
+      kind: z.unknown().optional(),
+      search: z.string().max(MAX_VALUE_LENGTH, `Must be at most ${MAX_VALUE_LENGTH} characters`).nullish(),
+      first: z
+        .number({ error: `Must be 1 to ${MAX_PAGE_LIMIT}` })
+        .int()
+        .min(1, `Must be 1 to ${MAX_PAGE_LIMIT}`)
+        .max(MAX_PAGE_LIMIT, `Must be 1 to ${MAX_PAGE_LIMIT}`),
+      after: z
+        .string()
+        .refine(
+          (c) => offsetAfterCursor(c) !== undefined,
+          'Not a cursor from this API: pass an endCursor it returned',
+        )
+        .nullish(),
+    }),
+    resolve: async (_root, { kind, search, first, after }, ctx) => {
+      const offset = after == null ? 0 : (offsetAfterCursor(after) ?? 0);
+      const size = first ?? 20;
+      let page: CustomerPage;
+      try {
+        page = await windowOf(
+          ctx,
+          { contextId: CONTEXT_ID_OF_KIND[kind ?? 'CUSTOMER'], search: search ?? undefined },
+          offset,
+          size,
+        );
+      } catch (error) {
+        throw queryErrorFrom(error);
+      }
+      // What was listed need not be read again in this request.
+      const loader = ctx.customerLoader();
+      for (const customer of page.customers) loader.prime(customer.id, customer);
+      const edges = page.customers.map((node, i) => ({ cursor: cursorOf(offset + i), node }));
+      const connection: CustomerConnectionShape = {
+        edges,
+        pageInfo: {
+          hasNextPage: offset + edges.length < page.count,
+          hasPreviousPage: offset > 0,
+          startCursor: edges[0]?.cursor ?? null,
+          endCursor: edges.at(-1)?.cursor ?? null,
+        },
+        totalCount: page.count,
+      };
+      return connection as never;
+    },
+  }),
+}));

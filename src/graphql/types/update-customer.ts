@@ -2,7 +2,7 @@ import { type CustomerChanges, updateCustomerRules, wireChangesFrom } from '../.
 import type { SavedCustomer } from '../../salesbinder/client.ts';
 import { builder } from '../builder.ts';
 import { PAYLOAD_ERROR_TYPES, payloadErrorFrom } from '../errors.ts';
-import { CustomerInputError } from '../payload-errors.ts';
+import { CustomerConflictError, CustomerNotFoundError } from '../payload-errors.ts';
 import { CustomerRef } from './customer.ts';
 import { DateTime } from './date-time.ts';
 
@@ -80,18 +80,30 @@ builder.mutationType({
       },
       // One schema over all arguments, so that every broken rule is reported in one answer.
       validate: updateCustomerRules,
-      resolve: async (_root, { id, input, ifUnmodifiedSince }, ctx) => {
-        if (ifUnmodifiedSince != null) {
-          return new CustomerInputError('ifUnmodifiedSince is not supported yet', [
-            { path: ['ifUnmodifiedSince'], message: 'Not supported yet: leave it out' },
-          ]);
-        }
+      resolve: async (_root, args, ctx) => {
+        const id = String(args.id);
+        const loader = ctx.customerLoader();
         try {
-          return await ctx
+          if (args.ifUnmodifiedSince != null) {
+            // SalesBinder has no conditional write: read, compare, then write (a check, not a lock).
+            const current = await loader.load(id);
+            if (current === null)
+              return new CustomerNotFoundError('SalesBinder has no account with this id', id);
+            if (current.modifiedAt.getTime() > args.ifUnmodifiedSince.getTime()) {
+              return new CustomerConflictError(
+                'The account changed after ifUnmodifiedSince: nothing was written; reload it and try again',
+                current,
+              );
+            }
+          }
+          const saved = await ctx
             .salesbinder()
-            .updateCustomer(String(id), wireChangesFrom(input as CustomerChanges));
+            .updateCustomer(id, wireChangesFrom(args.input as CustomerChanges));
+          // Later reads in this request see the account as the edit left it, without a call.
+          loader.clear(id).prime(id, saved.customer);
+          return saved;
         } catch (error) {
-          return payloadErrorFrom(error, String(id));
+          return payloadErrorFrom(error, id);
         }
       },
     }),

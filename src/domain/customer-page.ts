@@ -1,0 +1,80 @@
+/**
+ * SalesBinder's list envelope, with its quirks (salesbinder-api.md): `count`, `page` and `pages`
+ * arrive as strings, `pages` may be missing, and records sit in an array of arrays whose inner
+ * shape differs between clients. And the arithmetic that maps a Relay window (offset, first)
+ * onto SalesBinder's pages (page, pageLimit).
+ */
+import { Buffer } from 'node:buffer';
+import { type Customer, customerFromWire, MalformedRecordError } from './customer.ts';
+
+export interface CustomerPage {
+  /** SalesBinder's count of every account matching the query, not just this page. */
+  count: number;
+  customers: Customer[];
+}
+
+/** SalesBinder accepts at most this many records per page. */
+export const MAX_PAGE_LIMIT = 200;
+
+function count(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
+  if (typeof value === 'string' && /^\d{1,15}$/.test(value.trim())) return Number(value.trim());
+  return undefined;
+}
+
+/** Every record, however deeply SalesBinder nested its arrays. */
+function records(value: unknown): unknown[] {
+  if (value === undefined || value === null || value === '') return [];
+  if (!Array.isArray(value)) return [value];
+  return value.flatMap(records);
+}
+
+export function customerPageFromWire(envelope: unknown): CustomerPage {
+  if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope)) {
+    throw new MalformedRecordError('the answer is not a list of accounts');
+  }
+  const e = envelope as Record<string, unknown>;
+  const customers = records(e.customers).map(customerFromWire);
+  return { count: count(e.count) ?? customers.length, customers };
+}
+
+export interface PageRequest {
+  /** 1-based, as SalesBinder counts. */
+  page: number;
+  pageLimit: number;
+  /** Records of that page to drop before the window starts. */
+  skip: number;
+}
+
+/**
+ * The SalesBinder pages that hold records [offset, offset + first). One page when possible: a
+ * window aligned on `first` (the usual case, paging with a constant `first`) is page
+ * offset / first + 1; otherwise the smallest page size up to 200 whose page holds the whole
+ * window; failing that, two consecutive pages of `first`.
+ */
+export function pagesFor(offset: number, first: number): PageRequest[] {
+  for (let limit = first; limit <= MAX_PAGE_LIMIT; limit++) {
+    const skip = offset % limit;
+    if (skip + first <= limit) return [{ page: Math.floor(offset / limit) + 1, pageLimit: limit, skip }];
+  }
+  const page = Math.floor(offset / first) + 1;
+  return [
+    { page, pageLimit: first, skip: offset % first },
+    { page: page + 1, pageLimit: first, skip: 0 },
+  ];
+}
+
+// Cursors are opaque to clients: a versioned offset, base64url-encoded. Anything else a client
+// sends as `after` was not made here and is refused.
+const CURSOR = /^sbc1:(\d{1,9})$/;
+
+export function cursorOf(offset: number): string {
+  return Buffer.from(`sbc1:${offset}`).toString('base64url');
+}
+
+/** The offset after which the next page starts, or undefined for a cursor this gateway did not make. */
+export function offsetAfterCursor(cursor: string): number | undefined {
+  if (!/^[A-Za-z0-9_-]{1,32}$/.test(cursor)) return undefined;
+  const match = CURSOR.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  return match ? Number(match[1]) + 1 : undefined;
+}
