@@ -17,7 +17,8 @@ const url = await sandbox.listen(port, host).catch((error: Error) => {
 });
 console.log(
   `SalesBinder sandbox at ${url} (rate limits ${rateLimitsOff ? 'off' : 'on'}); ` +
-    `key ${DEMO_ADMIN_KEY} may view and modify accounts, key ${DEMO_VIEWER_KEY} may only view them`,
+    `key ${DEMO_ADMIN_KEY} may view and modify accounts, key ${DEMO_VIEWER_KEY} may only view them; ` +
+    `faults: POST ${url}/_sandbox/faults`,
 );
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

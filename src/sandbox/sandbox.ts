@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { CONTEXT_IDS, type FieldErrors, readChanges, readNewCustomer } from './customer-input.ts';
+import {
+  createFaultRegistry,
+  type FaultAnswer,
+  type FaultControl,
+  faultAnswer,
+  parseFaults,
+  partialAnswer,
+} from './faults.ts';
 import { CONTENT_TYPES, type Format, type Payload, readCustomer, serialize } from './formats.ts';
 import { createRateLimiter, type RateLimits } from './rate-limiter.ts';
 import {
@@ -11,6 +19,7 @@ import {
   seedCustomers,
 } from './seed.ts';
 
+export type { Fault, FaultControl, FaultKind, FaultMatch, ListedFault } from './faults.ts';
 export type { RateLimits } from './rate-limiter.ts';
 export type { CustomerRecord } from './seed.ts';
 
@@ -23,6 +32,8 @@ export interface SandboxOptions {
   retryAfterHeader?: boolean;
   /** Clock in ms, for tests. @default Date.now */
   now?: () => number;
+  /** Seeds the draws behind fault rates, so every run affects the same requests; reset() restarts them. @default 1 */
+  faultSeed?: number;
 }
 
 export interface RecordedRequest {
@@ -33,7 +44,7 @@ export interface RecordedRequest {
   /** Lower-case names, as received. */
   headers: Record<string, string>;
   body: string;
-  /** 0 when the client hung up before the answer. */
+  /** What was sent; 0 when nothing was: the client hung up first, or a reset or stall fault fired. */
   status: number;
 }
 
@@ -44,18 +55,24 @@ export interface Sandbox {
   readonly url: string;
   /** Closes active and idle connections too, so nothing hangs. */
   close(): Promise<void>;
-  /** Every request received, in order, refused ones included. */
+  /** Every request received, in order, refused and faulted ones included; control requests are not. */
   readonly requests: RecordedRequest[];
-  /** Seed data back, requests cleared, rate-limit windows and blocks cleared. */
+  /** Seed data back; requests, rate-limit windows and blocks, and faults cleared; fault draws restarted. */
   reset(): void;
   setRateLimits(limits: SandboxOptions['rateLimits']): void;
   /** A copy of the stored account, for assertions. */
   customer(id: string): CustomerRecord | undefined;
+  /**
+   * Misbehaviour on cue, checked in insertion order before rate limits and authentication (they play
+   * the network and the edge proxy). Also driven over HTTP under /_sandbox/.
+   */
+  readonly faults: FaultControl;
 }
 
 export const DEFAULT_RATE_LIMITS: RateLimits = { perTenSeconds: 15, perMinute: 50, blockSeconds: 60 };
 
 const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_CONTROL_BODY_BYTES = 64 * 1024;
 const MAX_PAGE_LIMIT = 200;
 const DEFAULT_PAGE_LIMIT = 20;
 
@@ -165,15 +182,33 @@ function flattenHeaders(headers: IncomingHttpHeaders): Record<string, string> {
 }
 
 /** The body as text, or undefined when it is over the cap (the rest is still drained, not kept). */
-async function readBody(request: IncomingMessage): Promise<string | undefined> {
+async function readBody(request: IncomingMessage, cap = MAX_BODY_BYTES): Promise<string | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    if (size <= cap) chunks.push(chunk);
   }
-  return size > MAX_BODY_BYTES ? undefined : Buffer.concat(chunks).toString('utf8');
+  return size > cap ? undefined : Buffer.concat(chunks).toString('utf8');
 }
+
+function sendJson(response: ServerResponse, status: number, value?: unknown, headers = {}): void {
+  if (value === undefined) {
+    response.writeHead(status, headers).end();
+    return;
+  }
+  const text = JSON.stringify(value);
+  response.writeHead(status, {
+    'content-type': CONTENT_TYPES.json,
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
+  response.end(text);
+}
+
+// Outside /api/2.0/, so control requests are never limited, authenticated, faulted or recorded.
+const CONTROL_PATH = /^\/_sandbox\//;
+const FAULT_PATH = /^\/_sandbox\/faults\/([^/]+)$/;
 
 export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const now = options.now ?? Date.now;
@@ -182,6 +217,9 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const requests: RecordedRequest[] = [];
   const maxRecorded = options.maxRecorded ?? 1000;
   const store = new Map<string, CustomerRecord>();
+  const faults = createFaultRegistry(options.faultSeed ?? 1);
+  // Ends what delay and stall faults hold open, so close() leaves no timer and no hanging client.
+  const held = new Set<() => void>();
 
   function loadSeeds(): void {
     store.clear();
@@ -284,10 +322,92 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     return edit(record, input);
   }
 
+  function reset(): void {
+    loadSeeds();
+    requests.length = 0;
+    limiter.reset();
+    faults.clear();
+    faults.reseed();
+  }
+
+  /** False when cut short, by the client hanging up or by close(). */
+  function pause(ms: number, response: ServerResponse): Promise<boolean> {
+    return new Promise((resolve) => {
+      const finish = (elapsed: boolean) => {
+        clearTimeout(timer);
+        held.delete(cancel);
+        response.off('close', cancel);
+        resolve(elapsed);
+      };
+      const cancel = () => finish(false);
+      const timer = setTimeout(() => finish(true), ms);
+      held.add(cancel);
+      response.once('close', cancel);
+    });
+  }
+
+  function stall(response: ServerResponse, partial?: FaultAnswer): void {
+    if (partial) {
+      response.writeHead(partial.status, partial.headers);
+      response.write(partial.body);
+    }
+    const end = () => response.destroy();
+    held.add(end);
+    response.once('close', () => held.delete(end));
+  }
+
+  async function control(
+    request: IncomingMessage,
+    response: ServerResponse,
+    pathname: string,
+  ): Promise<void> {
+    const method = request.method ?? '';
+    const body = await readBody(request, MAX_CONTROL_BODY_BYTES);
+    if (body === undefined) {
+      sendJson(response, 413, { message: 'A control request body takes at most 64 KiB' });
+      return;
+    }
+    if (pathname === '/_sandbox/reset') {
+      if (method !== 'POST') {
+        return sendJson(response, 405, { message: 'Method Not Allowed' }, { allow: 'POST' });
+      }
+      reset();
+      return sendJson(response, 204);
+    }
+    if (pathname === '/_sandbox/faults') {
+      if (method === 'GET') return sendJson(response, 200, { faults: faults.list() });
+      if (method === 'DELETE') {
+        faults.clear();
+        return sendJson(response, 204);
+      }
+      if (method !== 'POST') {
+        return sendJson(response, 405, { message: 'Method Not Allowed' }, { allow: 'GET, POST, DELETE' });
+      }
+      let input: unknown;
+      try {
+        input = JSON.parse(body);
+      } catch (error) {
+        return sendJson(response, 400, { message: `The body is not JSON: ${(error as Error).message}` });
+      }
+      const parsed = parseFaults(input);
+      if (!parsed.ok) return sendJson(response, 400, { message: parsed.message });
+      return sendJson(response, 201, { ids: faults.addParsed(parsed.faults) });
+    }
+    const id = FAULT_PATH.exec(pathname)?.[1];
+    if (id === undefined) return sendJson(response, 404, { message: 'Not Found' });
+    if (method !== 'DELETE') {
+      return sendJson(response, 405, { message: 'Method Not Allowed' }, { allow: 'DELETE' });
+    }
+    const faultId = decodeSegment(id);
+    if (faults.remove(faultId)) return sendJson(response, 204);
+    return sendJson(response, 404, { message: `No fault ${faultId}` });
+  }
+
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = request.url ?? '/';
     const queryStart = url.indexOf('?');
     const pathname = queryStart === -1 ? url : url.slice(0, queryStart);
+    if (CONTROL_PATH.test(pathname)) return control(request, response, pathname);
     const api = target(pathname);
     const recorded: RecordedRequest = {
       method: request.method ?? '',
@@ -300,12 +420,29 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     requests.push(recorded);
     if (requests.length > maxRecorded) requests.splice(0, requests.length - maxRecorded);
 
+    const { delayMs, fault } = faults.pick(recorded.method, url);
+    if (fault?.kind === 'reset') {
+      // An RST, not a FIN: what a dropped connection or a crashed proxy looks like to the client.
+      request.socket.resetAndDestroy();
+      return;
+    }
     const format: Format = pathname.endsWith('.xml') ? 'xml' : 'json';
     let answer: Answer;
     let text: string;
     try {
       const body = await readBody(request);
       recorded.body = body ?? '';
+      if (delayMs > 0 && !(await pause(delayMs, response))) return;
+      if (fault?.kind === 'stall') {
+        return stall(response, fault.afterHeaders ? partialAnswer(format) : undefined);
+      }
+      const faulted = fault && faultAnswer(fault, url, format);
+      if (faulted) {
+        recorded.status = faulted.status;
+        response.writeHead(faulted.status, faulted.headers);
+        response.end(faulted.body);
+        return;
+      }
       const query = new URLSearchParams(queryStart === -1 ? '' : url.slice(queryStart + 1));
       answer = api ? respond(request, api, query, body) : NOT_FOUND;
       text = serialize(format === 'xml' ? (answer.xmlPayload ?? answer.payload) : answer.payload, format);
@@ -350,6 +487,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       return baseUrl();
     },
     close() {
+      for (const end of [...held]) end();
       return new Promise((resolve, reject) => {
         if (!server.listening) {
           resolve();
@@ -360,17 +498,19 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       });
     },
     requests,
-    reset() {
-      loadSeeds();
-      requests.length = 0;
-      limiter.reset();
-    },
+    reset,
     setRateLimits(limits) {
       limiter.setLimits(limits ?? DEFAULT_RATE_LIMITS);
     },
     customer(id) {
       const record = store.get(id);
       return record && structuredClone(record);
+    },
+    faults: {
+      add: faults.add,
+      remove: faults.remove,
+      clear: faults.clear,
+      list: faults.list,
     },
   };
 }
