@@ -8,19 +8,23 @@ import { createContextFactory, type GatewayContext, type Upstream } from './cont
 import { schema } from './graphql/index.ts';
 import type { Logger } from './logger.ts';
 import { codecFor } from './transport/codec.ts';
+import { createGuardedTransport } from './transport/guarded-transport.ts';
 import { createHttpTransport, type HttpTransport } from './transport/http.ts';
+import { createRateLimiter, type RateLimiter } from './transport/rate-limiter.ts';
 
 export interface AppDeps {
-  config: Pick<Config, 'format' | 'http' | 'graphiql' | 'readConcurrency'>;
+  config: Pick<Config, 'format' | 'http' | 'graphiql' | 'readConcurrency' | 'rateLimits' | 'retry'>;
   upstream: Upstream;
   logger: Logger;
   /** Pre-fills GraphiQL's headers with this key (the sandbox's public demo key); never a real key. */
   demoApiKey?: string;
-  /** Defaults to an undici transport built from `config.http`. */
+  /** Defaults to an undici transport built from `config.http`, behind the limiter and retries. */
   transport?: HttpTransport;
 }
 
 export interface App {
+  /** The per-account limiter (absent when limits are off). */
+  limiter: RateLimiter | undefined;
   yoga: YogaServerInstance<Record<string, unknown>, GatewayContext>;
   /** Readiness: false while starting or draining, so /ready answers 503. */
   setReady(ready: boolean): void;
@@ -91,7 +95,9 @@ function useUnexpectedErrorLog(): Plugin<GatewayContext> {
 }
 
 export function createApp({ config, upstream, logger, demoApiKey, transport }: AppDeps): App {
-  const http = transport ?? createHttpTransport(config.http);
+  const limiter = config.rateLimits ? createRateLimiter(config.rateLimits) : undefined;
+  const http =
+    transport ?? createGuardedTransport(createHttpTransport(config.http), { ...config.retry, limiter });
   let ready = true;
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
@@ -120,6 +126,7 @@ export function createApp({ config, upstream, logger, demoApiKey, transport }: A
     plugins: [useUnexpectedErrorLog(), useReadinessCheck({ endpoint: '/ready', check: () => ready })],
   });
   return {
+    limiter,
     yoga,
     setReady: (value) => {
       ready = value;

@@ -3,7 +3,9 @@
  * hands the rest of the gateway a typed, frozen Config.
  */
 import { z } from 'zod';
+import { DEFAULT_RETRY_OPTIONS, type RetryOptions } from './transport/guarded-transport.ts';
 import { DEFAULT_HTTP_OPTIONS, type HttpTransportOptions } from './transport/http.ts';
+import { DEFAULT_RATE_LIMITS, type RateLimits } from './transport/rate-limiter.ts';
 
 const ACCOUNT_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -13,6 +15,7 @@ const optionalBoolean = z
   .optional();
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const nonNegativeInt = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 
 function httpUrl(name: string) {
   return z.url({ protocol: /^https?$/, error: `${name} must be an http(s) URL` }).refine((v) => {
@@ -21,66 +24,71 @@ function httpUrl(name: string) {
   }, `${name} must not carry credentials, a query or a fragment`);
 }
 
-const EnvSchema = z
-  .object({
-    PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-    HOST: z.string().min(1).default('0.0.0.0'),
-    NODE_ENV: z.string().optional(),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    SALESBINDER_URL: httpUrl('SALESBINDER_URL').optional(),
-    SALESBINDER_ACCOUNTS: z
-      .string()
-      .transform((v) =>
-        v
-          .split(',')
-          .map((s) => s.trim().toLowerCase())
-          .filter((s) => s !== ''),
-      )
-      .pipe(
-        z
-          .array(z.string().regex(ACCOUNT_NAME, 'each account must be a SalesBinder subdomain such as acme'))
-          .min(1, 'must name at least one account'),
-      )
-      .optional(),
-    SALESBINDER_ACCOUNT_URL: z
-      .string()
-      .refine((v) => v.includes('{account}'), 'must contain {account}')
-      .refine(
-        (v) => URL.canParse(v.replace('{account}', 'account')),
-        'must be a URL once {account} is filled in',
-      )
-      .default('https://{account}.salesbinder.com'),
-    SALESBINDER_FORMAT: z.enum(['json', 'xml']).default('json'),
-    SALESBINDER_CONNECT_TIMEOUT_MS: positiveInt(DEFAULT_HTTP_OPTIONS.connectTimeoutMs),
-    SALESBINDER_HEADERS_TIMEOUT_MS: positiveInt(DEFAULT_HTTP_OPTIONS.headersTimeoutMs),
-    SALESBINDER_BODY_TIMEOUT_MS: positiveInt(DEFAULT_HTTP_OPTIONS.bodyTimeoutMs),
-    SALESBINDER_DEADLINE_MS: positiveInt(DEFAULT_HTTP_OPTIONS.deadlineMs),
-    SALESBINDER_MAX_RESPONSE_BYTES: positiveInt(DEFAULT_HTTP_OPTIONS.maxResponseBytes),
-    SALESBINDER_CONNECTIONS: positiveInt(DEFAULT_HTTP_OPTIONS.connectionsPerOrigin),
-    SALESBINDER_READ_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(4),
-    GRAPHIQL: optionalBoolean,
-  })
-  .superRefine((env, ctx) => {
-    if (env.SALESBINDER_URL !== undefined && env.SALESBINDER_ACCOUNTS !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['SALESBINDER_ACCOUNTS'],
-        message: 'set SALESBINDER_URL or SALESBINDER_ACCOUNTS, not both',
-      });
-    }
-    if (
-      env.NODE_ENV === 'production' &&
-      env.SALESBINDER_URL === undefined &&
-      env.SALESBINDER_ACCOUNTS === undefined
-    ) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['SALESBINDER_URL'],
-        message:
-          'production needs SALESBINDER_URL or SALESBINDER_ACCOUNTS (the built-in sandbox is for development only)',
-      });
-    }
-  });
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  NODE_ENV: z.string().optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SALESBINDER_URL: httpUrl('SALESBINDER_URL').optional(),
+  SALESBINDER_ACCOUNTS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter((s) => s !== ''),
+    )
+    .pipe(
+      z
+        .array(z.string().regex(ACCOUNT_NAME, 'each account must be a SalesBinder subdomain such as acme'))
+        .min(1, 'must name at least one account'),
+    )
+    .optional(),
+  SALESBINDER_ACCOUNT_URL: z
+    .string()
+    .refine((v) => v.includes('{account}'), 'must contain {account}')
+    .refine(
+      (v) => URL.canParse(v.replace('{account}', 'account')),
+      'must be a URL once {account} is filled in',
+    )
+    .default('https://{account}.salesbinder.com'),
+  SALESBINDER_FORMAT: z.enum(['json', 'xml']).default('json'),
+  SALESBINDER_CONNECT_TIMEOUT_MS: positiveInt(DEFAULT_HTTP_OPTIONS.connectTimeoutMs),
+  SALESBINDER_HEADERS_TIMEOUT_MS: positiveInt(DEFAULT_HTTP_OPTIONS.headersTimeoutMs),
+  SALESBINDER_BODY_TIMEOUT_MS: positiveInt(DEFAULT_HTTP_OPTIONS.bodyTimeoutMs),
+  SALESBINDER_DEADLINE_MS: positiveInt(DEFAULT_HTTP_OPTIONS.deadlineMs),
+  SALESBINDER_MAX_RESPONSE_BYTES: positiveInt(DEFAULT_HTTP_OPTIONS.maxResponseBytes),
+  SALESBINDER_CONNECTIONS: positiveInt(DEFAULT_HTTP_OPTIONS.connectionsPerOrigin),
+  SALESBINDER_READ_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(4),
+  SALESBINDER_MAX_ORIGINS: positiveInt(DEFAULT_HTTP_OPTIONS.maxOrigins),
+  SALESBINDER_RATE_LIMITS: z.enum(['on', 'off']).default('on'),
+  SALESBINDER_RATE_LIMIT_10S: positiveInt(DEFAULT_RATE_LIMITS.perTenSeconds),
+  SALESBINDER_RATE_LIMIT_60S: positiveInt(DEFAULT_RATE_LIMITS.perMinute),
+  SALESBINDER_RATE_HEADROOM: nonNegativeInt(DEFAULT_RATE_LIMITS.headroom),
+  SALESBINDER_RATE_MAX_WAIT_MS: nonNegativeInt(DEFAULT_RATE_LIMITS.maxWaitMs),
+  SALESBINDER_RETRIES: z.coerce.number().int().min(0).max(5).default(DEFAULT_RETRY_OPTIONS.retries),
+  SALESBINDER_RETRY_BASE_MS: nonNegativeInt(DEFAULT_RETRY_OPTIONS.baseDelayMs),
+  SHUTDOWN_DEADLINE_MS: positiveInt(10_000),
+  GRAPHIQL: optionalBoolean,
+});
+
+/**
+ * Rules between variables, checked on what is set rather than on what parsed, so that they are
+ * reported together with every other problem (zod skips refinements once a field has failed).
+ */
+function crossVariableProblems(env: Readonly<Record<string, string>>): string[] {
+  const problems: string[] = [];
+  const hasUrl = env.SALESBINDER_URL !== undefined;
+  const hasAccounts = env.SALESBINDER_ACCOUNTS !== undefined;
+  if (hasUrl && hasAccounts)
+    problems.push('SALESBINDER_ACCOUNTS: set SALESBINDER_URL or SALESBINDER_ACCOUNTS, not both');
+  if (env.NODE_ENV === 'production' && !hasUrl && !hasAccounts) {
+    problems.push(
+      'SALESBINDER_URL: production needs SALESBINDER_URL or SALESBINDER_ACCOUNTS (the built-in sandbox is for development only)',
+    );
+  }
+  return problems;
+}
 
 /** Where calls go: one configured account, several chosen per request, or the built-in sandbox. */
 export type UpstreamConfig =
@@ -98,6 +106,11 @@ export interface Config {
   http: HttpTransportOptions;
   /** Account reads one request makes at once (SalesBinder has no batch read). */
   readConcurrency: number;
+  /** The per-account limiter's settings; false only where SalesBinder's limits are off (benchmarks). */
+  rateLimits: RateLimits | false;
+  retry: RetryOptions;
+  /** How long in-flight requests may take after SIGTERM before the process exits anyway. */
+  shutdownDeadlineMs: number;
   graphiql: boolean;
 }
 
@@ -113,13 +126,19 @@ export class ConfigError extends Error {
 /** Parses the environment; throws one ConfigError listing every problem. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
   // An empty variable means unset, as in most shells' and orchestrators' habits.
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const present = Object.fromEntries(
+    Object.entries(env).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== '',
+    ),
+  );
   const parsed = EnvSchema.safeParse(present);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`),
-    );
-  }
+  const problems = [
+    ...(parsed.success
+      ? []
+      : parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`)),
+    ...crossVariableProblems(present),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
   let upstream: UpstreamConfig;
@@ -142,7 +161,23 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       deadlineMs: e.SALESBINDER_DEADLINE_MS,
       maxResponseBytes: e.SALESBINDER_MAX_RESPONSE_BYTES,
       connectionsPerOrigin: e.SALESBINDER_CONNECTIONS,
+      maxOrigins: e.SALESBINDER_MAX_ORIGINS,
     },
+    rateLimits:
+      e.SALESBINDER_RATE_LIMITS === 'off'
+        ? false
+        : {
+            perTenSeconds: e.SALESBINDER_RATE_LIMIT_10S,
+            perMinute: e.SALESBINDER_RATE_LIMIT_60S,
+            headroom: e.SALESBINDER_RATE_HEADROOM,
+            maxWaitMs: e.SALESBINDER_RATE_MAX_WAIT_MS,
+          },
+    retry: {
+      retries: e.SALESBINDER_RETRIES,
+      baseDelayMs: e.SALESBINDER_RETRY_BASE_MS,
+      deadlineMs: e.SALESBINDER_DEADLINE_MS,
+    },
+    shutdownDeadlineMs: e.SHUTDOWN_DEADLINE_MS,
     readConcurrency: e.SALESBINDER_READ_CONCURRENCY,
     graphiql: e.GRAPHIQL ?? !production,
   });

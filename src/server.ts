@@ -8,9 +8,6 @@ import { ConfigError, loadConfig } from './config.ts';
 import type { Upstream } from './context.ts';
 import { createLogger } from './logger.ts';
 
-/** How long in-flight requests may take to finish after SIGTERM before the process exits anyway. */
-const DRAIN_DEADLINE_MS = 10_000;
-
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
   try {
@@ -68,8 +65,11 @@ async function main(): Promise<void> {
     const force = setTimeout(() => {
       logger.error('drain deadline passed: exiting with requests still open');
       process.exit(1);
-    }, DRAIN_DEADLINE_MS);
+    }, config.shutdownDeadlineMs);
     force.unref();
+    // Keep-alive connections that finish their last request close as soon as they are idle.
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    sweep.unref();
     server.close(async () => {
       await Promise.allSettled([app.close(), closeSandbox()]);
       logger.info('drained');

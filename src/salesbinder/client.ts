@@ -8,7 +8,9 @@ import type { WireChanges } from '../domain/customer-changes.ts';
 import { type CustomerPage, customerPageFromWire } from '../domain/customer-page.ts';
 import type { Logger } from '../logger.ts';
 import { UnreadableBodyError, type WireCodec } from '../transport/codec.ts';
+import { retryAfterSeconds } from '../transport/guarded-transport.ts';
 import { type HttpResponse, type HttpTransport, TransportError } from '../transport/http.ts';
+import { RateLimitRefusal } from '../transport/rate-limiter.ts';
 import { SalesBinderError, type WireFieldError } from './errors.ts';
 
 export interface SavedCustomer {
@@ -49,9 +51,6 @@ export function endpointFromUrl(baseUrl: URL): SalesBinderEndpoint {
   return { origin: baseUrl.origin, pathPrefix: baseUrl.pathname.replace(/\/+$/, '') };
 }
 
-/** Seconds to wait after a 429 that says nothing: SalesBinder blocks an account for a minute. */
-export const DEFAULT_BLOCK_SECONDS = 60;
-
 export class SalesBinderClient implements SalesBinderApi {
   readonly #transport: HttpTransport;
   readonly #codec: WireCodec;
@@ -59,6 +58,7 @@ export class SalesBinderClient implements SalesBinderApi {
   // A private field, so the credential never shows up when the client is logged or inspected.
   readonly #authorization: string;
   readonly #log: Logger | undefined;
+  readonly #account: string;
 
   constructor(
     transport: HttpTransport,
@@ -70,6 +70,7 @@ export class SalesBinderClient implements SalesBinderApi {
     this.#transport = transport;
     this.#codec = codec;
     this.#endpoint = endpoint;
+    this.#account = `${endpoint.origin}${endpoint.pathPrefix}`;
     this.#log = log;
     this.#authorization = `Basic ${Buffer.from(`${apiKey}:x`).toString('base64')}`;
   }
@@ -131,6 +132,7 @@ export class SalesBinderClient implements SalesBinderApi {
     let response: HttpResponse;
     try {
       response = await this.#transport.request({
+        account: this.#account,
         origin: this.#endpoint.origin,
         path,
         method,
@@ -234,6 +236,11 @@ function unreadable(error: unknown): unknown {
 }
 
 function failureOfTransport(error: unknown): SalesBinderError {
+  if (error instanceof RateLimitRefusal) {
+    return new SalesBinderError('SB_RATE_LIMITED', error.message, {
+      retryAfterSeconds: error.retryAfterSeconds,
+    });
+  }
   if (error instanceof TransportError) {
     switch (error.kind) {
       case 'timeout':
@@ -292,13 +299,4 @@ function textsOf(rules: unknown): string[] {
   if (Array.isArray(rules)) return rules.flatMap(textsOf);
   const object = asObject(rules);
   return object ? Object.values(object).flatMap(textsOf) : [];
-}
-
-/** `Retry-After` as seconds or an HTTP date; SalesBinder promises none, so a minute by default. */
-export function retryAfterSeconds(header: string | string[] | undefined, now = Date.now()): number {
-  const value = Array.isArray(header) ? header[0] : header;
-  if (value === undefined || value.trim() === '') return DEFAULT_BLOCK_SECONDS;
-  if (/^\d+$/.test(value.trim())) return Math.max(1, Number(value.trim()));
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? DEFAULT_BLOCK_SECONDS : Math.max(1, Math.ceil((at - now) / 1000));
 }

@@ -32,6 +32,8 @@ export const DEFAULT_HTTP_OPTIONS: HttpTransportOptions = {
 };
 
 export interface HttpRequest {
+  /** Whose budget the call spends: the SalesBinder account (its origin and path prefix). */
+  account: string;
   /** e.g. `https://acme.salesbinder.com`: scheme, host and port only. */
   origin: string;
   /** Absolute path with query string, already encoded. */
@@ -39,6 +41,8 @@ export interface HttpRequest {
   method: 'GET' | 'PUT' | 'POST' | 'DELETE';
   headers: Record<string, string>;
   body?: string;
+  /** This attempt's deadline; the transport's `deadlineMs` when absent. */
+  timeoutMs?: number;
 }
 
 export interface HttpResponse {
@@ -99,13 +103,13 @@ export function createHttpTransport(options: Partial<HttpTransportOptions> = {})
   });
 
   return {
-    async request({ origin, path, method, headers, body }) {
+    async request({ origin, path, method, headers, body, timeoutMs }) {
       const controller = new AbortController();
       let deadlineHit = false;
       const timer = setTimeout(() => {
         deadlineHit = true;
         controller.abort();
-      }, o.deadlineMs);
+      }, timeoutMs ?? o.deadlineMs);
       try {
         // undici's `request` never follows redirects (no redirect interceptor is installed):
         // a 3xx comes back as a status for the caller to refuse.

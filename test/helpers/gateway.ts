@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createApp } from '../../src/app.ts';
+import { type App, createApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import type { Upstream } from '../../src/context.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -23,6 +23,7 @@ export interface TestGateway {
   /** The sandbox behind it, when it runs on the sandbox. */
   sandbox: Sandbox;
   config: Config;
+  app: App;
   logs: string[];
   responses: string[];
   // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary GraphQL results.
@@ -57,7 +58,13 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
   const sandbox = createSandbox({ rateLimits: false, ...options.sandbox });
   const sandboxUrl = await sandbox.listen();
   const env = typeof options.env === 'function' ? options.env(sandboxUrl) : options.env;
-  const config = loadConfig({ SALESBINDER_URL: sandboxUrl, LOG_LEVEL: 'debug', ...env });
+  // The gateway's own limiter is off unless a test turns it on: suites make many calls quickly.
+  const config = loadConfig({
+    SALESBINDER_URL: sandboxUrl,
+    LOG_LEVEL: 'debug',
+    SALESBINDER_RATE_LIMITS: 'off',
+    ...env,
+  });
   const logs: string[] = [];
   const responses: string[] = [];
   const logger = createLogger({
@@ -82,6 +89,7 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
     url,
     sandbox,
     config,
+    app,
     logs,
     responses,
     fetch: gatewayFetch,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fieldErrorsOf, retryAfterSeconds } from '../../src/salesbinder/client.ts';
+import { fieldErrorsOf } from '../../src/salesbinder/client.ts';
+import { retryAfterSeconds } from '../../src/transport/guarded-transport.ts';
 
 describe('fieldErrorsOf', () => {
   it('reads CakePHP’s field → rule → text shape, first rule per field', () => {

@@ -1,0 +1,94 @@
+/**
+ * What stands between every caller and SalesBinder: the account's rate limiter before each
+ * attempt, a block after any 429, one deadline over all attempts, and retries only where they
+ * are safe and useful.
+ *
+ * Retried: connection failures and 502/503/504/522 (a proxy or SalesBinder's edge saying the
+ * origin is away). Not retried: 500 (the origin ran and failed: the same call will likely fail
+ * again), 4xx, 429 (never retry into a block), timeouts (the deadline is spent). A PUT may be
+ * retried because it is idempotent: it sets the same fields to the same values, so sending it
+ * twice leaves the account as sending it once (only `modified` moves).
+ */
+import { type HttpRequest, type HttpResponse, type HttpTransport, TransportError } from './http.ts';
+import { type RateLimiter, RateLimitRefusal } from './rate-limiter.ts';
+
+export interface RetryOptions {
+  /** Retries after the first attempt. @default 2 */
+  retries: number;
+  /** Backoff base: attempt n waits a random time in [0, base × 2^n) ("full jitter"). @default 100 */
+  baseDelayMs: number;
+  /** One deadline over all attempts, waits and backoffs of a call. @default 15000 */
+  deadlineMs: number;
+}
+
+export const DEFAULT_RETRY_OPTIONS: RetryOptions = { retries: 2, baseDelayMs: 100, deadlineMs: 15_000 };
+
+const RETRYABLE_STATUSES = new Set([502, 503, 504, 522]);
+
+/** Seconds to wait after a 429 that says nothing: SalesBinder blocks an account for a minute. */
+export const DEFAULT_BLOCK_SECONDS = 60;
+
+/** `Retry-After` as seconds or an HTTP date; SalesBinder promises none, so a minute by default. */
+export function retryAfterSeconds(header: string | string[] | undefined, now = Date.now()): number {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || value.trim() === '') return DEFAULT_BLOCK_SECONDS;
+  if (/^\d+$/.test(value.trim())) return Math.max(1, Number(value.trim()));
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? DEFAULT_BLOCK_SECONDS : Math.max(1, Math.ceil((at - now) / 1000));
+}
+
+export interface GuardedTransportOptions extends RetryOptions {
+  /** Absent: no limiter (only for benchmarks against a sandbox with limits off). */
+  limiter: RateLimiter | undefined;
+  /** For tests: the jitter source. @default Math.random */
+  random?: () => number;
+}
+
+export function createGuardedTransport(
+  inner: HttpTransport,
+  options: GuardedTransportOptions,
+): HttpTransport {
+  const { limiter, retries, baseDelayMs, deadlineMs, random = Math.random } = options;
+
+  return {
+    async request(request: HttpRequest): Promise<HttpResponse> {
+      const deadline = Date.now() + deadlineMs;
+      // The first attempt may be refused outright (the caller is told to come back later).
+      await limiter?.acquire(request.account);
+      for (let attempt = 0; ; attempt++) {
+        let failure: HttpResponse | TransportError;
+        try {
+          const response = await inner.request({ ...request, timeoutMs: Math.max(1, deadline - Date.now()) });
+          if (response.status === 429)
+            limiter?.block(request.account, retryAfterSeconds(response.headers['retry-after']));
+          if (!RETRYABLE_STATUSES.has(response.status)) return response;
+          failure = response;
+        } catch (error) {
+          if (!(error instanceof TransportError && error.kind === 'connection')) throw error;
+          failure = error;
+        }
+        if (attempt >= retries || !(await waitForRetry(attempt, deadline))) return fail(failure);
+      }
+
+      function fail(failure: HttpResponse | TransportError): HttpResponse {
+        if (failure instanceof TransportError) throw failure;
+        return failure;
+      }
+
+      /** Backs off, then takes a slot for the retry; false when the deadline or the budget says no. */
+      async function waitForRetry(attempt: number, deadlineAt: number): Promise<boolean> {
+        const delay = random() * baseDelayMs * 2 ** (attempt + 1);
+        if (Date.now() + delay >= deadlineAt) return false;
+        await new Promise((resolve) => setTimeout(resolve, delay));
+        try {
+          await limiter?.acquire(request.account, Math.max(0, deadlineAt - Date.now()));
+          return Date.now() < deadlineAt;
+        } catch (error) {
+          if (error instanceof RateLimitRefusal) return false;
+          throw error;
+        }
+      }
+    },
+    close: () => inner.close(),
+  };
+}

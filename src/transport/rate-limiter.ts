@@ -1,0 +1,128 @@
+/**
+ * SalesBinder allows 15 calls per 10 s and 50 per minute per account; breaking either blocks the
+ * account for a minute, and repeated breaches can disable its API access. This limiter keeps
+ * every account inside both windows, whoever the callers are: a call waits for a slot (briefly)
+ * or is refused here, and never reaches SalesBinder to break the limit.
+ *
+ * Each call reserves its slot when it asks, in FIFO order, so concurrent callers can never
+ * overbook a window: the reservation times are a sorted log per account, and a new one is placed
+ * at the earliest instant at which both windows ending there still have room.
+ */
+
+export interface RateLimits {
+  /** Calls SalesBinder allows per 10 s. @default 15 */
+  perTenSeconds: number;
+  /** Calls SalesBinder allows per 60 s. @default 50 */
+  perMinute: number;
+  /** Calls kept in reserve in each window, for clocks that disagree and other clients of the account. @default 1 */
+  headroom: number;
+  /** Longest a call waits for a slot before it is refused. @default 2000 */
+  maxWaitMs: number;
+}
+
+export const DEFAULT_RATE_LIMITS: RateLimits = {
+  perTenSeconds: 15,
+  perMinute: 50,
+  headroom: 1,
+  maxWaitMs: 2_000,
+};
+
+/** The call was not sent: it would have broken SalesBinder's limits, or the account is blocked. */
+export class RateLimitRefusal extends Error {
+  override name = 'RateLimitRefusal';
+  readonly retryAfterSeconds: number;
+  readonly reason: 'budget' | 'blocked';
+  constructor(reason: 'budget' | 'blocked', retryAfterSeconds: number) {
+    super(
+      reason === 'blocked'
+        ? 'SalesBinder blocked this account after a 429; calls wait until the block ends'
+        : "The call was held back: it would exceed SalesBinder's rate limit for this account",
+    );
+    this.reason = reason;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+export interface RateLimiter {
+  /**
+   * Resolves when the call may go (at once, or after at most `maxWaitMs`, or less when the call
+   * has less time left than that); rejects with RateLimitRefusal.
+   */
+  acquire(account: string, timeLeftMs?: number): Promise<void>;
+  /** Opens a block after SalesBinder's 429: every call for the account fails fast until it ends. */
+  block(account: string, seconds: number): void;
+  /** Seconds until the account's block ends; 0 when it is not blocked. */
+  blockedFor(account: string): number;
+  /** Accounts currently blocked. */
+  blockedAccounts(): string[];
+}
+
+interface AccountState {
+  /** Reservation instants (ms), sorted, none older than a minute. */
+  log: number[];
+  blockedUntil: number;
+}
+
+const TEN_SECONDS = 10_000;
+const MINUTE = 60_000;
+
+export function createRateLimiter(
+  limits: RateLimits = DEFAULT_RATE_LIMITS,
+  now: () => number = Date.now,
+): RateLimiter {
+  const perTen = Math.max(1, limits.perTenSeconds - limits.headroom);
+  const perMinute = Math.max(1, limits.perMinute - limits.headroom);
+  const accounts = new Map<string, AccountState>();
+
+  const stateOf = (account: string): AccountState => {
+    let state = accounts.get(account);
+    if (!state) {
+      state = { log: [], blockedUntil: 0 };
+      accounts.set(account, state);
+    }
+    return state;
+  };
+
+  const secondsUntil = (at: number, from: number) => Math.max(1, Math.ceil((at - from) / 1000));
+
+  /** The earliest instant ≥ from at which one more call fits both windows (log is sorted). */
+  const nextSlot = (log: readonly number[], from: number): number => {
+    let at = Math.max(from, log.at(-1) ?? from);
+    const tenth = log[log.length - perTen];
+    if (tenth !== undefined) at = Math.max(at, tenth + TEN_SECONDS);
+    const sixtieth = log[log.length - perMinute];
+    if (sixtieth !== undefined) at = Math.max(at, sixtieth + MINUTE);
+    return at;
+  };
+
+  return {
+    async acquire(account, timeLeftMs = Number.POSITIVE_INFINITY) {
+      const maxWaitMs = Math.min(limits.maxWaitMs, timeLeftMs);
+      const state = stateOf(account);
+      const t = now();
+      if (state.blockedUntil > t) throw new RateLimitRefusal('blocked', secondsUntil(state.blockedUntil, t));
+      while (state.log.length > 0 && (state.log[0] as number) <= t - MINUTE) state.log.shift();
+      const at = nextSlot(state.log, t);
+      if (at - t > maxWaitMs) throw new RateLimitRefusal('budget', secondsUntil(at, t));
+      state.log.push(at);
+      if (at > t) await new Promise((resolve) => setTimeout(resolve, at - t));
+      // A 429 may have arrived while this call waited: never send into a block.
+      const woke = now();
+      if (state.blockedUntil > woke)
+        throw new RateLimitRefusal('blocked', secondsUntil(state.blockedUntil, woke));
+    },
+    block(account, seconds) {
+      const state = stateOf(account);
+      state.blockedUntil = Math.max(state.blockedUntil, now() + seconds * 1000);
+    },
+    blockedFor(account) {
+      const until = accounts.get(account)?.blockedUntil ?? 0;
+      const t = now();
+      return until > t ? secondsUntil(until, t) : 0;
+    },
+    blockedAccounts() {
+      const t = now();
+      return [...accounts].filter(([, s]) => s.blockedUntil > t).map(([account]) => account);
+    },
+  };
+}

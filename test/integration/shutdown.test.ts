@@ -1,0 +1,148 @@
+/**
+ * A real gateway process (`node src/server.ts`, as `npm start` runs it) drained by SIGTERM while
+ * requests are in flight: they all complete, new connections are refused, and it exits 0.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DOC_EXAMPLE_ID, seedCustomers } from '../../src/sandbox/seed.ts';
+import { startGateway } from '../helpers/gateway.ts';
+import { bearer, DEMO_ADMIN_KEY } from '../helpers/keys.ts';
+import { UPDATE } from '../helpers/operations.ts';
+import { type ScriptedUpstream, startScriptedUpstream } from '../helpers/scripted-upstream.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const saved = JSON.stringify({
+  message: 'Saved',
+  customer: seedCustomers().find((c) => c.id === DOC_EXAMPLE_ID),
+});
+
+function startProcess(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; port: number; output: string[] }> {
+  const child = spawn(process.execPath, ['src/server.ts'], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SALESBINDER_RATE_LIMITS: 'off',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`the gateway did not start:\n${output.join('')}`)),
+      15_000,
+    );
+    child.stderr?.on('data', (d: Buffer) => output.push(d.toString()));
+    child.stdout?.on('data', (d: Buffer) => {
+      output.push(d.toString());
+      const port = /"port":(\d+)/.exec(output.join(''))?.[1];
+      if (port) {
+        clearTimeout(timer);
+        resolve({ child, port: Number(port), output });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`the gateway exited with ${code}:\n${output.join('')}`)));
+  });
+}
+
+const connectionRefused = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
+  });
+
+describe('graceful shutdown', () => {
+  let upstream: ScriptedUpstream;
+  beforeAll(async () => {
+    upstream = await startScriptedUpstream();
+    // Slow enough that requests are surely in flight when SIGTERM arrives.
+    upstream.answer((_req, res) =>
+      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end(saved), 600),
+    );
+  });
+  afterAll(() => upstream.close());
+
+  it('finishes every in-flight request, refuses new connections, and exits 0', async () => {
+    const { child, port, output } = await startProcess({ SALESBINDER_URL: upstream.url });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const url = `http://127.0.0.1:${port}/graphql`;
+    const inFlight = Array.from({ length: 8 }, (_, i) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: bearer(DEMO_ADMIN_KEY) },
+        body: JSON.stringify({ query: UPDATE, variables: { id: DOC_EXAMPLE_ID, input: { name: `n${i}` } } }),
+      }).then((r) => r.json()),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(upstream.hits.length).toBe(8);
+    child.kill('SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await connectionRefused(port)).toBe(true);
+
+    const answers = await Promise.all(inFlight);
+    expect(answers.map((a) => a.data?.updateCustomer?.__typename)).toEqual(
+      Array(8).fill('UpdateCustomerSuccess'),
+    );
+    expect(await exited).toBe(0);
+    expect(output.join('')).toMatch(/draining/);
+  });
+
+  it('exits by force when requests outlast the deadline', async () => {
+    upstream.answer(() => {}); // never answers
+    const { child, port } = await startProcess({
+      SALESBINDER_URL: upstream.url,
+      SHUTDOWN_DEADLINE_MS: '500',
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    void fetch(`http://127.0.0.1:${port}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: bearer(DEMO_ADMIN_KEY) },
+      body: JSON.stringify({ query: UPDATE, variables: { id: DOC_EXAMPLE_ID, input: { name: 'stuck' } } }),
+    }).catch(() => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = Date.now();
+    child.kill('SIGTERM');
+    expect(await exited).toBe(1);
+    expect(Date.now() - started).toBeLessThan(3_000);
+  });
+
+  it('refuses to start with an invalid configuration, listing every problem', async () => {
+    const child = spawn(process.execPath, ['src/server.ts'], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', PORT: 'x', SALESBINDER_FORMAT: 'yaml', NODE_ENV: 'production' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/PORT/);
+    expect(stderr).toMatch(/SALESBINDER_FORMAT/);
+    expect(stderr).toMatch(/SALESBINDER_URL/);
+  });
+});
+
+describe('readiness', () => {
+  it('answers 503 on /ready while draining, and 200 on /health all along', async () => {
+    const gw = await startGateway();
+    try {
+      gw.app.setReady(false);
+      expect((await gw.fetch('/ready')).status).toBe(503);
+      expect((await gw.fetch('/health')).status).toBe(200);
+    } finally {
+      await gw.close();
+    }
+  });
+});

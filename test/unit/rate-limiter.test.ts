@@ -1,0 +1,99 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createRateLimiter, RateLimitRefusal } from '../../src/transport/rate-limiter.ts';
+
+describe('the per-account rate limiter', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 1_000_000 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const limiter = (maxWaitMs = 0, headroom = 0) =>
+    createRateLimiter({ perTenSeconds: 15, perMinute: 50, headroom, maxWaitMs }, () => Date.now());
+
+  /** Starts n acquisitions at once; resolves how many went at once, waited, and were refused. */
+  async function burst(l: ReturnType<typeof limiter>, n: number, account = 'acme') {
+    const outcomes = Array.from({ length: n }, () =>
+      l.acquire(account).then(
+        () => 'granted' as const,
+        (e: unknown) => (e instanceof RateLimitRefusal ? ('refused' as const) : ('error' as const)),
+      ),
+    );
+    await vi.runAllTimersAsync();
+    return Promise.all(outcomes);
+  }
+
+  it('grants 15 calls in 10 s and refuses the 16th, with the seconds until a slot frees', async () => {
+    const l = limiter();
+    expect((await burst(l, 15)).every((o) => o === 'granted')).toBe(true);
+    const refusal = await l.acquire('acme').catch((e: RateLimitRefusal) => e);
+    expect(refusal).toBeInstanceOf(RateLimitRefusal);
+    expect((refusal as RateLimitRefusal).retryAfterSeconds).toBe(10);
+    expect((refusal as RateLimitRefusal).reason).toBe('budget');
+  });
+
+  it('keeps headroom in reserve', async () => {
+    const outcomes = await burst(limiter(0, 2), 15);
+    expect(outcomes.filter((o) => o === 'granted')).toHaveLength(13);
+  });
+
+  it('makes a call wait for a slot when the wait is short enough, and refuses when it is not', async () => {
+    const l = limiter(3_000);
+    const sent: number[] = [];
+    await burst(l, 15);
+    const first = Date.now();
+    vi.advanceTimersByTime(8_000);
+    // Slots free up 10 s after the first 15: two seconds away, within the 3 s a call may wait.
+    const waiting = Array.from({ length: 5 }, () => l.acquire('acme').then(() => sent.push(Date.now())));
+    await vi.runAllTimersAsync();
+    await Promise.all(waiting);
+    expect(sent).toEqual(Array(5).fill(first + 10_000));
+    // Ten more fill this window; the next slot is then 10 s away, far more than 3 s.
+    expect((await burst(l, 10)).every((o) => o === 'granted')).toBe(true);
+    await expect(l.acquire('acme')).rejects.toMatchObject({ reason: 'budget', retryAfterSeconds: 10 });
+  });
+
+  it('also holds the minute window: at most 50 calls in any 60 s', async () => {
+    const l = limiter(60_000);
+    const sent: number[] = [];
+    const calls = Array.from({ length: 80 }, () =>
+      l.acquire('acme').then(
+        () => sent.push(Date.now()),
+        () => undefined,
+      ),
+    );
+    await vi.advanceTimersByTimeAsync(120_000);
+    await Promise.all(calls);
+    for (const t of sent) expect(sent.filter((s) => s > t - 60_000 && s <= t).length).toBeLessThanOrEqual(50);
+    for (const t of sent) expect(sent.filter((s) => s > t - 10_000 && s <= t).length).toBeLessThanOrEqual(15);
+    expect(sent.length).toBeGreaterThanOrEqual(50);
+  });
+
+  it('keeps accounts apart', async () => {
+    const l = limiter();
+    await burst(l, 15, 'acme');
+    expect((await burst(l, 15, 'globex')).every((o) => o === 'granted')).toBe(true);
+  });
+
+  it('fails every call fast while a block is open, then lets calls through again', async () => {
+    const l = limiter(5_000);
+    l.block('acme', 60);
+    const refusal = await l.acquire('acme').catch((e: RateLimitRefusal) => e);
+    expect(refusal).toMatchObject({ reason: 'blocked', retryAfterSeconds: 60 });
+    expect(l.blockedFor('acme')).toBe(60);
+    expect(l.blockedAccounts()).toEqual(['acme']);
+    vi.advanceTimersByTime(60_000);
+    await expect(l.acquire('acme')).resolves.toBeUndefined();
+    expect(l.blockedAccounts()).toEqual([]);
+  });
+
+  it('does not send a waiting call once a block opened while it waited', async () => {
+    const l = limiter(15_000);
+    await burst(l, 15);
+    const waiting = l.acquire('acme').catch((e: RateLimitRefusal) => e);
+    l.block('acme', 60);
+    await vi.runAllTimersAsync();
+    expect(await waiting).toMatchObject({ reason: 'blocked' });
+  });
+});
