@@ -18,7 +18,20 @@ const parser = new XMLParser({
   // Whitespace-only values must round-trip; the whitespace between elements lands in '#text' instead.
   trimValues: false,
 });
-const builder = new XMLBuilder({ processEntities: true });
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+};
+// libxml2 (behind SalesBinder's PHP) writes a CR in text as &#13;: a raw one reaches the reader as
+// LF, since XML parsers normalise line ends. The builder's own escaping leaves it raw.
+const escapeText = (value: unknown) => String(value).replace(/[&<>"'\r]/g, (c) => ESCAPES[c] ?? '&#13;');
+const builder = new XMLBuilder({
+  processEntities: false,
+  tagValueProcessor: (_name, value) => escapeText(value),
+});
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type Payload = { [key: string]: Json };

@@ -8,8 +8,15 @@ import { DOC_EXAMPLE_ID } from '../../src/sandbox/seed.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { basic, bearer, CANARY_KEY, DEMO_ADMIN_KEY, DEMO_VIEWER_KEY } from '../helpers/keys.ts';
 import { UPDATE } from '../helpers/operations.ts';
+import { CONTENT_TYPE, sentFieldsOf } from '../helpers/wire.ts';
 
-const FORMATS = ['json'] as const;
+const FORMATS = ['json', 'xml'] as const;
+
+/** The documentation's example body, as its Edit Account page gives it in each format. */
+const DOC_EXAMPLE_BODY = {
+  json: '{"customer":{"name":"API Renamed Customer"}}',
+  xml: '<?xml version="1.0" encoding="UTF-8"?><customer><name>API Renamed Customer</name></customer>',
+};
 
 const admin = { authorization: bearer(DEMO_ADMIN_KEY) };
 const UNKNOWN_ID = '00000000-0000-4000-8000-000000000000';
@@ -25,7 +32,7 @@ describe.each(FORMATS)('updateCustomer over %s', (format) => {
   const sentFields = () => {
     const last = edits().at(-1);
     if (!last) throw new Error('nothing reached SalesBinder');
-    return JSON.parse(last.body).customer as Record<string, string>;
+    return sentFieldsOf(last.body, format);
   };
 
   beforeAll(async () => {
@@ -41,12 +48,13 @@ describe.each(FORMATS)('updateCustomer over %s', (format) => {
       expect(gw.sandbox.requests).toHaveLength(1);
       const [request] = gw.sandbox.requests;
       expect(request?.method).toBe('PUT');
-      expect(request?.path).toBe(`/api/2.0/customers/${DOC_EXAMPLE_ID}.json`);
+      expect(request?.path).toBe(`/api/2.0/customers/${DOC_EXAMPLE_ID}.${format}`);
       expect(request?.headers.authorization).toBe(
         `Basic ${Buffer.from(`${DEMO_ADMIN_KEY}:x`).toString('base64')}`,
       );
-      expect(request?.headers['content-type']).toBe('application/json');
-      expect(request?.body).toBe('{"customer":{"name":"API Renamed Customer"}}');
+      expect(request?.headers['content-type']).toBe(CONTENT_TYPE[format]);
+      expect(request?.headers.accept).toBe(CONTENT_TYPE[format]);
+      expect(request?.body).toBe(DOC_EXAMPLE_BODY[format]);
 
       const stored = gw.sandbox.customer(DOC_EXAMPLE_ID);
       expect(payload).toEqual({
@@ -189,6 +197,26 @@ describe.each(FORMATS)('updateCustomer over %s', (format) => {
       });
     });
 
+    it('carries line breaks, tabs and text that looks like markup or escapes, both ways', async () => {
+      const tricky = {
+        name: 'CR\rLF\nCRLF\r\nTAB\t]]> &amp; &#65; <![CDATA[x]]> <!-- c --> \u0085\u2028',
+        officeFax: '\r',
+        billingAddress: { line1: '\r\n', line2: ' \t ' },
+      };
+      const payload = await edit(tricky);
+      expect(sentFields()).toEqual({
+        name: tricky.name,
+        office_fax: '\r',
+        billing_address_1: '\r\n',
+        billing_address_2: ' \t ',
+      });
+      expect(payload.customer).toMatchObject({
+        name: tricky.name,
+        officeFax: '\r',
+        billingAddress: { line1: '\r\n', line2: ' \t ' },
+      });
+    });
+
     it('accepts 255 characters, counting an emoji as one', async () => {
       const payload = await edit({ name: '🚀'.repeat(255), officeFax: 'f'.repeat(255) });
       expect(payload.__typename).toBe('UpdateCustomerSuccess');
@@ -249,6 +277,16 @@ describe.each(FORMATS)('updateCustomer over %s', (format) => {
       expect(gw.sandbox.requests).toHaveLength(0);
     });
 
+    it('refuses a control character XML cannot carry, in every format alike', async () => {
+      const payload = await edit({ name: 'Bell\u0007', billingAddress: { city: 'a\u0000' } });
+      expect(payload.__typename).toBe('CustomerInputError');
+      expect(payload.fieldErrors).toEqual([
+        { path: ['input', 'name'], message: expect.stringMatching(/control characters/) },
+        { path: ['input', 'billingAddress', 'city'], message: expect.stringMatching(/control characters/) },
+      ]);
+      expect(gw.sandbox.requests).toHaveLength(0);
+    });
+
     it('clears the e-mail with null', async () => {
       const payload = await edit({ officeEmail: null });
       expect(sentFields()).toEqual({ office_email: '' });
@@ -296,7 +334,7 @@ describe.each(FORMATS)('updateCustomer over %s', (format) => {
         edit({ name: 'by admin again' }, { authorization: basic(DEMO_ADMIN_KEY) }),
       ]);
       const sent = gw.sandbox.requests.map((r) => [
-        JSON.parse(r.body).customer.name,
+        sentFieldsOf(r.body, format).name,
         r.headers.authorization,
       ]);
       expect(sent).toEqual(
@@ -318,10 +356,11 @@ describe.each(FORMATS)('updateCustomer over %s', (format) => {
   });
 });
 
-describe('updateCustomer with SalesBinder’s rate limits on', () => {
+describe.each(FORMATS)('updateCustomer over %s with SalesBinder’s rate limits on', (format) => {
   let gw: TestGateway;
   beforeAll(async () => {
     gw = await startGateway({
+      env: { SALESBINDER_FORMAT: format },
       sandbox: { rateLimits: { perTenSeconds: 3, perMinute: 50, blockSeconds: 60 } },
     });
   });

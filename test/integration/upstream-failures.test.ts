@@ -1,42 +1,63 @@
 /**
  * The failure table's upstream rows, against a real HTTP server on loopback that misbehaves on
- * cue: each answer maps to its typed payload member, with the number of calls it cost.
+ * cue: each answer maps to its typed payload member, with the number of calls it cost. The rows
+ * run in both wire formats; hostile XML has a suite of its own.
  */
+import { Buffer } from 'node:buffer';
+import type { ServerResponse } from 'node:http';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type Payload, serialize } from '../../src/sandbox/formats.ts';
 import { DOC_EXAMPLE_ID, seedCustomers } from '../../src/sandbox/seed.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { bearer, DEMO_ADMIN_KEY } from '../helpers/keys.ts';
 import { UPDATE } from '../helpers/operations.ts';
-import { type ScriptedUpstream, startScriptedUpstream } from '../helpers/scripted-upstream.ts';
+import { type Script, type ScriptedUpstream, startScriptedUpstream } from '../helpers/scripted-upstream.ts';
+import { CONTENT_TYPE, FORMATS, type Format } from '../helpers/wire.ts';
 
 const record = seedCustomers().find((c) => c.id === DOC_EXAMPLE_ID);
-const saved = JSON.stringify({ message: 'Saved', customer: record });
 const admin = { authorization: bearer(DEMO_ADMIN_KEY) };
 
-function json(status: number, body: unknown, headers: Record<string, string> = {}) {
-  return (_req: unknown, res: import('node:http').ServerResponse) =>
-    res
-      .writeHead(status, { 'content-type': 'application/json', ...headers })
-      .end(typeof body === 'string' ? body : JSON.stringify(body));
+/** A payload as SalesBinder would write it in `format` (the sandbox's serializer: `<response>…`). */
+const write = (payload: unknown, format: Format) => serialize(payload as Payload, format);
+
+function reply(
+  status: number,
+  body: string,
+  contentType: string,
+  headers: Record<string, string> = {},
+): Script {
+  return (_req, res: ServerResponse) =>
+    res.writeHead(status, { 'content-type': contentType, ...headers }).end(body);
 }
 
-describe('updateCustomer when SalesBinder misbehaves', () => {
+/** A payload in the format under test, labelled as that format. */
+const answer = (format: Format, status: number, payload: unknown, headers?: Record<string, string>) =>
+  reply(status, write(payload, format), CONTENT_TYPE[format], headers);
+
+/** A body given verbatim, labelled as the format under test (a server's label proves nothing). */
+const raw = (format: Format, status: number, body: string, headers?: Record<string, string>) =>
+  reply(status, body, CONTENT_TYPE[format], headers);
+
+const TIMEOUTS = {
+  SALESBINDER_HEADERS_TIMEOUT_MS: '300',
+  SALESBINDER_BODY_TIMEOUT_MS: '300',
+  SALESBINDER_DEADLINE_MS: '1000',
+  SALESBINDER_MAX_RESPONSE_BYTES: '8192',
+  SALESBINDER_RETRY_BASE_MS: '5',
+};
+
+describe.each(FORMATS)('updateCustomer when SalesBinder misbehaves, over %s', (format) => {
   let upstream: ScriptedUpstream;
   let gw: TestGateway;
   const edit = (input: Record<string, unknown> = { name: 'x' }) =>
     gw.graphql(UPDATE, { id: DOC_EXAMPLE_ID, input }, admin).then((r) => r.body.data?.updateCustomer);
+  const saved = () => answer(format, 200, { message: 'Saved', customer: record });
 
   beforeAll(async () => {
     upstream = await startScriptedUpstream();
     gw = await startGateway({
-      env: {
-        SALESBINDER_URL: upstream.url,
-        SALESBINDER_HEADERS_TIMEOUT_MS: '300',
-        SALESBINDER_BODY_TIMEOUT_MS: '300',
-        SALESBINDER_DEADLINE_MS: '1000',
-        SALESBINDER_MAX_RESPONSE_BYTES: '8192',
-      },
+      env: { SALESBINDER_URL: upstream.url, SALESBINDER_FORMAT: format, ...TIMEOUTS },
     });
   });
   afterAll(async () => {
@@ -48,14 +69,27 @@ describe('updateCustomer when SalesBinder misbehaves', () => {
   });
 
   it('returns UpdateCustomerSuccess for a well-formed 200', async () => {
-    upstream.answer(json(200, saved));
-    expect((await edit()).__typename).toBe('UpdateCustomerSuccess');
+    upstream.answer(saved());
+    expect(await edit()).toMatchObject({
+      __typename: 'UpdateCustomerSuccess',
+      message: 'Saved',
+      customer: {
+        id: DOC_EXAMPLE_ID,
+        customerNumber: 641,
+        kind: 'CUSTOMER',
+        archived: false,
+        officeFax: null,
+      },
+    });
+    expect(upstream.hits.map((h) => [h.path, h.headers['content-type']])).toEqual([
+      [`/api/2.0/customers/${DOC_EXAMPLE_ID}.${format}`, CONTENT_TYPE[format]],
+    ]);
   });
 
   describe('SalesBinder rejecting the values (400/422)', () => {
     it('maps each field SalesBinder names back to its input path', async () => {
       upstream.answer(
-        json(422, {
+        answer(format, 422, {
           message: {
             errors: {
               billing_city: { _required: 'This field is required' },
@@ -80,9 +114,19 @@ describe('updateCustomer when SalesBinder misbehaves', () => {
     it.each([
       ['a 400 with no body', 400, ''],
       ['a 422 with an HTML body', 422, '<html><body>Unprocessable</body></html>'],
-      ['a 422 whose message is a plain string', 422, '{"message":"Invalid data"}'],
+      ['a 422 whose message is a plain string (JSON)', 422, '{"message":"Invalid data"}'],
+      [
+        'a 422 whose message is a plain string (XML)',
+        422,
+        '<response><message>Invalid data</message></response>',
+      ],
+      [
+        'a 422 with hostile XML',
+        422,
+        '<!DOCTYPE r [<!ENTITY a "b">]><response><message>&a;</message></response>',
+      ],
     ])('puts %s at path ["input"]', async (_, status, body) => {
-      upstream.answer(json(status, body));
+      upstream.answer(raw(format, status, body));
       const payload = await edit();
       expect(payload.__typename).toBe('CustomerInputError');
       expect(payload.fieldErrors).toHaveLength(1);
@@ -92,21 +136,39 @@ describe('updateCustomer when SalesBinder misbehaves', () => {
 
   describe('rate limits (429)', () => {
     it('uses Retry-After when SalesBinder sends it', async () => {
-      upstream.answer(json(429, { message: 'Too Many Requests' }, { 'retry-after': '17' }));
+      upstream.answer(answer(format, 429, { message: 'Too Many Requests' }, { 'retry-after': '17' }));
       expect(await edit()).toMatchObject({ __typename: 'SalesBinderRateLimitError', retryAfterSeconds: 17 });
     });
 
     it('reads Retry-After as an HTTP date too', async () => {
       const at = new Date(Date.now() + 30_000).toUTCString();
-      upstream.answer(json(429, '', { 'retry-after': at }));
+      upstream.answer(raw(format, 429, '', { 'retry-after': at }));
       const payload = await edit();
       expect(payload.retryAfterSeconds).toBeGreaterThanOrEqual(28);
       expect(payload.retryAfterSeconds).toBeLessThanOrEqual(31);
     });
 
     it('waits a minute when SalesBinder sends no Retry-After', async () => {
-      upstream.answer(json(429, ''));
+      upstream.answer(raw(format, 429, ''));
       expect(await edit()).toMatchObject({ __typename: 'SalesBinderRateLimitError', retryAfterSeconds: 60 });
+    });
+  });
+
+  describe('the status decides, whatever the body', () => {
+    it.each([
+      [401, 'SalesBinderAuthError'],
+      [403, 'SalesBinderPermissionError'],
+      [404, 'CustomerNotFoundError'],
+    ])('maps HTTP %i to %s with an XML, JSON, HTML or empty body', async (status, typename) => {
+      for (const body of [
+        write({ message: 'No' }, 'xml'),
+        write({ message: 'No' }, 'json'),
+        '<html><body>No</body></html>',
+        '',
+      ]) {
+        upstream.answer(raw(format, status, body));
+        expect((await edit()).__typename).toBe(typename);
+      }
     });
   });
 
@@ -114,9 +176,10 @@ describe('updateCustomer when SalesBinder misbehaves', () => {
     it.each([500, 502, 503, 504, 522])(
       'returns SalesBinderUnavailableError, retryable, for HTTP %i',
       async (status) => {
-        upstream.answer(json(status, '<html>error</html>'));
+        upstream.answer(raw(format, status, '<html>error</html>'));
         expect(await edit()).toMatchObject({ __typename: 'SalesBinderUnavailableError', retryable: true });
-        expect(upstream.hits).toHaveLength(1);
+        // 500 means the origin ran and failed: not retried; the others are retried twice.
+        expect(upstream.hits).toHaveLength(status === 500 ? 1 : 3);
       },
     );
 
@@ -128,9 +191,10 @@ describe('updateCustomer when SalesBinder misbehaves', () => {
     });
 
     it('returns SalesBinderUnavailableError, retryable, when the body stalls halfway', async () => {
+      const body = write({ message: 'Saved', customer: record }, format);
       upstream.answer((_req, res) => {
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '5000' });
-        res.write('{"message":"Saved","customer":{');
+        res.writeHead(200, { 'content-type': CONTENT_TYPE[format], 'content-length': String(body.length) });
+        res.write(body.slice(0, 40));
       });
       expect(await edit()).toMatchObject({ __typename: 'SalesBinderUnavailableError', retryable: true });
     });
@@ -142,23 +206,34 @@ describe('updateCustomer when SalesBinder misbehaves', () => {
   });
 
   describe('answers that cannot be used (not retryable)', () => {
-    const large = JSON.stringify({
-      message: 'Saved',
-      customer: { ...record, vat_number: 'v'.repeat(20_000) },
-    });
+    const large = () =>
+      write({ message: 'Saved', customer: { ...record, vat_number: 'v'.repeat(20_000) } }, format);
+    const truncated = () => write({ message: 'Saved', customer: record }, format).slice(0, 120);
     it.each([
-      ['a body that is not JSON', json(200, '{"message": "Saved", "customer": {')],
-      ['an HTML page with status 200', json(200, '<!DOCTYPE html><html><body>Maintenance</body></html>')],
-      ['a 200 without the account record', json(200, { message: 'Saved' })],
+      [`a body that is not ${format}`, () => raw(format, 200, truncated())],
+      [
+        'an HTML page with status 200',
+        () => raw(format, 200, '<!DOCTYPE html><html><body>Maintenance</body></html>'),
+      ],
+      [
+        'a well-formed HTML page with status 200',
+        () => raw(format, 200, '<html><body>Maintenance</body></html>'),
+      ],
+      ['an empty 200', () => raw(format, 200, '')],
+      ['a 200 without the account record', () => answer(format, 200, { message: 'Saved' })],
       [
         'a record without created/modified',
-        json(200, { message: 'Saved', customer: { id: DOC_EXAMPLE_ID, name: 'x' } }),
+        () => answer(format, 200, { message: 'Saved', customer: { id: DOC_EXAMPLE_ID, name: 'x' } }),
       ],
-      ['a JSON array', json(200, [])],
-      ['a body over the size cap', json(200, large)],
-      ['an unexpected status (409)', json(409, '{}')],
+      ['a JSON array', () => raw(format, 200, '[]')],
+      [
+        'the other format',
+        () => answer(format === 'json' ? 'xml' : 'json', 200, { message: 'Saved', customer: record }),
+      ],
+      ['a body over the size cap', () => raw(format, 200, large())],
+      ['an unexpected status (409)', () => raw(format, 409, '{}')],
     ])('returns SalesBinderUnavailableError, not retryable, for %s', async (_, script) => {
-      upstream.answer(script);
+      upstream.answer(script());
       expect(await edit()).toMatchObject({ __typename: 'SalesBinderUnavailableError', retryable: false });
       expect(upstream.hits).toHaveLength(1);
     });
@@ -166,14 +241,137 @@ describe('updateCustomer when SalesBinder misbehaves', () => {
     it('does not follow a redirect', async () => {
       upstream.answer((_req, res) => res.writeHead(302, { location: `${upstream.url}/elsewhere` }).end());
       expect(await edit()).toMatchObject({ __typename: 'SalesBinderUnavailableError', retryable: false });
-      expect(upstream.hits.map((h) => h.path)).toEqual([`/api/2.0/customers/${DOC_EXAMPLE_ID}.json`]);
+      expect(upstream.hits.map((h) => h.path)).toEqual([`/api/2.0/customers/${DOC_EXAMPLE_ID}.${format}`]);
     });
   });
 
   it('keeps serving after every kind of failure', async () => {
-    upstream.answer(json(200, saved));
+    upstream.answer(saved());
     expect((await edit()).__typename).toBe('UpdateCustomerSuccess');
     expect((await gw.fetch('/health')).status).toBe(200);
+  });
+});
+
+describe('updateCustomer over xml when SalesBinder answers hostile or broken XML', () => {
+  let upstream: ScriptedUpstream;
+  let gw: TestGateway;
+  /** The same gateway with a size cap large enough for a flood of several megabytes to arrive. */
+  let roomy: TestGateway;
+  const editThrough = (gateway: TestGateway) =>
+    gateway
+      .graphql(UPDATE, { id: DOC_EXAMPLE_ID, input: { name: 'x' } }, admin)
+      .then((r) => r.body.data?.updateCustomer);
+
+  const xml = (body: string) => raw('xml', 200, body);
+  const fields = write({ customer: record }, 'xml').replace(/^.*<customer>|<\/customer>.*$/g, '');
+  const withRecord = (extra: string) =>
+    `<?xml version="1.0" encoding="UTF-8"?><response><message>Saved</message><customer>${fields}${extra}</customer></response>`;
+
+  beforeAll(async () => {
+    upstream = await startScriptedUpstream();
+    const env = { SALESBINDER_URL: upstream.url, SALESBINDER_FORMAT: 'xml', ...TIMEOUTS };
+    gw = await startGateway({ env });
+    roomy = await startGateway({ env: { ...env, SALESBINDER_MAX_RESPONSE_BYTES: String(8 * 1024 * 1024) } });
+  });
+  afterAll(async () => {
+    await gw.close();
+    await roomy.close();
+    await upstream.close();
+  });
+  beforeEach(() => {
+    upstream.hits.length = 0;
+  });
+
+  const laughs =
+    '<?xml version="1.0"?><!DOCTYPE response [<!ENTITY lol "lol">' +
+    Array.from(
+      { length: 9 },
+      (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i === 0 ? '' : i};`.repeat(10)}">`,
+    ).join('') +
+    ']><response><message>&lol9;</message><customer><id>&lol9;</id></customer></response>';
+
+  it.each([
+    ['entity declarations expanding a billion times (billion laughs)', laughs],
+    [
+      'an external entity',
+      '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><response><message>&x;</message></response>',
+    ],
+    ['a DOCTYPE alone', `<!DOCTYPE response>${withRecord('')}`],
+    ['unclosed tags', withRecord('').replace('</customer></response>', '')],
+    ['mismatched tags', withRecord('<b><i></b></i>')],
+    [
+      'an HTML error page with status 200',
+      '<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1><br></body></html>',
+    ],
+    ['a <response> without <customer>', '<?xml version="1.0"?><response><message>Saved</message></response>'],
+    ['a root other than <response>', `<customer>${fields}</customer>`],
+    ['two roots', `${withRecord('')}<response/>`],
+    ['text after the root', `${withRecord('')}trailing`],
+    ['text mixed with the elements', withRecord('stray text')],
+    ['an HTML entity XML does not define', withRecord('<vat_number>&nbsp;</vat_number>')],
+    ['a bare ampersand', withRecord('<vat_number>A & B</vat_number>')],
+    ['a reference to a character that does not exist', withRecord('<vat_number>&#0;&#xD800;</vat_number>')],
+    ['tags nested hundreds deep', withRecord(`${'<a>'.repeat(500)}${'</a>'.repeat(500)}`)],
+  ])('returns SalesBinderUnavailableError, not retryable, for %s, and keeps serving', async (_, body) => {
+    // Under the size cap, so that the XML itself is what gets refused.
+    expect(Buffer.byteLength(body)).toBeLessThan(8192);
+    upstream.answer(xml(body));
+    const started = performance.now();
+    expect(await editThrough(gw)).toMatchObject({
+      __typename: 'SalesBinderUnavailableError',
+      retryable: false,
+    });
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(upstream.hits).toHaveLength(1);
+    expect((await gw.fetch('/health')).status).toBe(200);
+  });
+
+  it('returns SalesBinderUnavailableError, not retryable, for a body over the size cap, and keeps serving', async () => {
+    upstream.answer(xml(withRecord(`<vat_number>${'v'.repeat(10_000)}</vat_number>`)));
+    expect(await editThrough(gw)).toMatchObject({
+      __typename: 'SalesBinderUnavailableError',
+      retryable: false,
+    });
+    expect((await gw.fetch('/health')).status).toBe(200);
+  });
+
+  it('refuses a flood of megabytes of numeric character references quickly, and keeps serving', async () => {
+    const flood = withRecord(`<vat_number>${'&#65;'.repeat(800_000)}</vat_number>`);
+    expect(flood.length).toBeGreaterThan(4_000_000);
+    upstream.answer(xml(flood));
+    const started = performance.now();
+    expect(await editThrough(roomy)).toMatchObject({
+      __typename: 'SalesBinderUnavailableError',
+      retryable: false,
+    });
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect((await roomy.fetch('/health')).status).toBe(200);
+  });
+
+  it('reads a handful of references, CDATA, comments and a BOM as plain text', async () => {
+    upstream.answer(
+      xml(
+        `\uFEFF<?xml version="1.0" encoding="UTF-8"?>\n<!-- SalesBinder -->\n<response>\n  <message>Saved</message>\n  <customer>${fields
+          .replace(
+            /<name>[^<]*<\/name>/,
+            '<name>&#65;&#x1F680; &lt;&amp;&gt; &quot;&apos; <![CDATA[&amp;<]]>&#13;</name>',
+          )
+          .replace(
+            /<billing_postal_code>[^<]*<\/billing_postal_code>/,
+            '<billing_postal_code>01234</billing_postal_code>',
+          )
+          .replace(/<office_phone>[^<]*<\/office_phone>/, '<office_phone/>')}</customer>\n</response>\n`,
+      ),
+    );
+    expect(await editThrough(gw)).toMatchObject({
+      __typename: 'UpdateCustomerSuccess',
+      customer: {
+        name: 'A🚀 <&> "\' &amp;<\r',
+        officePhone: null,
+        customerNumber: 641,
+        billingAddress: { postalCode: '01234' },
+      },
+    });
   });
 });
 

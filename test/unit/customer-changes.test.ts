@@ -88,4 +88,32 @@ describe('updateCustomerRules', () => {
     expect(issues({ id, input: { url: '😀'.repeat(255) } })).toEqual([]);
     expect(issues({ id, input: { url: '😀'.repeat(256) } })).toEqual(['input.url']);
   });
+
+  it.each([
+    ['NUL', '\u0000'],
+    ['a C0 control', 'a\u0001b'],
+    ['escape', '\u001b[31m'],
+    ['form feed', 'page\fbreak'],
+    ['U+FFFF', 'x\uFFFF'],
+    ['U+FFFE', '\uFFFEx'],
+    ['a lone high surrogate', 'a\uD83Db'],
+    ['a lone low surrogate', '\uDE80'],
+  ])('refuses %s in any value, the name included, whatever the wire format', (_, bad) => {
+    const result = updateCustomerRules.safeParse({
+      id,
+      input: { name: bad, officeFax: bad, billingAddress: { city: bad } },
+    });
+    expect(result.success).toBe(false);
+    const issues = result.success ? [] : result.error.issues;
+    expect(issues.map((i) => i.path.join('.'))).toEqual([
+      'input.name',
+      'input.officeFax',
+      'input.billingAddress.city',
+    ]);
+    for (const issue of issues) expect(issue.message).toMatch(/control characters/);
+  });
+
+  it('accepts tab, line feed, carriage return, DEL, C1 controls and astral characters', () => {
+    expect(issues({ id, input: { name: 'a\tb\r\nc\u007f\u0085 🚀 \uD83D\uDE80 \uFFFD' } })).toEqual([]);
+  });
 });
