@@ -46,6 +46,8 @@ export interface RecordedRequest {
   body: string;
   /** What was sent; 0 when nothing was: the client hung up first, or a reset or stall fault fired. */
   status: number;
+  /** When it arrived (ms, the sandbox's clock), to check what any window held. */
+  at: number;
 }
 
 export interface Sandbox {
@@ -416,6 +418,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       headers: flattenHeaders(request.headers),
       body: '',
       status: 0,
+      at: now(),
     };
     requests.push(recorded);
     if (requests.length > maxRecorded) requests.splice(0, requests.length - maxRecorded);

@@ -59,8 +59,9 @@ export function createGuardedTransport(
         let failure: HttpResponse | TransportError;
         try {
           const response = await inner.request({ ...request, timeoutMs: Math.max(1, deadline - Date.now()) });
+          // Awaited so that, with Redis, the other replicas see the block before this caller does.
           if (response.status === 429)
-            limiter?.block(request.account, retryAfterSeconds(response.headers['retry-after']));
+            await limiter?.block(request.account, retryAfterSeconds(response.headers['retry-after']));
           if (!RETRYABLE_STATUSES.has(response.status)) return response;
           failure = response;
         } catch (error) {

@@ -43,6 +43,17 @@ export class RateLimitRefusal extends Error {
   }
 }
 
+/** Which store holds the windows, and whether it is standing in for an unreachable one. */
+export interface LimiterHealth {
+  backend: 'memory' | 'redis';
+  /** True while Redis is unreachable and each replica limits itself to its local share. */
+  degraded: boolean;
+}
+
+/**
+ * Asynchronous throughout because the state may live in Redis (see redis-rate-limiter.ts);
+ * no method rejects with anything but RateLimitRefusal.
+ */
 export interface RateLimiter {
   /**
    * Resolves when the call may go (at once, or after at most `maxWaitMs`, or less when the call
@@ -50,11 +61,15 @@ export interface RateLimiter {
    */
   acquire(account: string, timeLeftMs?: number): Promise<void>;
   /** Opens a block after SalesBinder's 429: every call for the account fails fast until it ends. */
-  block(account: string, seconds: number): void;
+  block(account: string, seconds: number): Promise<void>;
   /** Seconds until the account's block ends; 0 when it is not blocked. */
-  blockedFor(account: string): number;
-  /** Accounts currently blocked. */
-  blockedAccounts(): string[];
+  blockedFor(account: string): Promise<number>;
+  /** Accounts currently blocked (with Redis: among those this replica has served). */
+  blockedAccounts(): Promise<string[]>;
+  /** For readiness and metrics. */
+  health(): LimiterHealth;
+  /** Releases connections and timers; the limiter is not used afterwards. */
+  close(): Promise<void>;
 }
 
 interface AccountState {
@@ -63,16 +78,26 @@ interface AccountState {
   blockedUntil: number;
 }
 
-const TEN_SECONDS = 10_000;
-const MINUTE = 60_000;
+/** SalesBinder's two sliding windows, in ms. */
+export const TEN_SECONDS = 10_000;
+export const MINUTE = 60_000;
+
+/** Whole seconds a caller is told to wait: never 0, which would invite an immediate retry. */
+export const retrySeconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
 
 export function createRateLimiter(
   limits: RateLimits = DEFAULT_RATE_LIMITS,
   now: () => number = Date.now,
+  /**
+   * Reservation instants (ms, sorted) already spent per account, which this limiter counts as
+   * its own: the Redis limiter's fallback starts from the shared windows it last saw.
+   */
+  history: Iterable<readonly [string, readonly number[]]> = [],
 ): RateLimiter {
   const perTen = Math.max(1, limits.perTenSeconds - limits.headroom);
   const perMinute = Math.max(1, limits.perMinute - limits.headroom);
   const accounts = new Map<string, AccountState>();
+  for (const [account, log] of history) accounts.set(account, { log: [...log], blockedUntil: 0 });
 
   const stateOf = (account: string): AccountState => {
     let state = accounts.get(account);
@@ -83,7 +108,7 @@ export function createRateLimiter(
     return state;
   };
 
-  const secondsUntil = (at: number, from: number) => Math.max(1, Math.ceil((at - from) / 1000));
+  const secondsUntil = (at: number, from: number) => retrySeconds(at - from);
 
   /** The earliest instant ≥ from at which one more call fits both windows (log is sorted). */
   const nextSlot = (log: readonly number[], from: number): number => {
@@ -111,18 +136,20 @@ export function createRateLimiter(
       if (state.blockedUntil > woke)
         throw new RateLimitRefusal('blocked', secondsUntil(state.blockedUntil, woke));
     },
-    block(account, seconds) {
+    async block(account, seconds) {
       const state = stateOf(account);
       state.blockedUntil = Math.max(state.blockedUntil, now() + seconds * 1000);
     },
-    blockedFor(account) {
+    async blockedFor(account) {
       const until = accounts.get(account)?.blockedUntil ?? 0;
       const t = now();
       return until > t ? secondsUntil(until, t) : 0;
     },
-    blockedAccounts() {
+    async blockedAccounts() {
       const t = now();
       return [...accounts].filter(([, s]) => s.blockedUntil > t).map(([account]) => account);
     },
+    health: () => ({ backend: 'memory', degraded: false }),
+    close: async () => {},
   };
 }

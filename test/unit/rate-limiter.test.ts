@@ -78,21 +78,21 @@ describe('the per-account rate limiter', () => {
 
   it('fails every call fast while a block is open, then lets calls through again', async () => {
     const l = limiter(5_000);
-    l.block('acme', 60);
+    await l.block('acme', 60);
     const refusal = await l.acquire('acme').catch((e: RateLimitRefusal) => e);
     expect(refusal).toMatchObject({ reason: 'blocked', retryAfterSeconds: 60 });
-    expect(l.blockedFor('acme')).toBe(60);
-    expect(l.blockedAccounts()).toEqual(['acme']);
+    expect(await l.blockedFor('acme')).toBe(60);
+    expect(await l.blockedAccounts()).toEqual(['acme']);
     vi.advanceTimersByTime(60_000);
     await expect(l.acquire('acme')).resolves.toBeUndefined();
-    expect(l.blockedAccounts()).toEqual([]);
+    expect(await l.blockedAccounts()).toEqual([]);
   });
 
   it('does not send a waiting call once a block opened while it waited', async () => {
     const l = limiter(15_000);
     await burst(l, 15);
     const waiting = l.acquire('acme').catch((e: RateLimitRefusal) => e);
-    l.block('acme', 60);
+    await l.block('acme', 60);
     await vi.runAllTimersAsync();
     expect(await waiting).toMatchObject({ reason: 'blocked' });
   });

@@ -1,0 +1,244 @@
+/**
+ * The Redis limiter's scripts against a real redis-server, with two limiter instances playing two
+ * replicas: one budget between them, FIFO slots, shared blocks, hashed expiring keys, and the
+ * local share while Redis is slow or away.
+ */
+import { createHash } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.ts';
+import { ConfigError, loadConfig } from '../../src/config.ts';
+import { createLogger, type Logger } from '../../src/logger.ts';
+import { type RateLimiter, RateLimitRefusal, type RateLimits } from '../../src/transport/rate-limiter.ts';
+import {
+  createRedisRateLimiter,
+  type RedisRateLimiterOptions,
+} from '../../src/transport/redis-rate-limiter.ts';
+import { describeWithRedis, type RedisServer, startRedis } from '../helpers/redis-server.ts';
+
+const SALESBINDER: RateLimits = { perTenSeconds: 15, perMinute: 50, headroom: 1, maxWaitMs: 2_000 };
+
+describe('the Redis settings', () => {
+  it('are absent without REDIS_URL, and default the timeout, the prefix and the fallback share', () => {
+    expect(loadConfig({}).redis).toBeUndefined();
+    expect(loadConfig({ REDIS_URL: 'rediss://:secret@redis.internal:6380/2' }).redis).toEqual({
+      url: 'rediss://:secret@redis.internal:6380/2',
+      timeoutMs: 250,
+      keyPrefix: 'sbgw',
+      fallbackReplicas: 2,
+    });
+  });
+
+  it('refuses a URL that is not redis:// or rediss://, without echoing it, along with every other problem', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        REDIS_URL: 'http://user:hunter2@redis.internal',
+        REDIS_TIMEOUT_MS: '0',
+        REDIS_KEY_PREFIX: 'has space',
+        REDIS_FALLBACK_REPLICAS: 'two',
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const { problems, message } = error as ConfigError;
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual([
+      'REDIS_FALLBACK_REPLICAS',
+      'REDIS_KEY_PREFIX',
+      'REDIS_TIMEOUT_MS',
+      'REDIS_URL',
+    ]);
+    expect(message).not.toMatch(/hunter2/);
+  });
+});
+
+describeWithRedis('the Redis-backed rate limiter', () => {
+  let server: RedisServer;
+  let inspector: Redis;
+  const open: RateLimiter[] = [];
+  let prefix = 0;
+  let warnings: string[] = [];
+
+  beforeAll(async () => {
+    server = await startRedis();
+    inspector = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 0 });
+    await inspector.connect();
+  });
+  afterAll(async () => {
+    inspector.disconnect();
+    await server?.stop();
+  });
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((l) => l.close()));
+    warnings = [];
+  });
+
+  /** Replicas sharing one key prefix, fresh for each test. */
+  function replicas(n: number, options: Partial<RedisRateLimiterOptions> = {}): RateLimiter[] {
+    prefix++;
+    return Array.from({ length: n }, () => joining(options));
+  }
+
+  /** One more replica on the current test's prefix. */
+  function joining(options: Partial<RedisRateLimiterOptions> = {}): RateLimiter {
+    const logger = { warn: (...args: unknown[]) => warnings.push(String(args.at(-1))) };
+    const limiter = createRedisRateLimiter({
+      url: server.url,
+      timeoutMs: 250,
+      keyPrefix: `unit${prefix}`,
+      fallbackReplicas: 2,
+      limits: SALESBINDER,
+      logger: logger as unknown as Pick<Logger, 'warn'>,
+      probeIntervalMs: 100,
+      ...options,
+    });
+    open.push(limiter);
+    return limiter;
+  }
+
+  const outcome = (p: Promise<void>) =>
+    p.then(
+      () => 'granted' as const,
+      (e: unknown) => (e instanceof RateLimitRefusal ? e : Promise.reject(e)),
+    );
+
+  const logKey = (account: string) =>
+    `unit${prefix}:rl:{${createHash('sha256').update(account).digest('hex').slice(0, 16)}}:log`;
+
+  async function until(condition: () => boolean, ms = 5_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error('condition not met in time');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  it('is the app’s limiter when REDIS_URL is set, and the in-memory one otherwise', async () => {
+    const upstream = { mode: 'single', baseUrl: new URL('http://127.0.0.1:9') } as const;
+    const logger = createLogger({ level: 'silent' });
+    const shared = createApp({ config: loadConfig({ REDIS_URL: server.url }), upstream, logger });
+    const local = createApp({ config: loadConfig({}), upstream, logger });
+    expect(shared.limiter?.health()).toEqual({ backend: 'redis', degraded: false });
+    expect(local.limiter?.health()).toEqual({ backend: 'memory', degraded: false });
+    await Promise.all([shared.close(), local.close()]);
+  });
+
+  it('shares one budget between replicas: together they grant 14 of 15 per 10 s and refuse the rest with the seconds until a slot frees', async () => {
+    const [a, b] = replicas(2) as [RateLimiter, RateLimiter];
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => outcome((i % 2 ? a : b).acquire('https://acme.salesbinder.com'))),
+    );
+    expect(results.filter((r) => r === 'granted')).toHaveLength(14);
+    for (const r of results.filter((r) => r !== 'granted')) {
+      expect(r).toMatchObject({ reason: 'budget', retryAfterSeconds: 10 });
+    }
+    expect(a.health()).toEqual({ backend: 'redis', degraded: false });
+  });
+
+  it('queues calls from both replicas in FIFO order, each at the earliest instant both windows allow', async () => {
+    const [a, b] = replicas(2, {
+      limits: { perTenSeconds: 3, perMinute: 5, headroom: 0, maxWaitMs: 2_000 },
+      windowsMs: { short: 400, long: 1_200 },
+    }) as [RateLimiter, RateLimiter];
+    const started = Date.now();
+    const waited: number[] = [];
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        (i % 2 ? a : b).acquire('acme').then(() => waited.push(Date.now() - started)),
+      ),
+    );
+    const scores = (await inspector.zrange(logKey('acme'), '0', '-1', 'WITHSCORES'))
+      .filter((_, i) => i % 2 === 1)
+      .map(Number);
+    const s = (i: number) => scores[i] ?? Number.NaN;
+    // Three at once; two when the first leave the short window; three when the long one allows.
+    expect(scores).toHaveLength(8);
+    expect(s(2) - s(0)).toBeLessThan(100);
+    expect([s(3) - s(0), s(4) - s(1), s(5) - s(0), s(6) - s(1), s(7) - s(2)]).toEqual([
+      400, 400, 1_200, 1_200, 1_200,
+    ]);
+    for (const t of scores) {
+      expect(scores.filter((x) => x > t - 400 && x <= t).length).toBeLessThanOrEqual(3);
+      expect(scores.filter((x) => x > t - 1_200 && x <= t).length).toBeLessThanOrEqual(5);
+    }
+    expect(waited.filter((w) => w >= 1_150)).toHaveLength(3);
+    expect(waited.filter((w) => w >= 350)).toHaveLength(5);
+  });
+
+  it('makes the other replica refuse at once after a 429, and reports the block from either', async () => {
+    const [a, b] = replicas(2) as [RateLimiter, RateLimiter];
+    await a.acquire('acme');
+    await a.block('acme', 30);
+    await expect(b.acquire('acme')).rejects.toMatchObject({ reason: 'blocked', retryAfterSeconds: 30 });
+    expect(await b.blockedFor('acme')).toBe(30);
+    expect(await a.blockedAccounts()).toEqual(['acme']);
+    expect(await b.blockedFor('globex')).toBe(0);
+  });
+
+  it('does not send a waiting call once another replica opened a block while it waited', async () => {
+    const [a, b] = replicas(2, {
+      limits: { perTenSeconds: 1, perMinute: 5, headroom: 0, maxWaitMs: 2_000 },
+      windowsMs: { short: 300, long: 1_200 },
+    }) as [RateLimiter, RateLimiter];
+    await a.acquire('acme');
+    const waiting = outcome(b.acquire('acme'));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await a.block('acme', 30);
+    expect(await waiting).toMatchObject({ reason: 'blocked' });
+  });
+
+  it('keeps account names out of Redis: keys are namespaced, hashed and all expire', async () => {
+    const [a] = replicas(1) as [RateLimiter];
+    await a.acquire('https://acme.salesbinder.com');
+    await a.block('https://globex.salesbinder.com', 30);
+    const keys = await inspector.keys(`unit${prefix}:*`);
+    expect(keys).toHaveLength(2);
+    for (const key of keys) {
+      expect(key).toMatch(/^unit\d+:rl:\{[0-9a-f]{16}\}:(log|block)$/);
+      expect(await inspector.pttl(key)).toBeGreaterThan(0);
+    }
+  });
+
+  it('waits at most the timeout for a Redis that does not answer, then goes on with a local share and says so once', async () => {
+    const [a] = replicas(1) as [RateLimiter];
+    await a.acquire('acme');
+    await inspector.call('CLIENT', 'PAUSE', '700', 'ALL');
+    const started = Date.now();
+    await a.acquire('acme');
+    expect(Date.now() - started).toBeLessThan(600);
+    expect(a.health()).toEqual({ backend: 'redis', degraded: true });
+    await a.acquire('acme');
+    expect(warnings.filter((w) => /unreachable/.test(w))).toHaveLength(1);
+    await until(() => !a.health().degraded);
+    expect(warnings.filter((w) => /^Redis is back/.test(w))).toHaveLength(1);
+  });
+
+  // Last: it stops the server.
+  it('with Redis down, counts what the shared window held and keeps to its share; once back, writes what it spent back and keeps to its share for a minute', async () => {
+    const [a, b] = replicas(2) as [RateLimiter, RateLimiter];
+    for (let i = 0; i < 10; i++) await (i % 2 ? a : b).acquire('busy');
+    await server.stop();
+    // The shared window already holds 10: more than either replica's share of 7.
+    const busy = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => outcome((i % 2 ? a : b).acquire('busy'))),
+    );
+    expect(busy.filter((r) => r === 'granted')).toHaveLength(0);
+    expect(a.health().degraded && b.health().degraded).toBe(true);
+    // An account quiet until now: this replica may spend its share of 7, not the whole 14.
+    const quiet = await Promise.all(Array.from({ length: 10 }, () => outcome(a.acquire('quiet'))));
+    expect(quiet.filter((r) => r === 'granted')).toHaveLength(7);
+
+    await server.start();
+    await until(() => !a.health().degraded && !b.health().degraded);
+    // A replica that was never cut off sees only Redis: the 7 spent on the share are there.
+    const c = joining();
+    const after = await Promise.all(Array.from({ length: 10 }, () => outcome(c.acquire('quiet'))));
+    expect(after.filter((r) => r === 'granted')).toHaveLength(7);
+    // For a minute more, a replica back from the outage also keeps to its share.
+    const late = await Promise.all(Array.from({ length: 10 }, () => outcome(a.acquire('late'))));
+    expect(late.filter((r) => r === 'granted')).toHaveLength(7);
+    const rest = await Promise.all(Array.from({ length: 10 }, () => outcome(c.acquire('late'))));
+    expect(rest.filter((r) => r === 'granted')).toHaveLength(7);
+  });
+});
