@@ -2,18 +2,38 @@
  * createApp builds the gateway (Yoga with its schema, context and plugins) from its dependencies.
  * It neither listens nor reads the environment: server.ts does that, and tests call it directly.
  */
-import { createYoga, type Plugin, useReadinessCheck, type YogaServerInstance } from 'graphql-yoga';
+import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
+import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
+import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
+import {
+  createYoga,
+  type Plugin,
+  processRegularResult,
+  useReadinessCheck,
+  type YogaServerInstance,
+} from 'graphql-yoga';
 import type { Config } from './config.ts';
 import { createContextFactory, type GatewayContext, type Upstream } from './context.ts';
 import { schema } from './graphql/index.ts';
+import { useOperationLimits } from './graphql/plugins/use-operation-limits.ts';
+import {
+  createSecretCheck,
+  SUBGRAPH_SECRET_HEADER,
+  useSubgraphSecret,
+} from './graphql/plugins/use-subgraph-secret.ts';
+import { loadManifest, useTrustedDocuments } from './graphql/plugins/use-trusted-documents.ts';
 import type { Logger } from './logger.ts';
 import { codecFor } from './transport/codec.ts';
 import { createGuardedTransport } from './transport/guarded-transport.ts';
 import { createHttpTransport, type HttpTransport } from './transport/http.ts';
 import { createRateLimiter, type RateLimiter } from './transport/rate-limiter.ts';
+import { createRedisRateLimiter } from './transport/redis-rate-limiter.ts';
 
 export interface AppDeps {
-  config: Pick<Config, 'format' | 'http' | 'graphiql' | 'readConcurrency' | 'rateLimits' | 'retry'>;
+  config: Pick<
+    Config,
+    'format' | 'http' | 'graphiql' | 'readConcurrency' | 'rateLimits' | 'retry' | 'security' | 'redis'
+  >;
   upstream: Upstream;
   logger: Logger;
   /** Pre-fills GraphiQL's headers with this key (the sandbox's public demo key); never a real key. */
@@ -94,11 +114,75 @@ function useUnexpectedErrorLog(): Plugin<GatewayContext> {
   };
 }
 
+/** Headers a browser app may send; everything else is refused by the preflight. */
+const CORS_HEADERS = [
+  'authorization',
+  'content-type',
+  'x-salesbinder-account',
+  'x-request-id',
+  'x-graphql-yoga-csrf',
+];
+
+function corsOptions(origins: readonly string[]) {
+  if (origins.length === 0) return false;
+  return {
+    origin: origins.includes('*') ? '*' : [...origins],
+    methods: ['GET', 'POST'],
+    allowedHeaders: CORS_HEADERS,
+    exposedHeaders: ['x-request-id'],
+    credentials: false,
+    maxAge: 600,
+  };
+}
+
+/**
+ * Every answer is one JSON document: there are no subscriptions or incremental results here, so
+ * Yoga's server-sent-events and multipart answers would only be surface without a use.
+ */
+function useJsonAnswersOnly(): Plugin {
+  return {
+    onResultProcess({ resultProcessor, setResultProcessor }) {
+      if (resultProcessor !== undefined && resultProcessor !== processRegularResult) {
+        setResultProcessor(processRegularResult, 'application/json');
+      }
+    },
+  };
+}
+
+function securityPlugins(security: Config['security'], graphiql: boolean): Plugin[] {
+  const isRouter = security.subgraphSecret ? createSecretCheck(security.subgraphSecret) : () => false;
+  const plugins: Plugin[] = [
+    // A browser only sends these (or a JSON body) after a CORS preflight, so a cross-site form or
+    // <img> cannot make a logged-in browser call the API.
+    useCSRFPrevention({
+      requestHeaders: ['x-graphql-yoga-csrf', 'authorization', SUBGRAPH_SECRET_HEADER],
+    }) as Plugin,
+    ...useOperationLimits(security),
+    useJsonAnswersOnly(),
+  ];
+  if (security.trustedDocuments) {
+    // GraphiQL (development only) and the router may send any operation; everyone else only
+    // the documents of the manifest.
+    const manifest = loadManifest(security.trustedDocuments);
+    plugins.unshift(useTrustedDocuments(manifest, (request) => graphiql || isRouter(request)));
+  }
+  if (security.subgraphSecret) plugins.push(useSubgraphSecret(isRouter) as Plugin);
+  if (!security.introspection) plugins.push(useDisableIntrospection() as Plugin);
+  if (!security.fieldSuggestions) plugins.push(blockFieldSuggestionsPlugin() as Plugin);
+  return plugins;
+}
+
 export function createApp({ config, upstream, logger, demoApiKey, transport }: AppDeps): App {
-  const limiter = config.rateLimits ? createRateLimiter(config.rateLimits) : undefined;
+  // With REDIS_URL, replicas share each account's windows and blocks; without, each keeps its own.
+  const limiter = !config.rateLimits
+    ? undefined
+    : config.redis
+      ? createRedisRateLimiter({ ...config.redis, limits: config.rateLimits, logger })
+      : createRateLimiter(config.rateLimits);
   const http =
     transport ?? createGuardedTransport(createHttpTransport(config.http), { ...config.retry, limiter });
   let ready = true;
+  const security = config.security;
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
     context: createContextFactory({
@@ -115,15 +199,28 @@ export function createApp({ config, upstream, logger, demoApiKey, transport }: A
           headers: graphiqlHeaders(upstream, demoApiKey),
         }
       : false,
+    // GraphiQL bundled into the page: Yoga's default loads it from unpkg, a blank page behind a
+    // firewall or offline. The bundle is 9 MB (~50 MB of memory), so it is loaded on first use only.
+    renderGraphiQL: async (options) =>
+      (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
     landingPage: false,
-    maskedErrors: true,
+    // Unexpected errors say "Unexpected error." and nothing more, unless ERROR_DETAILS is on.
+    maskedErrors: { isDev: security.errorDetails },
+    // One operation per request, no file uploads: neither has a use here, both widen the surface.
+    batching: false,
+    multipart: false,
+    cors: corsOptions(security.corsOrigins),
     logging: {
       debug: (...args) => logger.debug(args.map(String).join(' ')),
       info: (...args) => logger.info(args.map(String).join(' ')),
       warn: (...args) => logger.warn(args.map(String).join(' ')),
       error: (...args) => logger.error(args.map(String).join(' ')),
     },
-    plugins: [useUnexpectedErrorLog(), useReadinessCheck({ endpoint: '/ready', check: () => ready })],
+    plugins: [
+      ...securityPlugins(security, config.graphiql),
+      useUnexpectedErrorLog(),
+      useReadinessCheck({ endpoint: '/ready', check: () => ready }),
+    ],
   });
   return {
     limiter,
@@ -131,6 +228,8 @@ export function createApp({ config, upstream, logger, demoApiKey, transport }: A
     setReady: (value) => {
       ready = value;
     },
-    close: () => http.close(),
+    close: async () => {
+      await Promise.all([http.close(), limiter?.close()]);
+    },
   };
 }

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { DEFAULT_RETRY_OPTIONS, type RetryOptions } from './transport/guarded-transport.ts';
 import { DEFAULT_HTTP_OPTIONS, type HttpTransportOptions } from './transport/http.ts';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from './transport/rate-limiter.ts';
+import { DEFAULT_REDIS_SETTINGS, type RedisSettings } from './transport/redis-rate-limiter.ts';
 
 const ACCOUNT_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -23,6 +24,19 @@ function httpUrl(name: string) {
     return u.username === '' && u.password === '' && u.search === '' && u.hash === '';
   }, `${name} must not carry credentials, a query or a fragment`);
 }
+
+export const DEFAULT_SECURITY = {
+  maxDepth: 10,
+  maxAliases: 10,
+  maxTokens: 2_000,
+  maxDirectives: 10,
+  maxCost: 10_000,
+  maxUpdatesPerOperation: 3,
+  maxBodyBytes: 102_400,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+} as const;
 
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
@@ -68,8 +82,52 @@ const EnvSchema = z.object({
   SALESBINDER_RATE_MAX_WAIT_MS: nonNegativeInt(DEFAULT_RATE_LIMITS.maxWaitMs),
   SALESBINDER_RETRIES: z.coerce.number().int().min(0).max(5).default(DEFAULT_RETRY_OPTIONS.retries),
   SALESBINDER_RETRY_BASE_MS: nonNegativeInt(DEFAULT_RETRY_OPTIONS.baseDelayMs),
+  // The URL may carry a password: the message must not echo it.
+  REDIS_URL: z
+    .url({ protocol: /^rediss?$/, error: 'REDIS_URL must be a redis:// or rediss:// URL' })
+    .optional(),
+  REDIS_TIMEOUT_MS: positiveInt(DEFAULT_REDIS_SETTINGS.timeoutMs),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1 to 64 letters, digits or _ . : -')
+    .default(DEFAULT_REDIS_SETTINGS.keyPrefix),
+  REDIS_FALLBACK_REPLICAS: positiveInt(DEFAULT_REDIS_SETTINGS.fallbackReplicas),
   SHUTDOWN_DEADLINE_MS: positiveInt(10_000),
   GRAPHIQL: optionalBoolean,
+  INTROSPECTION: optionalBoolean,
+  FIELD_SUGGESTIONS: optionalBoolean,
+  ERROR_DETAILS: optionalBoolean,
+  MAX_DEPTH: positiveInt(DEFAULT_SECURITY.maxDepth),
+  MAX_ALIASES: nonNegativeInt(DEFAULT_SECURITY.maxAliases),
+  MAX_TOKENS: positiveInt(DEFAULT_SECURITY.maxTokens),
+  MAX_DIRECTIVES: nonNegativeInt(DEFAULT_SECURITY.maxDirectives),
+  MAX_COST: positiveInt(DEFAULT_SECURITY.maxCost),
+  MAX_UPDATES_PER_OPERATION: positiveInt(DEFAULT_SECURITY.maxUpdatesPerOperation),
+  MAX_BODY_BYTES: positiveInt(DEFAULT_SECURITY.maxBodyBytes),
+  HTTP_HEADERS_TIMEOUT_MS: positiveInt(DEFAULT_SECURITY.headersTimeoutMs),
+  HTTP_REQUEST_TIMEOUT_MS: positiveInt(DEFAULT_SECURITY.requestTimeoutMs),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: positiveInt(DEFAULT_SECURITY.keepAliveTimeoutMs),
+  CORS_ORIGINS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== ''),
+    )
+    .pipe(
+      z.array(
+        z
+          .string()
+          .refine(
+            (o) => o === '*' || /^https?:\/\/[^/\s]+$/.test(o),
+            'each origin must be * or scheme://host[:port]',
+          ),
+      ),
+    )
+    .optional(),
+  TRUSTED_DOCUMENTS: z.string().min(1).optional(),
+  SUBGRAPH_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
 /**
@@ -109,9 +167,36 @@ export interface Config {
   /** The per-account limiter's settings; false only where SalesBinder's limits are off (benchmarks). */
   rateLimits: RateLimits | false;
   retry: RetryOptions;
+  /** Where replicas share each account's limiter state; absent: the in-memory limiter. */
+  redis: RedisSettings | undefined;
   /** How long in-flight requests may take after SIGTERM before the process exits anyway. */
   shutdownDeadlineMs: number;
   graphiql: boolean;
+  security: SecurityConfig;
+}
+
+/** What a client may send: see the README's security section for each. */
+export interface SecurityConfig {
+  introspection: boolean;
+  fieldSuggestions: boolean;
+  /** Original messages and stacks of unexpected errors in responses (development only). */
+  errorDetails: boolean;
+  maxDepth: number;
+  maxAliases: number;
+  maxTokens: number;
+  maxDirectives: number;
+  maxCost: number;
+  maxUpdatesPerOperation: number;
+  maxBodyBytes: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  /** Origins browsers may call from; empty for none, `*` for any. */
+  corsOrigins: readonly string[];
+  /** Path of a persisted-documents manifest; when set, only its operations run (internal requests excepted). */
+  trustedDocuments: string | undefined;
+  /** When set, `_entities`/`_service` need `X-Subgraph-Secret`, and it marks a request internal. */
+  subgraphSecret: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -177,8 +262,36 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       baseDelayMs: e.SALESBINDER_RETRY_BASE_MS,
       deadlineMs: e.SALESBINDER_DEADLINE_MS,
     },
+    redis:
+      e.REDIS_URL === undefined
+        ? undefined
+        : {
+            url: e.REDIS_URL,
+            timeoutMs: e.REDIS_TIMEOUT_MS,
+            keyPrefix: e.REDIS_KEY_PREFIX,
+            fallbackReplicas: e.REDIS_FALLBACK_REPLICAS,
+          },
     shutdownDeadlineMs: e.SHUTDOWN_DEADLINE_MS,
     readConcurrency: e.SALESBINDER_READ_CONCURRENCY,
     graphiql: e.GRAPHIQL ?? !production,
+    security: {
+      introspection: e.INTROSPECTION ?? !production,
+      fieldSuggestions: e.FIELD_SUGGESTIONS ?? !production,
+      errorDetails: e.ERROR_DETAILS ?? !production,
+      maxDepth: e.MAX_DEPTH,
+      maxAliases: e.MAX_ALIASES,
+      maxTokens: e.MAX_TOKENS,
+      maxDirectives: e.MAX_DIRECTIVES,
+      maxCost: e.MAX_COST,
+      maxUpdatesPerOperation: e.MAX_UPDATES_PER_OPERATION,
+      maxBodyBytes: e.MAX_BODY_BYTES,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveTimeoutMs: e.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      // Development serves any origin (a frontend on localhost:3000); production none unless listed.
+      corsOrigins: e.CORS_ORIGINS ?? (production ? [] : ['*']),
+      trustedDocuments: e.TRUSTED_DOCUMENTS,
+      subgraphSecret: e.SUBGRAPH_SECRET,
+    },
   });
 }

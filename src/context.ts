@@ -68,19 +68,47 @@ export class AccountError extends Error {
 export const ACCOUNT_HEADER = 'x-salesbinder-account';
 
 /**
- * Picks the endpoint for a request. In accounts mode the header must name a configured account,
- * checked against the list before the name goes anywhere near a URL.
+ * Every endpoint a request may reach, worked out once from configuration: a request's header only
+ * ever selects one of these, and no URL is ever built from what a client sends. Each URL is
+ * checked after parsing: the account must land in the host, with nothing else changed.
  */
+const endpointsOf = new WeakMap<Upstream, ReadonlyMap<string, SalesBinderEndpoint>>();
+
+function accountEndpoints(
+  upstream: Extract<Upstream, { mode: 'accounts' }>,
+): ReadonlyMap<string, SalesBinderEndpoint> {
+  let endpoints = endpointsOf.get(upstream);
+  if (!endpoints) {
+    const probe = new URL(upstream.urlTemplate.replace('{account}', 'account-probe'));
+    endpoints = new Map(
+      upstream.accounts.map((account) => {
+        const url = new URL(upstream.urlTemplate.replace('{account}', account));
+        const expectedHost = probe.host.replace('account-probe', account);
+        if (
+          url.host !== expectedHost ||
+          url.username !== '' ||
+          url.password !== '' ||
+          !/^https?:$/.test(url.protocol)
+        ) {
+          throw new Error(`SALESBINDER_ACCOUNT_URL does not make a safe URL for account ${account}`);
+        }
+        return [account, endpointFromUrl(url)];
+      }),
+    );
+    endpointsOf.set(upstream, endpoints);
+  }
+  return endpoints;
+}
+
+/** Picks the endpoint for a request: in accounts mode, the configured account its header names. */
 export function endpointFor(upstream: Upstream, accountHeader: string | null): SalesBinderEndpoint {
   if (upstream.mode === 'single') return endpointFromUrl(upstream.baseUrl);
   if (accountHeader === null || accountHeader.trim() === '') {
     throw new AccountError('Name the SalesBinder account in the X-SalesBinder-Account header');
   }
-  const account = accountHeader.trim().toLowerCase();
-  if (!upstream.accounts.includes(account)) {
-    throw new AccountError('X-SalesBinder-Account names an account this gateway does not serve');
-  }
-  return endpointFromUrl(new URL(upstream.urlTemplate.replace('{account}', account)));
+  const endpoint = accountEndpoints(upstream).get(accountHeader.trim().toLowerCase());
+  if (!endpoint) throw new AccountError('X-SalesBinder-Account names an account this gateway does not serve');
+  return endpoint;
 }
 
 // A caller's request id goes into every log line: nothing that could forge or break one.

@@ -2,10 +2,10 @@
  * Process entry: configuration, the built-in sandbox when no SalesBinder is configured, the app,
  * the listening socket, and a graceful drain on SIGTERM/SIGINT. Nothing else.
  */
-import { createServer } from 'node:http';
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import type { Upstream } from './context.ts';
+import { createHttpServer } from './http-server.ts';
 import { createLogger } from './logger.ts';
 
 async function main(): Promise<void> {
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   }
 
   const app = createApp({ config, upstream, logger, ...(demoApiKey ? { demoApiKey } : {}) });
-  const server = createServer(app.yoga);
+  const server = createHttpServer(app, config.security);
   server.on('error', (error) => {
     logger.fatal({ err: error }, `cannot listen on ${config.host}:${config.port}`);
     process.exit(1);

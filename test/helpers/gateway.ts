@@ -3,11 +3,12 @@
  * server), with its log lines captured. Every response body and log line is kept so that
  * `close()` can prove that no API key slipped out, in every test that uses it.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type App, createApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import type { Upstream } from '../../src/context.ts';
+import { createHttpServer } from '../../src/http-server.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/sandbox.ts';
 import { findLeaks } from './keys.ts';
@@ -75,14 +76,15 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
     options.upstream ??
     (config.upstream.mode === 'sandbox' ? { mode: 'single', baseUrl: new URL(sandboxUrl) } : config.upstream);
   const app = createApp({ config, upstream, logger });
-  const server = createServer(app.yoga);
+  const server = createHttpServer(app, config.security);
   const url = await listen(server);
 
   const gatewayFetch = async (path: string, init?: RequestInit) => {
     const response = await fetch(`${url}${path}`, init);
     const text = await response.text();
     responses.push(text, JSON.stringify([...response.headers]));
-    return new Response(text, { status: response.status, headers: response.headers });
+    const nullBody = response.status === 204 || response.status === 304;
+    return new Response(nullBody ? null : text, { status: response.status, headers: response.headers });
   };
 
   return {

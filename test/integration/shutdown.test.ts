@@ -5,7 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DOC_EXAMPLE_ID, seedCustomers } from '../../src/sandbox/seed.ts';
 import { startGateway } from '../helpers/gateway.ts';
 import { bearer, DEMO_ADMIN_KEY } from '../helpers/keys.ts';
@@ -16,6 +16,13 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const saved = JSON.stringify({
   message: 'Saved',
   customer: seedCustomers().find((c) => c.id === DOC_EXAMPLE_ID),
+});
+
+/** Every child a test starts, so that none outlives a failed test. */
+const children = new Set<ChildProcess>();
+afterEach(() => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  children.clear();
 });
 
 function startProcess(
@@ -32,6 +39,7 @@ function startProcess(
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  children.add(child);
   const output: string[] = [];
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
@@ -83,7 +91,10 @@ describe('graceful shutdown', () => {
         body: JSON.stringify({ query: UPDATE, variables: { id: DOC_EXAMPLE_ID, input: { name: `n${i}` } } }),
       }).then((r) => r.json()),
     );
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Wait until all eight are in flight (at SalesBinder), however busy the machine is.
+    for (let waited = 0; upstream.hits.length < 8 && waited < 5_000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     expect(upstream.hits.length).toBe(8);
     child.kill('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -1,0 +1,46 @@
+/**
+ * For deployments where clients can reach the subgraph directly: `_entities` (a lookup by any id,
+ * bypassing every root field's checks) and `_service` (the schema) answer only requests that carry
+ * the router's shared secret. The same secret marks a request as internal for trusted documents.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { GraphQLError, type ValidationRule } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+
+export const SUBGRAPH_SECRET_HEADER = 'x-subgraph-secret';
+const FEDERATION_FIELDS = new Set(['_entities', '_service']);
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/** Compares in constant time, so the secret cannot be guessed a character at a time. */
+export function createSecretCheck(secret: string): (request: Request) => boolean {
+  const expected = digest(secret);
+  return (request) => {
+    const offered = request.headers.get(SUBGRAPH_SECRET_HEADER);
+    return offered !== null && timingSafeEqual(digest(offered), expected);
+  };
+}
+
+const federationFieldsForbidden: ValidationRule = (context) => ({
+  Field(node) {
+    // Wherever the field is written (at the root, in a fragment, in an inline fragment): what
+    // counts is that it is a field of Query.
+    const onQuery = context.getParentType() === context.getSchema().getQueryType();
+    if (onQuery && FEDERATION_FIELDS.has(node.name.value)) {
+      context.reportError(
+        new GraphQLError(`${node.name.value} is only for the federation router`, {
+          nodes: node,
+          extensions: { code: 'FORBIDDEN' },
+        }),
+      );
+    }
+  },
+});
+
+export function useSubgraphSecret(isInternal: (request: Request) => boolean): Plugin<{ request: Request }> {
+  return {
+    onValidate({ addValidationRule, context }) {
+      if (!isInternal(context.request)) addValidationRule(federationFieldsForbidden);
+    },
+  };
+}

@@ -1,0 +1,442 @@
+/**
+ * Safe to expose: production defaults, every operation and HTTP limit at its boundary (n passes,
+ * n + 1 is refused, and a refused request costs SalesBinder nothing), CSRF and CORS, trusted
+ * documents, and the subgraph secret.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DOC_EXAMPLE_ID } from '../../src/sandbox/seed.ts';
+import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { bearer, DEMO_ADMIN_KEY } from '../helpers/keys.ts';
+import { CUSTOMER, UPDATE } from '../helpers/operations.ts';
+
+const admin = { authorization: bearer(DEMO_ADMIN_KEY) };
+const URL_ENV = (sandboxUrl: string) => ({ SALESBINDER_URL: sandboxUrl });
+
+describe('production defaults', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway({ env: (url) => ({ ...URL_ENV(url), NODE_ENV: 'production' }) });
+  });
+  afterAll(() => gw.close());
+
+  it('serves no GraphiQL', async () => {
+    const page = await gw.fetch('/graphql', { headers: { accept: 'text/html' } });
+    expect(page.headers.get('content-type') ?? '').not.toMatch(/text\/html/);
+  });
+
+  it.each([
+    ['the schema', '{ __schema { queryType { name } } }'],
+    ['a type', '{ __type(name: "Customer") { name } }'],
+  ])('refuses introspection of %s', async (_, query) => {
+    const { body } = await gw.graphql(query, {}, admin);
+    expect(body.data ?? null).toBeNull();
+    expect(body.errors?.[0]?.message).toMatch(/introspection/i);
+  });
+
+  it('suggests no field names', async () => {
+    const { body } = await gw.graphql('{ custome(id: "x") { id } }', {}, admin);
+    expect(body.errors?.[0]?.message).not.toMatch(/Did you mean/);
+  });
+
+  it('still serves _service to the router', async () => {
+    const { body } = await gw.graphql('{ _service { sdl } }');
+    expect(body.data?._service.sdl).toContain('type Customer');
+  });
+
+  it('can have introspection and suggestions back when asked', async () => {
+    const open = await startGateway({
+      env: (url) => ({
+        ...URL_ENV(url),
+        NODE_ENV: 'production',
+        INTROSPECTION: 'true',
+        FIELD_SUGGESTIONS: 'true',
+      }),
+    });
+    try {
+      expect(
+        (await open.graphql('{ __type(name: "Customer") { name } }', {}, admin)).body.data?.__type.name,
+      ).toBe('Customer');
+      expect(
+        (await open.graphql('{ custome(id: "x") { id } }', {}, admin)).body.errors?.[0]?.message,
+      ).toMatch(/Did you mean/);
+    } finally {
+      await open.close();
+    }
+  });
+});
+
+describe('operation limits, at their boundaries', () => {
+  const typenames = (n: number) => `{ ${Array(n).fill('__typename').join(' ')} }`;
+  const aliases = (n: number) => `{ ${Array.from({ length: n }, (_, i) => `a${i}: __typename`).join(' ')} }`;
+  const withDirectives = (n: number) =>
+    `{ ${Array.from({ length: n }, (_, i) => `f${i}: customer(id: "x") @include(if: true) { id }`).join(' ')} }`;
+  const updates = (n: number) =>
+    `mutation { ${Array.from({ length: n }, (_, i) => `u${i}: updateCustomer(id: "${DOC_EXAMPLE_ID}", input: { name: "n${i}" }) { __typename }`).join(' ')} }`;
+
+  // Each limit alone, set low, in a gateway of its own, so that no other limit gets in the way.
+  it.each([
+    [
+      'depth',
+      { MAX_DEPTH: '4' },
+      '{ customers { edges { node { id } } } }',
+      '{ customers { edges { node { billingAddress { city } } } } }',
+      /depth limit of 4/,
+    ],
+    ['aliases, __typename included', { MAX_ALIASES: '3' }, aliases(3), aliases(4), /Aliases limit of 3/],
+    ['tokens', { MAX_TOKENS: '40' }, typenames(38), typenames(39), /Token limit of 40/],
+    [
+      'directives',
+      { MAX_DIRECTIVES: '2', MAX_ALIASES: '10' },
+      withDirectives(2),
+      withDirectives(3),
+      /Directives limit of 2/,
+    ],
+    ['cost', { MAX_COST: '30' }, typenames(30), typenames(31), /Cost limit of 30/],
+  ])(
+    'passes %s at the limit and refuses one more, before calling SalesBinder',
+    async (_, env, atLimit, overLimit, message) => {
+      const gw = await startGateway({ env });
+      try {
+        const ok = await gw.graphql(atLimit, {}, admin);
+        expect(ok.body.errors).toBeUndefined();
+        gw.sandbox.reset();
+        const refused = await gw.graphql(overLimit, {}, admin);
+        expect(refused.body.data ?? null).toBeNull();
+        expect(refused.body.errors?.[0]?.message).toMatch(message);
+        expect(gw.sandbox.requests).toHaveLength(0);
+      } finally {
+        await gw.close();
+      }
+    },
+  );
+
+  describe('edits per operation', () => {
+    let gw: TestGateway;
+    beforeAll(async () => {
+      gw = await startGateway({ env: { MAX_UPDATES_PER_OPERATION: '2' } });
+    });
+    afterAll(() => gw.close());
+    beforeEach(() => gw.sandbox.reset());
+
+    it('runs two edits in one operation and refuses three, before calling SalesBinder', async () => {
+      const two = await gw.graphql(updates(2), {}, admin);
+      expect(two.body.data).toEqual({
+        u0: { __typename: 'UpdateCustomerSuccess' },
+        u1: { __typename: 'UpdateCustomerSuccess' },
+      });
+      expect(gw.sandbox.requests).toHaveLength(2);
+      gw.sandbox.reset();
+      const three = await gw.graphql(updates(3), {}, admin);
+      expect(three.body.errors?.[0]?.message).toMatch(/at most 2 updateCustomer/);
+      expect(gw.sandbox.requests).toHaveLength(0);
+    });
+
+    it('counts edits hidden in fragments too', async () => {
+      const query = `mutation { ...E ...E2 }
+        fragment E on Mutation { a: updateCustomer(id: "${DOC_EXAMPLE_ID}", input: { name: "a" }) { __typename } }
+        fragment E2 on Mutation { ... on Mutation { b: updateCustomer(id: "${DOC_EXAMPLE_ID}", input: { name: "b" }) { __typename } c: updateCustomer(id: "${DOC_EXAMPLE_ID}", input: { name: "c" }) { __typename } } }`;
+      const { body } = await gw.graphql(query, {}, admin);
+      expect(body.errors?.[0]?.message).toMatch(/at most 2 updateCustomer/);
+      expect(gw.sandbox.requests).toHaveLength(0);
+    });
+  });
+
+  it('lets the documented example and a full page of accounts through the default limits', async () => {
+    const gw = await startGateway();
+    try {
+      const { EXAMPLE_OPERATION } = await import('../../src/app.ts');
+      expect((await gw.graphql(EXAMPLE_OPERATION, {}, admin)).body.errors).toBeUndefined();
+      const page = await gw.graphql(
+        `{ customers(first: 200) { totalCount pageInfo { hasNextPage endCursor } edges { cursor node {
+          id name customerNumber kind officeEmail officePhone officeFax url vatNumber archived createdAt modifiedAt
+          billingAddress { line1 line2 city region country postalCode } shippingAddress { line1 line2 city region country postalCode } } } } }`,
+        {},
+        admin,
+      );
+      expect(page.body.errors).toBeUndefined();
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
+describe('HTTP limits', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway({
+      env: { MAX_BODY_BYTES: '1000', HTTP_HEADERS_TIMEOUT_MS: '500', HTTP_REQUEST_TIMEOUT_MS: '1000' },
+    });
+  });
+  afterAll(() => gw.close());
+  beforeEach(() => gw.sandbox.reset());
+
+  /** A body of exactly `size` bytes: the edit, padded with spaces inside the JSON. */
+  const bodyOf = (size: number) => {
+    const json = JSON.stringify({
+      query: UPDATE,
+      variables: { id: DOC_EXAMPLE_ID, input: { name: 'Sized' } },
+    });
+    return `${json.slice(0, -1)}${' '.repeat(size - json.length)}}`;
+  };
+
+  it('takes a body of the limit and refuses one byte more with 413, before parsing or calling SalesBinder', async () => {
+    const atLimit = await gw.fetch('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...admin },
+      body: bodyOf(1000),
+    });
+    expect(atLimit.status).toBe(200);
+    expect(gw.sandbox.requests).toHaveLength(1);
+    gw.sandbox.reset();
+    const over = await gw.fetch('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...admin },
+      body: bodyOf(1001),
+    });
+    expect(over.status).toBe(413);
+    expect((await over.json()).errors[0].message).toMatch(/over 1000 bytes/);
+    expect(gw.sandbox.requests).toHaveLength(0);
+  });
+
+  it('refuses a POST without Content-Length (a chunked body) with 411', async () => {
+    const url = new URL(`${gw.url}/graphql`);
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: '/graphql',
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
+      req.on('error', reject);
+      req.write('{"query":"{ __typename }"}');
+      req.end();
+    });
+    expect(status).toBe(411);
+  });
+
+  it('closes the connection of a client that never finishes its headers', async () => {
+    const started = Date.now();
+    const closed = await new Promise<boolean>((resolve) => {
+      const socket = connect(Number(new URL(gw.url).port), '127.0.0.1', () =>
+        socket.write('POST /graphql HTTP/1.1\r\nHost: x\r\n'),
+      );
+      socket.resume(); // read what the server sends (a 408), so that its close is seen
+      socket.on('close', () => resolve(true));
+      socket.on('error', () => undefined);
+      setTimeout(() => {
+        socket.destroy();
+        resolve(false);
+      }, 5_000);
+    });
+    expect(closed).toBe(true);
+    expect(Date.now() - started).toBeLessThan(4_000);
+  });
+
+  it('refuses batches', async () => {
+    const response = await gw.fetch('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...admin },
+      body: JSON.stringify([{ query: '{ __typename }' }, { query: '{ __typename }' }]),
+    });
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(response.status).toBeLessThan(500);
+  });
+
+  it('refuses multipart requests', async () => {
+    const form = new FormData();
+    form.set('operations', JSON.stringify({ query: '{ __typename }' }));
+    form.set('map', '{}');
+    const response = await gw.fetch('/graphql', { method: 'POST', headers: admin, body: form });
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(response.status).toBeLessThan(500);
+  });
+
+  it('runs a mutation only over POST', async () => {
+    const query = encodeURIComponent(
+      `mutation { updateCustomer(id: "${DOC_EXAMPLE_ID}", input: { name: "GET" }) { __typename } }`,
+    );
+    const response = await gw.fetch(`/graphql?query=${query}`, { headers: admin });
+    expect(response.status).toBe(405);
+    expect(gw.sandbox.requests).toHaveLength(0);
+  });
+});
+
+describe('CSRF and CORS', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway({
+      env: (url) => ({ ...URL_ENV(url), NODE_ENV: 'production', CORS_ORIGINS: 'https://app.example.com' }),
+    });
+  });
+  afterAll(() => gw.close());
+
+  it('refuses a simple cross-site request: a GET without a preflight-only header, or a form post', async () => {
+    const get = await gw.fetch(`/graphql?query=${encodeURIComponent('{ __typename }')}`);
+    expect(get.status).toBe(403);
+    const form = await gw.fetch('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect(form.status).toBe(403);
+  });
+
+  it('serves a GET that carries the caller’s key (which a browser only sends after a preflight)', async () => {
+    const get = await gw.fetch(`/graphql?query=${encodeURIComponent('{ __typename }')}`, { headers: admin });
+    expect(get.status).toBe(200);
+  });
+
+  it('answers the preflight of an allowed origin, and not of another', async () => {
+    const preflight = (origin: string) =>
+      gw.fetch('/graphql', {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization,content-type',
+        },
+      });
+    const allowed = await preflight('https://app.example.com');
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    expect(allowed.headers.get('access-control-allow-headers')).toMatch(/authorization/);
+    const other = await preflight('https://evil.example.com');
+    expect(other.headers.get('access-control-allow-origin')).not.toBe('https://evil.example.com');
+  });
+});
+
+describe('trusted documents', () => {
+  let gw: TestGateway;
+  const hash = createHash('sha256').update(UPDATE).digest('hex');
+  const secret = 'router-secret-0123456789abcdef';
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sbgw-'));
+    const manifest = join(dir, 'persisted-documents.json');
+    writeFileSync(manifest, JSON.stringify({ [hash]: UPDATE }));
+    gw = await startGateway({
+      env: (url) => ({
+        ...URL_ENV(url),
+        NODE_ENV: 'production',
+        TRUSTED_DOCUMENTS: manifest,
+        SUBGRAPH_SECRET: secret,
+      }),
+    });
+  });
+  afterAll(() => gw.close());
+  beforeEach(() => gw.sandbox.reset());
+
+  const post = (body: unknown, headers: Record<string, string> = {}) =>
+    gw
+      .fetch('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...admin, ...headers },
+        body: JSON.stringify(body),
+      })
+      .then(async (r) => ({ status: r.status, body: await r.json() }));
+
+  it('runs a document of the manifest named by documentId', async () => {
+    const { body } = await post({
+      documentId: hash,
+      variables: { id: DOC_EXAMPLE_ID, input: { name: 'Trusted' } },
+    });
+    expect(body.data.updateCustomer.__typename).toBe('UpdateCustomerSuccess');
+  });
+
+  it('runs it named the Apollo way too', async () => {
+    const { body } = await post({
+      extensions: { persistedQuery: { version: 1, sha256Hash: hash } },
+      variables: { id: DOC_EXAMPLE_ID, input: { name: 'Trusted' } },
+    });
+    expect(body.data.updateCustomer.__typename).toBe('UpdateCustomerSuccess');
+  });
+
+  it('refuses any other operation, without calling SalesBinder', async () => {
+    const { body } = await post({ query: CUSTOMER, variables: { id: DOC_EXAMPLE_ID } });
+    expect(body.errors[0].message).toMatch(/trusts/);
+    const unknown = await post({ documentId: 'f'.repeat(64) });
+    expect(unknown.body.errors[0].message).toMatch(/PersistedQueryNotFound/);
+    expect(gw.sandbox.requests).toHaveLength(0);
+  });
+
+  it('runs the operations of the manifest `npm run codegen` writes, by the hash clients send', async () => {
+    const path = fileURLToPath(new URL('../generated/persisted-documents.json', import.meta.url));
+    const manifest: Record<string, string> = JSON.parse(readFileSync(path, 'utf8'));
+    const [documentId] = Object.entries(manifest).find(([, text]) => /query LoadCustomer\b/.test(text)) ?? [];
+    const committed = await startGateway({
+      env: (url) => ({ ...URL_ENV(url), NODE_ENV: 'production', TRUSTED_DOCUMENTS: path }),
+    });
+    try {
+      const response = await committed.fetch('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...admin },
+        body: JSON.stringify({ documentId, variables: { id: DOC_EXAMPLE_ID } }),
+      });
+      expect((await response.json()).data.customer.id).toBe(DOC_EXAMPLE_ID);
+    } finally {
+      await committed.close();
+    }
+  });
+
+  it('lets the router (with the subgraph secret) send any operation', async () => {
+    const { body } = await post(
+      { query: CUSTOMER, variables: { id: DOC_EXAMPLE_ID } },
+      { 'x-subgraph-secret': secret },
+    );
+    expect(body.data.customer.id).toBe(DOC_EXAMPLE_ID);
+  });
+});
+
+describe('the subgraph secret', () => {
+  let gw: TestGateway;
+  const secret = 'router-secret-0123456789abcdef';
+  beforeAll(async () => {
+    gw = await startGateway({ env: { SUBGRAPH_SECRET: secret } });
+  });
+  afterAll(() => gw.close());
+
+  it.each([
+    ['_service', '{ _service { sdl } }'],
+    [
+      '_entities',
+      `{ _entities(representations: [{ __typename: "Customer", id: "${DOC_EXAMPLE_ID}" }]) { ... on Customer { id } } }`,
+    ],
+    ['_service in an inline fragment', '{ ... on Query { _service { sdl } } }'],
+    ['_service in a fragment', '{ ...S } fragment S on Query { _service { sdl } }'],
+  ])('refuses %s without the secret, and with a wrong one, reading nothing', async (_, query) => {
+    gw.sandbox.reset();
+    for (const headers of [admin, { ...admin, 'x-subgraph-secret': 'wrong-secret-0123456789abcdef' }]) {
+      const { body } = await gw.graphql(query, {}, headers);
+      expect(body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    }
+    expect(gw.sandbox.requests).toHaveLength(0);
+  });
+
+  it('answers the router that sends it', async () => {
+    const { body } = await gw.graphql(
+      `{ _service { sdl } _entities(representations: [{ __typename: "Customer", id: "${DOC_EXAMPLE_ID}" }]) { ... on Customer { name } } }`,
+      {},
+      { ...admin, 'x-subgraph-secret': secret },
+    );
+    expect(body.data?._entities).toEqual([{ name: 'Acme Company' }]);
+    expect(body.data?._service.sdl).toContain('@key');
+  });
+
+  it('leaves the public fields alone', async () => {
+    const { body } = await gw.graphql(CUSTOMER, { id: DOC_EXAMPLE_ID }, admin);
+    expect(body.data?.customer.name).toBe('Acme Company');
+  });
+});
