@@ -5,6 +5,7 @@
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
+import type { Tracer } from '@opentelemetry/api';
 import {
   createYoga,
   type Plugin,
@@ -13,8 +14,9 @@ import {
   type YogaServerInstance,
 } from 'graphql-yoga';
 import type { Config } from './config.ts';
-import { createContextFactory, type GatewayContext, type Upstream } from './context.ts';
+import { createContextFactory, endpointFor, type GatewayContext, type Upstream } from './context.ts';
 import { schema } from './graphql/index.ts';
+import { useObservability } from './graphql/plugins/use-observability.ts';
 import { useOperationLimits } from './graphql/plugins/use-operation-limits.ts';
 import {
   createSecretCheck,
@@ -23,6 +25,7 @@ import {
 } from './graphql/plugins/use-subgraph-secret.ts';
 import { loadManifest, useTrustedDocuments } from './graphql/plugins/use-trusted-documents.ts';
 import type { Logger } from './logger.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
 import { codecFor } from './transport/codec.ts';
 import { createGuardedTransport } from './transport/guarded-transport.ts';
 import { createHttpTransport, type HttpTransport } from './transport/http.ts';
@@ -40,9 +43,14 @@ export interface AppDeps {
   demoApiKey?: string;
   /** Defaults to an undici transport built from `config.http`, behind the limiter and retries. */
   transport?: HttpTransport;
+  /** Traces operations and SalesBinder calls when given (server.ts gives one when OTLP is configured). */
+  tracer?: Tracer;
+  /** Prometheus metrics at /metrics. @default true */
+  metrics?: boolean;
 }
 
 export interface App {
+  metrics: Metrics | undefined;
   /** The per-account limiter (absent when limits are off). */
   limiter: RateLimiter | undefined;
   yoga: YogaServerInstance<Record<string, unknown>, GatewayContext>;
@@ -172,16 +180,51 @@ function securityPlugins(security: Config['security'], graphiql: boolean): Plugi
   return plugins;
 }
 
-export function createApp({ config, upstream, logger, demoApiKey, transport }: AppDeps): App {
+/** Every account a request may reach, as the limiter names them: for readiness. */
+function accountsOf(upstream: Upstream): string[] {
+  if (upstream.mode === 'single') {
+    const { origin, pathPrefix } = endpointFor(upstream, null);
+    return [`${origin}${pathPrefix}`];
+  }
+  return upstream.accounts.map((account) => {
+    const { origin, pathPrefix } = endpointFor(upstream, account);
+    return `${origin}${pathPrefix}`;
+  });
+}
+
+export function createApp({
+  config,
+  upstream,
+  logger,
+  demoApiKey,
+  transport,
+  tracer,
+  metrics: withMetrics = true,
+}: AppDeps): App {
   // With REDIS_URL, replicas share each account's windows and blocks; without, each keeps its own.
   const limiter = !config.rateLimits
     ? undefined
     : config.redis
       ? createRedisRateLimiter({ ...config.redis, limits: config.rateLimits, logger })
       : createRateLimiter(config.rateLimits);
+  const metrics = withMetrics ? createMetrics(limiter) : undefined;
   const http =
-    transport ?? createGuardedTransport(createHttpTransport(config.http), { ...config.retry, limiter });
+    transport ??
+    createGuardedTransport(createHttpTransport(config.http), {
+      ...config.retry,
+      limiter,
+      observer: metrics?.upstream,
+    });
   let ready = true;
+  const accounts = accountsOf(upstream);
+  // Ready while serving, and unless every account is blocked after a 429 (then no request can
+  // succeed here, and a load balancer should know).
+  const isReady = async () => {
+    if (!ready) return false;
+    if (!limiter) return true;
+    const blocked = new Set(await limiter.blockedAccounts());
+    return !accounts.every((account) => blocked.has(account));
+  };
   const security = config.security;
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
@@ -191,6 +234,7 @@ export function createApp({ config, upstream, logger, demoApiKey, transport }: A
       codec: codecFor(config.format),
       logger,
       readConcurrency: config.readConcurrency,
+      onPayload: metrics?.payload,
     }),
     graphiql: config.graphiql
       ? {
@@ -218,11 +262,13 @@ export function createApp({ config, upstream, logger, demoApiKey, transport }: A
     },
     plugins: [
       ...securityPlugins(security, config.graphiql),
+      useObservability({ logger, metrics, tracer }),
       useUnexpectedErrorLog(),
-      useReadinessCheck({ endpoint: '/ready', check: () => ready }),
+      useReadinessCheck({ endpoint: '/ready', check: isReady }),
     ],
   });
   return {
+    metrics,
     limiter,
     yoga,
     setReady: (value) => {

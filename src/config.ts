@@ -127,6 +127,9 @@ const EnvSchema = z.object({
     )
     .optional(),
   TRUSTED_DOCUMENTS: z.string().min(1).optional(),
+  METRICS: z.enum(['on', 'off']).default('on'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl('OTEL_EXPORTER_OTLP_ENDPOINT').optional(),
+  OTEL_SERVICE_NAME: z.string().min(1).default('salesbinder-gateway'),
   SUBGRAPH_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 
@@ -173,6 +176,10 @@ export interface Config {
   shutdownDeadlineMs: number;
   graphiql: boolean;
   security: SecurityConfig;
+  /** Prometheus metrics at /metrics. */
+  metrics: boolean;
+  /** OTLP/HTTP traces go to `${endpoint}/v1/traces` when set. */
+  tracing: { endpoint: string; serviceName: string } | undefined;
 }
 
 /** What a client may send: see the README's security section for each. */
@@ -274,6 +281,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     shutdownDeadlineMs: e.SHUTDOWN_DEADLINE_MS,
     readConcurrency: e.SALESBINDER_READ_CONCURRENCY,
     graphiql: e.GRAPHIQL ?? !production,
+    metrics: e.METRICS === 'on',
+    tracing: e.OTEL_EXPORTER_OTLP_ENDPOINT
+      ? { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME }
+      : undefined,
     security: {
       introspection: e.INTROSPECTION ?? !production,
       fieldSuggestions: e.FIELD_SUGGESTIONS ?? !production,

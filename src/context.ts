@@ -3,10 +3,12 @@
  * SalesBinder key; the client built from it lives only as long as the request.
  */
 import { Buffer } from 'node:buffer';
+import type { Context as OtelContext, Tracer } from '@opentelemetry/api';
 import DataLoader from 'dataloader';
 import pMap from 'p-map';
 import type { Customer } from './domain/customer.ts';
 import type { Logger } from './logger.ts';
+import { requestIdOf } from './request-id.ts';
 import {
   endpointFromUrl,
   type SalesBinderApi,
@@ -36,6 +38,14 @@ export interface GatewayContext {
    * SalesBinderError (or AccountError) that prevented the read. Never outlives the request.
    */
   customerLoader(): DataLoader<string, Customer | null>;
+  /**
+   * Called when an operation starts with tracing on: SalesBinder calls become child spans of
+   * `parent`. (A setter, not a property: Yoga copies the context object, so state set on the copy
+   * would not reach the closures here.)
+   */
+  setTracing(tracing: { tracer: Tracer; parent: OtelContext }): void;
+  /** Told which member of UpdateCustomerPayload an edit ended in. */
+  onPayload?: ((type: string) => void) | undefined;
 }
 
 export type Credentials = { ok: true; apiKey: string } | { ok: false; problem: 'missing' | 'malformed' };
@@ -111,9 +121,6 @@ export function endpointFor(upstream: Upstream, accountHeader: string | null): S
   return endpoint;
 }
 
-// A caller's request id goes into every log line: nothing that could forge or break one.
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
 export interface ContextDeps {
   upstream: Upstream;
   transport: HttpTransport;
@@ -121,6 +128,8 @@ export interface ContextDeps {
   logger: Logger;
   /** Reads in flight at once for one request's loader (SalesBinder has no batch read). @default 4 */
   readConcurrency?: number;
+  /** Told which member of UpdateCustomerPayload each edit ended in (for metrics). */
+  onPayload?: ((type: string) => void) | undefined;
 }
 
 async function readEach(
@@ -151,19 +160,26 @@ export function createContextFactory({
   codec,
   logger,
   readConcurrency = 4,
+  onPayload,
 }: ContextDeps) {
+  // Fail at start-up, not on the first request, if the template cannot make safe URLs.
+  if (upstream.mode === 'accounts') endpointFor(upstream, upstream.accounts[0] ?? null);
   // In single mode every request goes to the same place: work that out once.
   const fixedEndpoint = upstream.mode === 'single' ? endpointFromUrl(upstream.baseUrl) : undefined;
 
   return ({ request }: { request: Request }): GatewayContext => {
-    const offered = request.headers.get('x-request-id');
-    const requestId = offered !== null && REQUEST_ID.test(offered) ? offered : crypto.randomUUID();
+    const requestId = requestIdOf(request);
     const log = logger.child({ requestId });
     let client: SalesBinderApi | undefined;
     let loader: DataLoader<string, Customer | null> | undefined;
+    let tracing: { tracer: Tracer; parent: OtelContext } | undefined;
     const context: GatewayContext = {
+      setTracing(value) {
+        tracing = value;
+      },
       requestId,
       log,
+      onPayload,
       customerLoader() {
         loader ??= new DataLoader((ids) => readEach(() => context.salesbinder(), ids, readConcurrency));
         return loader;
@@ -180,7 +196,15 @@ export function createContextFactory({
           );
         }
         const endpoint = fixedEndpoint ?? endpointFor(upstream, request.headers.get(ACCOUNT_HEADER));
-        client = new SalesBinderClient(transport, codec, endpoint, credentials.apiKey, log);
+        client = new SalesBinderClient({
+          transport,
+          codec,
+          endpoint,
+          apiKey: credentials.apiKey,
+          log,
+          requestId,
+          trace: tracing,
+        });
         return client;
       },
     };

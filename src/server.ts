@@ -2,11 +2,17 @@
  * Process entry: configuration, the built-in sandbox when no SalesBinder is configured, the app,
  * the listening socket, and a graceful drain on SIGTERM/SIGINT. Nothing else.
  */
+import { readFileSync } from 'node:fs';
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import type { Upstream } from './context.ts';
 import { createHttpServer } from './http-server.ts';
 import { createLogger } from './logger.ts';
+import { createTracing } from './tracing.ts';
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -41,13 +47,24 @@ async function main(): Promise<void> {
     upstream = config.upstream;
   }
 
-  const app = createApp({ config, upstream, logger, ...(demoApiKey ? { demoApiKey } : {}) });
+  const tracing = config.tracing ? createTracing(config.tracing, version) : undefined;
+  const app = createApp({
+    config,
+    upstream,
+    logger,
+    metrics: config.metrics,
+    ...(demoApiKey ? { demoApiKey } : {}),
+    ...(tracing ? { tracer: tracing.tracer } : {}),
+  });
+  // Not ready until the socket listens.
+  app.setReady(false);
   const server = createHttpServer(app, config.security);
   server.on('error', (error) => {
     logger.fatal({ err: error }, `cannot listen on ${config.host}:${config.port}`);
     process.exit(1);
   });
   server.listen(config.port, config.host, () => {
+    app.setReady(true);
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     logger.info(
@@ -71,7 +88,7 @@ async function main(): Promise<void> {
     const sweep = setInterval(() => server.closeIdleConnections(), 100);
     sweep.unref();
     server.close(async () => {
-      await Promise.allSettled([app.close(), closeSandbox()]);
+      await Promise.allSettled([app.close(), closeSandbox(), tracing?.shutdown()]);
       logger.info('drained');
       process.exit(0);
     });

@@ -3,6 +3,7 @@
  * request with that caller's key and account, and holds nothing another caller could see.
  */
 import { Buffer } from 'node:buffer';
+import { type Context, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import { type Customer, customerFromWire, MalformedRecordError } from '../domain/customer.ts';
 import type { WireChanges } from '../domain/customer-changes.ts';
 import { type CustomerPage, customerPageFromWire } from '../domain/customer-page.ts';
@@ -51,6 +52,20 @@ export function endpointFromUrl(baseUrl: URL): SalesBinderEndpoint {
   return { origin: baseUrl.origin, pathPrefix: baseUrl.pathname.replace(/\/+$/, '') };
 }
 
+export interface ClientOptions {
+  transport: HttpTransport;
+  codec: WireCodec;
+  endpoint: SalesBinderEndpoint;
+  /** The caller's key: used for this client's calls only, never kept anywhere else. */
+  apiKey: string;
+  /** One line per call, with status and duration (never the key). */
+  log?: Logger | undefined;
+  /** The request's id, sent as X-Request-Id so SalesBinder's side can be matched with ours. */
+  requestId?: string | undefined;
+  /** A span per call, child of the request's operation span. */
+  trace?: { tracer: Tracer; parent: Context } | undefined;
+}
+
 export class SalesBinderClient implements SalesBinderApi {
   readonly #transport: HttpTransport;
   readonly #codec: WireCodec;
@@ -59,24 +74,22 @@ export class SalesBinderClient implements SalesBinderApi {
   readonly #authorization: string;
   readonly #log: Logger | undefined;
   readonly #account: string;
+  readonly #requestId: string | undefined;
+  readonly #trace: ClientOptions['trace'];
 
-  constructor(
-    transport: HttpTransport,
-    codec: WireCodec,
-    endpoint: SalesBinderEndpoint,
-    apiKey: string,
-    log?: Logger,
-  ) {
+  constructor({ transport, codec, endpoint, apiKey, log, requestId, trace }: ClientOptions) {
     this.#transport = transport;
     this.#codec = codec;
     this.#endpoint = endpoint;
     this.#account = `${endpoint.origin}${endpoint.pathPrefix}`;
     this.#log = log;
+    this.#requestId = requestId;
+    this.#trace = trace;
     this.#authorization = `Basic ${Buffer.from(`${apiKey}:x`).toString('base64')}`;
   }
 
   async getCustomer(id: string): Promise<Customer> {
-    return recordOf(await this.#call('GET', `customers/${encodeURIComponent(id)}`));
+    return recordOf(await this.#call('GET', 'customers.view', `customers/${encodeURIComponent(id)}`));
   }
 
   async listCustomers({ contextId, search, page, pageLimit }: CustomerQuery): Promise<CustomerPage> {
@@ -88,7 +101,7 @@ export class SalesBinderClient implements SalesBinderApi {
     if (search !== undefined && search !== '') params.set('s', search);
     let envelope: Record<string, unknown>;
     try {
-      envelope = await this.#call('GET', 'customers', undefined, params.toString());
+      envelope = await this.#call('GET', 'customers.list', 'customers', undefined, params.toString());
     } catch (error) {
       // Past the last page, or for a search without matches, SalesBinder may answer 404
       // rather than an empty list (it is not documented): both mean "no accounts here".
@@ -106,6 +119,7 @@ export class SalesBinderClient implements SalesBinderApi {
   async updateCustomer(id: string, changes: WireChanges): Promise<SavedCustomer> {
     const envelope = await this.#call(
       'PUT',
+      'customers.edit',
       `customers/${encodeURIComponent(id)}`,
       this.#codec.encodeCustomer(changes),
     );
@@ -118,21 +132,77 @@ export class SalesBinderClient implements SalesBinderApi {
 
   async #call(
     method: 'GET' | 'PUT',
+    endpoint: string,
     resource: string,
     body?: string,
     query?: string,
   ): Promise<Record<string, unknown>> {
+    const path = `${this.#endpoint.pathPrefix}/api/2.0/${resource}.${this.#codec.format}${query ? `?${query}` : ''}`;
+    const span = this.#trace?.tracer.startSpan(
+      `SalesBinder ${endpoint}`,
+      {
+        kind: SpanKind.CLIENT,
+        // Key-free by construction: no header, no query string (it may hold a search term).
+        attributes: {
+          'http.request.method': method,
+          'server.address': new URL(this.#endpoint.origin).hostname,
+          'url.path': path.split('?')[0] ?? path,
+          'salesbinder.endpoint': endpoint,
+          'salesbinder.format': this.#codec.format,
+        },
+      },
+      this.#trace.parent,
+    );
+    const started = performance.now();
+    try {
+      const { status, envelope } = await this.#exchange(method, path, endpoint, body);
+      span?.setAttribute('http.response.status_code', status);
+      this.#log?.info(
+        { upstream: { method, endpoint, path, status, ms: Math.round(performance.now() - started) } },
+        `SalesBinder ${method} ${endpoint} answered ${status}`,
+      );
+      return envelope;
+    } catch (error) {
+      const failure = error instanceof SalesBinderError ? error : failureOfTransport(error);
+      if (failure.status !== undefined) span?.setAttribute('http.response.status_code', failure.status);
+      span?.setAttribute('error.type', failure.code);
+      span?.setStatus({ code: SpanStatusCode.ERROR, message: failure.code });
+      this.#log?.warn(
+        {
+          upstream: {
+            method,
+            endpoint,
+            path,
+            status: failure.status,
+            code: failure.code,
+            ms: Math.round(performance.now() - started),
+          },
+        },
+        `SalesBinder ${method} ${endpoint} failed: ${failure.message}`,
+      );
+      throw failure;
+    } finally {
+      span?.end();
+    }
+  }
+
+  async #exchange(
+    method: 'GET' | 'PUT',
+    path: string,
+    endpoint: string,
+    body: string | undefined,
+  ): Promise<{ status: number; envelope: Record<string, unknown> }> {
     const headers: Record<string, string> = {
       authorization: this.#authorization,
       accept: this.#codec.contentType,
     };
     if (body !== undefined) headers['content-type'] = this.#codec.contentType;
-    const path = `${this.#endpoint.pathPrefix}/api/2.0/${resource}.${this.#codec.format}${query ? `?${query}` : ''}`;
-    const started = performance.now();
+    if (this.#requestId !== undefined) headers['x-request-id'] = this.#requestId;
     let response: HttpResponse;
     try {
       response = await this.#transport.request({
         account: this.#account,
+        endpoint,
         origin: this.#endpoint.origin,
         path,
         method,
@@ -140,17 +210,8 @@ export class SalesBinderClient implements SalesBinderApi {
         ...(body === undefined ? {} : { body }),
       });
     } catch (error) {
-      const failure = failureOfTransport(error);
-      this.#log?.warn(
-        { upstream: { method, path, code: failure.code, ms: Math.round(performance.now() - started) } },
-        `SalesBinder ${method} failed: ${failure.message}`,
-      );
-      throw failure;
+      throw failureOfTransport(error);
     }
-    this.#log?.debug(
-      { upstream: { method, path, status: response.status, ms: Math.round(performance.now() - started) } },
-      `SalesBinder ${method} answered ${response.status}`,
-    );
     if (response.status >= 200 && response.status < 300) {
       const envelope = this.#decode(response.body);
       if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope)) {
@@ -158,7 +219,7 @@ export class SalesBinderClient implements SalesBinderApi {
           status: response.status,
         });
       }
-      return envelope as Record<string, unknown>;
+      return { status: response.status, envelope: envelope as Record<string, unknown> };
     }
     throw this.#failureOfStatus(response);
   }

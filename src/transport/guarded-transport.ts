@@ -9,7 +9,13 @@
  * retried because it is idempotent: it sets the same fields to the same values, so sending it
  * twice leaves the account as sending it once (only `modified` moves).
  */
-import { type HttpRequest, type HttpResponse, type HttpTransport, TransportError } from './http.ts';
+import {
+  type HttpRequest,
+  type HttpResponse,
+  type HttpTransport,
+  TransportError,
+  type TransportFailure,
+} from './http.ts';
 import { type RateLimiter, RateLimitRefusal } from './rate-limiter.ts';
 
 export interface RetryOptions {
@@ -37,7 +43,23 @@ export function retryAfterSeconds(header: string | string[] | undefined, now = D
   return Number.isNaN(at) ? DEFAULT_BLOCK_SECONDS : Math.max(1, Math.ceil((at - now) / 1000));
 }
 
+/** What the guard reports as it works, for metrics; every method is optional to implement cheaply. */
+export interface UpstreamObserver {
+  /** One attempt ended: with an HTTP status, or with a transport failure. */
+  attempt(
+    endpoint: string,
+    status: number | undefined,
+    failure: TransportFailure | undefined,
+    seconds: number,
+  ): void;
+  retry(endpoint: string): void;
+  limiterWait(seconds: number): void;
+  limiterRefusal(reason: RateLimitRefusal['reason']): void;
+}
+
 export interface GuardedTransportOptions extends RetryOptions {
+  /** Told of every attempt, retry, wait and refusal. */
+  observer?: UpstreamObserver | undefined;
   /** Absent: no limiter (only for benchmarks against a sandbox with limits off). */
   limiter: RateLimiter | undefined;
   /** For tests: the jitter source. @default Math.random */
@@ -48,27 +70,52 @@ export function createGuardedTransport(
   inner: HttpTransport,
   options: GuardedTransportOptions,
 ): HttpTransport {
-  const { limiter, retries, baseDelayMs, deadlineMs, random = Math.random } = options;
+  const { limiter, retries, baseDelayMs, deadlineMs, random = Math.random, observer } = options;
+
+  /** Takes a slot, telling the observer how long it waited or why it was refused. */
+  async function acquire(account: string, timeLeftMs?: number): Promise<void> {
+    if (!limiter) return;
+    const started = performance.now();
+    try {
+      await limiter.acquire(account, timeLeftMs);
+    } catch (error) {
+      if (error instanceof RateLimitRefusal) observer?.limiterRefusal(error.reason);
+      throw error;
+    }
+    const waited = performance.now() - started;
+    if (waited >= 1) observer?.limiterWait(waited / 1000);
+  }
 
   return {
     async request(request: HttpRequest): Promise<HttpResponse> {
       const deadline = Date.now() + deadlineMs;
       // The first attempt may be refused outright (the caller is told to come back later).
-      await limiter?.acquire(request.account);
+      await acquire(request.account);
       for (let attempt = 0; ; attempt++) {
         let failure: HttpResponse | TransportError;
+        const started = performance.now();
         try {
           const response = await inner.request({ ...request, timeoutMs: Math.max(1, deadline - Date.now()) });
+          observer?.attempt(
+            request.endpoint,
+            response.status,
+            undefined,
+            (performance.now() - started) / 1000,
+          );
           // Awaited so that, with Redis, the other replicas see the block before this caller does.
           if (response.status === 429)
             await limiter?.block(request.account, retryAfterSeconds(response.headers['retry-after']));
           if (!RETRYABLE_STATUSES.has(response.status)) return response;
           failure = response;
         } catch (error) {
+          if (error instanceof TransportError) {
+            observer?.attempt(request.endpoint, undefined, error.kind, (performance.now() - started) / 1000);
+          }
           if (!(error instanceof TransportError && error.kind === 'connection')) throw error;
           failure = error;
         }
         if (attempt >= retries || !(await waitForRetry(attempt, deadline))) return fail(failure);
+        observer?.retry(request.endpoint);
       }
 
       function fail(failure: HttpResponse | TransportError): HttpResponse {
@@ -82,7 +129,7 @@ export function createGuardedTransport(
         if (Date.now() + delay >= deadlineAt) return false;
         await new Promise((resolve) => setTimeout(resolve, delay));
         try {
-          await limiter?.acquire(request.account, Math.max(0, deadlineAt - Date.now()));
+          await acquire(request.account, Math.max(0, deadlineAt - Date.now()));
           return Date.now() < deadlineAt;
         } catch (error) {
           if (error instanceof RateLimitRefusal) return false;

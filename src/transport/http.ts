@@ -34,6 +34,8 @@ export const DEFAULT_HTTP_OPTIONS: HttpTransportOptions = {
 export interface HttpRequest {
   /** Whose budget the call spends: the SalesBinder account (its origin and path prefix). */
   account: string;
+  /** A low-cardinality name of what is called, for metrics and traces, e.g. `customers.edit`. */
+  endpoint: string;
   /** e.g. `https://acme.salesbinder.com`: scheme, host and port only. */
   origin: string;
   /** Absolute path with query string, already encoded. */

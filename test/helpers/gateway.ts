@@ -5,6 +5,7 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Tracer } from '@opentelemetry/api';
 import { type App, createApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import type { Upstream } from '../../src/context.ts';
@@ -43,6 +44,8 @@ export interface StartOptions {
   /** Point the gateway somewhere other than the sandbox (a scripted upstream, say). */
   upstream?: Upstream;
   sandbox?: SandboxOptions;
+  /** Traces with this tracer (an in-memory exporter's, in tests). */
+  tracer?: Tracer;
 }
 
 function listen(server: Server): Promise<string> {
@@ -75,7 +78,13 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
   const upstream: Upstream =
     options.upstream ??
     (config.upstream.mode === 'sandbox' ? { mode: 'single', baseUrl: new URL(sandboxUrl) } : config.upstream);
-  const app = createApp({ config, upstream, logger });
+  const app = createApp({
+    config,
+    upstream,
+    logger,
+    metrics: config.metrics,
+    ...(options.tracer ? { tracer: options.tracer } : {}),
+  });
   const server = createHttpServer(app, config.security);
   const url = await listen(server);
 

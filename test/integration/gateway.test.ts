@@ -153,7 +153,7 @@ describe('API keys never leak', () => {
       await gw.graphql(UPDATE, { id: '00000000-0000-4000-8000-000000000000', input }, { authorization });
     }
     // The check below can only fail if something was written: prove the logs are not empty.
-    expect(gw.logs.some((line) => line.includes('SalesBinder PUT answered'))).toBe(true);
+    expect(gw.logs.some((line) => line.includes('SalesBinder PUT customers.edit answered'))).toBe(true);
     expect(findLeaks([...gw.logs, ...gw.responses])).toEqual([]);
   });
 

@@ -1,0 +1,87 @@
+/**
+ * What operators see of each request: a log line with its id, status and duration; the id echoed
+ * on the response; an operation span (when tracing is on) that SalesBinder calls hang under;
+ * operation metrics; and the metrics endpoint.
+ */
+import { ROOT_CONTEXT, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
+import { getOperationAST } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import type { GatewayContext } from '../../context.ts';
+import type { Logger } from '../../logger.ts';
+import type { Metrics, OperationObservation } from '../../metrics.ts';
+import { REQUEST_ID_HEADER, requestIdOf } from '../../request-id.ts';
+
+export interface ObservabilityOptions {
+  logger: Logger;
+  metrics: Metrics | undefined;
+  tracer: Tracer | undefined;
+  /** Where Prometheus scrapes. @default '/metrics' */
+  metricsPath?: string;
+}
+
+const PROBE_PATHS = new Set(['/health', '/ready', '/metrics']);
+
+export function useObservability({
+  logger,
+  metrics,
+  tracer,
+  metricsPath = '/metrics',
+}: ObservabilityOptions): Plugin<GatewayContext> {
+  const startedAt = new WeakMap<Request, number>();
+  return {
+    onRequest({ request, url, endResponse, fetchAPI }) {
+      if (metrics && url.pathname === metricsPath && request.method === 'GET') {
+        return metrics
+          .text()
+          .then((text) =>
+            endResponse(new fetchAPI.Response(text, { headers: { 'content-type': metrics.contentType } })),
+          );
+      }
+      // Probes come every few seconds: a log line each would drown the requests that matter.
+      if (!PROBE_PATHS.has(url.pathname)) startedAt.set(request, performance.now());
+    },
+    onExecute({ args }) {
+      const operation = getOperationAST(args.document, args.operationName);
+      const type: OperationObservation['type'] = operation?.operation ?? 'unknown';
+      const name = operation?.name?.value;
+      const started = performance.now();
+      const span = tracer?.startSpan(name ? `${type} ${name}` : type, {
+        kind: SpanKind.SERVER,
+        attributes: { 'graphql.operation.type': type, ...(name ? { 'graphql.operation.name': name } : {}) },
+      });
+      if (tracer && span) args.contextValue.setTracing({ tracer, parent: trace.setSpan(ROOT_CONTEXT, span) });
+      return {
+        onExecuteDone({ result }) {
+          const failed = 'errors' in result && (result.errors?.length ?? 0) > 0;
+          metrics?.operation({
+            name,
+            type,
+            outcome: failed ? 'error' : 'success',
+            seconds: (performance.now() - started) / 1000,
+          });
+          if (span) {
+            if (failed)
+              span.setStatus({ code: SpanStatusCode.ERROR, message: 'the answer carries GraphQL errors' });
+            span.end();
+          }
+        },
+      };
+    },
+    onResponse({ request, response }) {
+      const id = requestIdOf(request);
+      response.headers.set(REQUEST_ID_HEADER, id);
+      const started = startedAt.get(request);
+      if (started === undefined) return;
+      logger.info(
+        {
+          requestId: id,
+          method: request.method,
+          path: new URL(request.url).pathname,
+          status: response.status,
+          ms: Math.round((performance.now() - started) * 10) / 10,
+        },
+        'request',
+      );
+    },
+  };
+}

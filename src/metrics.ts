@@ -1,0 +1,146 @@
+/**
+ * Prometheus metrics (prom-client), on a registry of their own per app: GraphQL operations by
+ * name, type and outcome; the typed failures edits end in; every SalesBinder attempt by endpoint,
+ * status class and outcome, with latency; retries; limiter waits, refusals and open blocks.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { UpstreamObserver } from './transport/guarded-transport.ts';
+import type { TransportFailure } from './transport/http.ts';
+import type { RateLimiter } from './transport/rate-limiter.ts';
+
+export interface OperationObservation {
+  /** The client's operation name, bounded before it becomes a label. */
+  name: string | undefined;
+  type: 'query' | 'mutation' | 'subscription' | 'unknown';
+  outcome: 'success' | 'error';
+  seconds: number;
+}
+
+export interface Metrics {
+  registry: Registry;
+  upstream: UpstreamObserver;
+  operation(observation: OperationObservation): void;
+  /** An edit ended in this member of UpdateCustomerPayload (the success or a typed failure). */
+  payload(type: string): void;
+  /** The Prometheus text exposition. */
+  text(): Promise<string>;
+  contentType: string;
+}
+
+/** Operation names are the client's words: only plain names, and only so many of them, become labels. */
+const MAX_OPERATION_NAMES = 200;
+const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15];
+
+function statusClass(status: number | undefined): string {
+  return status === undefined ? 'none' : `${Math.floor(status / 100)}xx`;
+}
+
+export function createMetrics(
+  limiter: RateLimiter | undefined,
+  options: { defaultMetrics?: boolean } = {},
+): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+
+  const operations = new Counter({
+    name: 'graphql_operations_total',
+    help: 'GraphQL operations, by operation name, type and outcome (error: the answer carries GraphQL errors).',
+    labelNames: ['operation_name', 'operation_type', 'outcome'] as const,
+    registers: [registry],
+  });
+  const operationSeconds = new Histogram({
+    name: 'graphql_operation_duration_seconds',
+    help: 'Time to execute a GraphQL operation, SalesBinder calls included.',
+    labelNames: ['operation_type'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const payloads = new Counter({
+    name: 'graphql_update_customer_results_total',
+    help: 'updateCustomer answers by payload member: UpdateCustomerSuccess or a typed failure.',
+    labelNames: ['type'] as const,
+    registers: [registry],
+  });
+  const attempts = new Counter({
+    name: 'salesbinder_requests_total',
+    help: 'Calls (attempts) to SalesBinder, by endpoint, HTTP status class and outcome.',
+    labelNames: ['endpoint', 'status_class', 'outcome'] as const,
+    registers: [registry],
+  });
+  const attemptSeconds = new Histogram({
+    name: 'salesbinder_request_duration_seconds',
+    help: 'Latency of one attempt at SalesBinder, until the whole body is read.',
+    labelNames: ['endpoint'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const retries = new Counter({
+    name: 'salesbinder_retries_total',
+    help: 'Retries after a connection failure or 502/503/504/522.',
+    labelNames: ['endpoint'] as const,
+    registers: [registry],
+  });
+  const limiterWaitSeconds = new Histogram({
+    name: 'salesbinder_limiter_wait_seconds',
+    help: "Time calls waited for a slot in the account's rate-limit windows (only calls that waited).",
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5],
+    registers: [registry],
+  });
+  const refusals = new Counter({
+    name: 'salesbinder_limiter_refusals_total',
+    help: 'Calls refused locally, without reaching SalesBinder: budget (the windows are full) or blocked (after a 429).',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'salesbinder_blocked_accounts',
+    help: 'Accounts blocked after a 429 from SalesBinder, at the time of the scrape.',
+    registers: [registry],
+    async collect() {
+      this.set(limiter ? (await limiter.blockedAccounts()).length : 0);
+    },
+  });
+  new Gauge({
+    name: 'salesbinder_limiter_degraded',
+    help: '1 while the shared (Redis) limiter is unreachable and this replica limits on its local share.',
+    registers: [registry],
+    collect() {
+      this.set(limiter?.health().degraded ? 1 : 0);
+    },
+  });
+
+  const names = new Set<string>();
+  const labelOf = (name: string | undefined): string => {
+    if (name === undefined) return 'anonymous';
+    if (!OPERATION_NAME.test(name)) return 'invalid';
+    if (names.has(name)) return name;
+    if (names.size >= MAX_OPERATION_NAMES) return 'other';
+    names.add(name);
+    return name;
+  };
+
+  const upstream: UpstreamObserver = {
+    attempt(endpoint, status, failure: TransportFailure | undefined, seconds) {
+      const outcome = failure ?? (status !== undefined && status < 400 ? 'ok' : 'http_error');
+      attempts.inc({ endpoint, status_class: statusClass(status), outcome });
+      attemptSeconds.observe({ endpoint }, seconds);
+    },
+    retry: (endpoint) => retries.inc({ endpoint }),
+    limiterWait: (seconds) => limiterWaitSeconds.observe(seconds),
+    limiterRefusal: (reason) => refusals.inc({ reason }),
+  };
+
+  return {
+    registry,
+    upstream,
+    operation({ name, type, outcome, seconds }) {
+      operations.inc({ operation_name: labelOf(name), operation_type: type, outcome });
+      operationSeconds.observe({ operation_type: type }, seconds);
+    },
+    payload: (type) => payloads.inc({ type }),
+    text: () => registry.metrics(),
+    contentType: registry.contentType,
+  };
+}

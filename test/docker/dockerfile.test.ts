@@ -1,0 +1,191 @@
+/**
+ * No Docker engine runs here, and hadolint is not among Debian's packages: so the Dockerfile is
+ * linted by the rules below, and the exact commands the image runs (its install, its start, its
+ * health check) are run by this test on the image's own file set, with the Node the image has.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSandbox, type Sandbox } from '../../src/sandbox/sandbox.ts';
+import { DEMO_ADMIN_KEY, DOC_EXAMPLE_ID } from '../../src/sandbox/seed.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  scripts: Record<string, string>;
+};
+
+interface Instruction {
+  op: string;
+  args: string;
+  stage: number;
+}
+
+/** Instructions with their continuation lines joined and comments dropped, numbered by stage. */
+const instructions: Instruction[] = (() => {
+  const joined = dockerfile
+    .split('\n')
+    .filter((line) => !/^\s*#/.test(line))
+    .join('\n')
+    .replace(/\\\n/g, ' ');
+  let stage = -1;
+  return joined
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '')
+    .map((line) => {
+      const [op = '', ...rest] = line.split(/\s+/);
+      if (op.toUpperCase() === 'FROM') stage++;
+      return { op: op.toUpperCase(), args: rest.join(' '), stage };
+    });
+})();
+const finalStage = Math.max(...instructions.map((i) => i.stage));
+const inFinal = (op: string) => instructions.filter((i) => i.op === op && i.stage === finalStage);
+const jsonArgs = (i: Instruction | undefined) => JSON.parse(i?.args ?? '[]') as string[];
+
+describe('the Dockerfile', () => {
+  it('is multi-stage, every stage on node:24-slim', () => {
+    const froms = instructions.filter((i) => i.op === 'FROM');
+    expect(froms.length).toBeGreaterThanOrEqual(2);
+    for (const from of froms) expect(from.args).toMatch(/^node:24-slim(\s+AS\s+\w+)?$/i);
+  });
+
+  it('installs production dependencies only, from the lockfile', () => {
+    const installs = instructions.filter((i) => i.op === 'RUN' && /\bnpm\b/.test(i.args));
+    expect(installs.length).toBeGreaterThan(0);
+    for (const run of installs) {
+      expect(run.args).toMatch(/\bnpm ci\b/);
+      expect(run.args).toMatch(/--omit=dev/);
+      expect(run.args).not.toMatch(/\bnpm install\b/);
+    }
+    expect(instructions.some((i) => i.op === 'COPY' && /package-lock\.json/.test(i.args))).toBe(true);
+  });
+
+  it('runs as a non-root user, under an init process', () => {
+    const users = inFinal('USER');
+    expect(users.at(-1)?.args).toMatch(/^(node|[1-9]\d*)(:\S+)?$/);
+    expect(jsonArgs(inFinal('ENTRYPOINT').at(-1))[0]).toMatch(/tini|dumb-init/);
+  });
+
+  it('declares its port, production mode and a health check on /health', () => {
+    expect(inFinal('EXPOSE').map((i) => i.args)).toContain('4000');
+    expect(
+      inFinal('ENV')
+        .map((i) => i.args)
+        .join(' '),
+    ).toMatch(/NODE_ENV=production/);
+    expect(inFinal('HEALTHCHECK').at(-1)?.args).toMatch(/\/health/);
+  });
+
+  it('starts exactly what `npm start` starts', () => {
+    expect(jsonArgs(inFinal('CMD').at(-1)).join(' ')).toBe(pkg.scripts.start);
+  });
+
+  it('sends the builder only what the image copies', () => {
+    const ignore = readFileSync(join(root, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim());
+    expect(ignore).toContain('*');
+    for (const copied of ['package.json', 'package-lock.json', 'src/', 'schema/'])
+      expect(ignore).toContain(`!${copied}`);
+  });
+
+  it('documents every environment variable the gateway reads, in the README', () => {
+    const config = readFileSync(join(root, 'src/config.ts'), 'utf8');
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const variables = [...config.matchAll(/^\s{2}([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1] as string);
+    expect(variables.length).toBeGreaterThan(20);
+    expect(variables.filter((v) => !readme.includes(`\`${v}\``))).toEqual([]);
+  });
+});
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+
+describe('the image’s own commands, run on its file set', () => {
+  let dir: string;
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sbgw-image-'));
+    // What the COPY instructions copy from the build context.
+    for (const copy of instructions.filter((i) => i.op === 'COPY' && !i.args.includes('--from'))) {
+      const parts = copy.args.split(/\s+/).filter((p) => !p.startsWith('--'));
+      for (const source of parts.slice(0, -1))
+        cpSync(join(root, source), join(dir, source), { recursive: true });
+    }
+    sandbox = createSandbox({ rateLimits: false });
+    await sandbox.listen();
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+    if (dir && existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('installs, starts in production mode, passes its health check and serves an edit', async () => {
+    const install = instructions.find((i) => i.op === 'RUN' && /\bnpm ci\b/.test(i.args))?.args ?? '';
+    const npmCi = (/npm ci[^&;]*/.exec(install)?.[0] ?? '').trim().split(/\s+/);
+    execFileSync('npm', npmCi.slice(1), { cwd: dir, stdio: 'pipe' });
+    expect(existsSync(join(dir, 'node_modules/typescript'))).toBe(false); // no devDependencies
+
+    const env: Record<string, string> = { PATH: process.env.PATH ?? '' };
+    for (const i of inFinal('ENV'))
+      for (const m of i.args.matchAll(/(\w+)=(\S+)/g)) env[m[1] as string] = m[2] as string;
+    const port = await freePort();
+    Object.assign(env, { PORT: String(port), HOST: '127.0.0.1', SALESBINDER_URL: sandbox.url });
+
+    const [command = '', ...args] = jsonArgs(inFinal('CMD').at(-1));
+    // The image's `node` is Node 24; so is the one running these tests.
+    const child = spawn(command === 'node' ? process.execPath : command, args, {
+      cwd: dir,
+      env,
+      stdio: 'pipe',
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    try {
+      for (let waited = 0; !output.includes('listening') && waited < 20_000; waited += 100) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(output).toContain('listening');
+
+      const health = JSON.parse(
+        (inFinal('HEALTHCHECK').at(-1)?.args ?? '').replace(/^.*?CMD\s+/, ''),
+      ) as string[];
+      const [, flag, script] = health;
+      execFileSync(process.execPath, [flag as string, script as string], {
+        env,
+        stdio: 'pipe',
+        timeout: 5_000,
+      });
+
+      const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${DEMO_ADMIN_KEY}` },
+        body: JSON.stringify({
+          query:
+            'mutation($id: ID!) { updateCustomer(id: $id, input: { name: "From the image" }) { __typename } }',
+          variables: { id: DOC_EXAMPLE_ID },
+        }),
+      });
+      expect((await response.json()).data.updateCustomer.__typename).toBe('UpdateCustomerSuccess');
+      expect(output).toMatch(/^\{"level":/m); // JSON log lines in production
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  }, 180_000);
+});

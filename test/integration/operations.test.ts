@@ -1,0 +1,251 @@
+/**
+ * What operators get: Prometheus metrics, request ids end to end, one log line per request and
+ * per SalesBinder call, OpenTelemetry spans (checked with an in-memory exporter), readiness that
+ * reflects blocked accounts.
+ */
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DOC_EXAMPLE_ID } from '../../src/sandbox/seed.ts';
+import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { bearer, DEMO_ADMIN_KEY, findLeaks } from '../helpers/keys.ts';
+import { CUSTOMER, UPDATE } from '../helpers/operations.ts';
+
+const admin = { authorization: bearer(DEMO_ADMIN_KEY) };
+
+/** The value of one sample of the exposition, or undefined. */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`)))
+      return Number(line.split(' ').at(-1));
+  }
+  return undefined;
+}
+
+describe('metrics', () => {
+  let gw: TestGateway;
+  const scrape = async () => {
+    const response = await gw.fetch('/metrics');
+    expect(response.headers.get('content-type')).toMatch(/text\/plain/);
+    return response.text();
+  };
+  beforeAll(async () => {
+    gw = await startGateway({ env: { SALESBINDER_RETRY_BASE_MS: '1' } });
+  });
+  afterAll(() => gw.close());
+  beforeEach(() => gw.sandbox.reset());
+
+  it('counts GraphQL operations by name, type and outcome, and edits by payload member', async () => {
+    await gw.graphql(UPDATE, { id: DOC_EXAMPLE_ID, input: { name: 'Metered' } }, admin);
+    await gw.graphql(UPDATE, { id: DOC_EXAMPLE_ID, input: { name: ' ' } }, admin);
+    await gw.graphql(CUSTOMER, { id: DOC_EXAMPLE_ID }, {});
+    const text = await scrape();
+    expect(
+      sample(text, 'graphql_operations_total', {
+        operation_name: 'Update',
+        operation_type: 'mutation',
+        outcome: 'success',
+      }),
+    ).toBe(2);
+    expect(
+      sample(text, 'graphql_operations_total', {
+        operation_name: 'Customer',
+        operation_type: 'query',
+        outcome: 'error',
+      }),
+    ).toBe(1);
+    expect(sample(text, 'graphql_update_customer_results_total', { type: 'UpdateCustomerSuccess' })).toBe(1);
+    expect(sample(text, 'graphql_update_customer_results_total', { type: 'CustomerInputError' })).toBe(1);
+    expect(sample(text, 'graphql_operation_duration_seconds_count', { operation_type: 'mutation' })).toBe(2);
+  });
+
+  it('counts SalesBinder calls by endpoint, status class and outcome, with latency and retries', async () => {
+    gw.sandbox.faults.add({ kind: 'status', status: 503, times: 1 });
+    await gw.graphql(UPDATE, { id: DOC_EXAMPLE_ID, input: { name: 'Retried' } }, admin);
+    await gw.graphql(CUSTOMER, { id: '00000000-0000-4000-8000-000000000000' }, admin);
+    const text = await scrape();
+    expect(
+      sample(text, 'salesbinder_requests_total', {
+        endpoint: 'customers.edit',
+        status_class: '5xx',
+        outcome: 'http_error',
+      }),
+    ).toBe(1);
+    expect(
+      sample(text, 'salesbinder_requests_total', {
+        endpoint: 'customers.edit',
+        status_class: '2xx',
+        outcome: 'ok',
+      }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      sample(text, 'salesbinder_requests_total', { endpoint: 'customers.view', status_class: '4xx' }),
+    ).toBe(1);
+    expect(sample(text, 'salesbinder_retries_total', { endpoint: 'customers.edit' })).toBe(1);
+    expect(
+      sample(text, 'salesbinder_request_duration_seconds_count', { endpoint: 'customers.edit' }),
+    ).toBeGreaterThanOrEqual(2);
+    expect(text).toMatch(/^process_resident_memory_bytes /m);
+  });
+
+  it('keeps client-chosen operation names from growing the registry without bound', async () => {
+    for (let i = 0; i < 205; i++) await gw.graphql(`query Q${i} { __typename }`);
+    await gw.graphql('query { __typename }');
+    const text = await scrape();
+    expect(sample(text, 'graphql_operations_total', { operation_name: 'other' })).toBeGreaterThanOrEqual(5);
+    expect(sample(text, 'graphql_operations_total', { operation_name: 'anonymous' })).toBe(1);
+  });
+
+  it('can be turned off', async () => {
+    const quiet = await startGateway({ env: { METRICS: 'off' } });
+    try {
+      expect((await quiet.fetch('/metrics')).status).not.toBe(200);
+    } finally {
+      await quiet.close();
+    }
+  });
+});
+
+describe('the limiter, seen by operators', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway({
+      env: {
+        SALESBINDER_RATE_LIMITS: 'on',
+        SALESBINDER_RATE_LIMIT_10S: '3',
+        SALESBINDER_RATE_HEADROOM: '0',
+        SALESBINDER_RATE_MAX_WAIT_MS: '0',
+      },
+    });
+  });
+  afterAll(() => gw.close());
+
+  it('counts refusals and open blocks, and turns readiness 503 while the only account is blocked', async () => {
+    for (let i = 0; i < 4; i++)
+      await gw.graphql(UPDATE, { id: DOC_EXAMPLE_ID, input: { name: `n${i}` } }, admin);
+    let text = await (await gw.fetch('/metrics')).text();
+    expect(sample(text, 'salesbinder_limiter_refusals_total', { reason: 'budget' })).toBe(1);
+    expect(sample(text, 'salesbinder_blocked_accounts')).toBe(0);
+    expect((await gw.fetch('/ready')).status).toBe(200);
+
+    await gw.app.limiter?.block(gw.sandbox.url, 1);
+    text = await (await gw.fetch('/metrics')).text();
+    expect(sample(text, 'salesbinder_blocked_accounts')).toBe(1);
+    expect((await gw.fetch('/ready')).status).toBe(503);
+    expect((await gw.fetch('/health')).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect((await gw.fetch('/ready')).status).toBe(200);
+  });
+});
+
+describe('request ids and logs', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway({ env: { LOG_LEVEL: 'info' } });
+  });
+  afterAll(() => gw.close());
+  beforeEach(() => gw.sandbox.reset());
+
+  const json = (lines: string[]) => lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+
+  it('takes the caller’s X-Request-Id, echoes it, sends it to SalesBinder and puts it on every log line', async () => {
+    const before = gw.logs.length;
+    const { headers } = await gw.graphql(
+      UPDATE,
+      { id: DOC_EXAMPLE_ID, input: { name: 'Traced' } },
+      { ...admin, 'x-request-id': 'req-42.abc' },
+    );
+    expect(headers.get('x-request-id')).toBe('req-42.abc');
+    expect(gw.sandbox.requests[0]?.headers['x-request-id']).toBe('req-42.abc');
+    const lines = json(gw.logs.slice(before)).filter((l) => l.requestId === 'req-42.abc');
+    const upstream = lines.find(
+      (l) => (l.upstream as Record<string, unknown> | undefined)?.endpoint === 'customers.edit',
+    );
+    expect(upstream?.upstream).toMatchObject({ method: 'PUT', status: 200 });
+    expect(typeof (upstream?.upstream as { ms: unknown }).ms).toBe('number');
+    const request = lines.find((l) => l.msg === 'request');
+    expect(request).toMatchObject({ method: 'POST', path: '/graphql', status: 200 });
+    expect(typeof request?.ms).toBe('number');
+  });
+
+  it('makes an id when the caller sends none, or one that could forge a log line', async () => {
+    for (const offered of [undefined, 'bad id with spaces', '"}{"level":60', 'x'.repeat(200)]) {
+      const { headers } = await gw.graphql(
+        '{ __typename }',
+        {},
+        offered === undefined ? {} : { 'x-request-id': offered },
+      );
+      expect(headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    }
+  });
+
+  it('writes JSON lines, one per request, and never a key', async () => {
+    const before = gw.logs.length;
+    await gw.graphql(CUSTOMER, { id: DOC_EXAMPLE_ID }, admin);
+    const lines = json(gw.logs.slice(before));
+    expect(lines.filter((l) => l.msg === 'request')).toHaveLength(1);
+    expect(lines.filter((l) => l.upstream)).toHaveLength(1);
+    expect(findLeaks(gw.logs)).toEqual([]);
+  });
+
+  it('logs no line for probes', async () => {
+    const before = gw.logs.length;
+    await gw.fetch('/health');
+    await gw.fetch('/ready');
+    await gw.fetch('/metrics');
+    expect(json(gw.logs.slice(before)).filter((l) => l.msg === 'request')).toHaveLength(0);
+  });
+});
+
+describe('tracing', () => {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway({ tracer: provider.getTracer('test') });
+  });
+  afterAll(async () => {
+    await gw.close();
+    await provider.shutdown();
+  });
+
+  it('makes a span for the operation and a child span per SalesBinder call, with no key in them', async () => {
+    exporter.reset();
+    await gw.graphql(UPDATE, { id: DOC_EXAMPLE_ID, input: { name: 'Spanned' } }, admin);
+    const spans = exporter.getFinishedSpans();
+    const operation = spans.find((s) => s.name === 'mutation Update');
+    const call = spans.find((s) => s.name === 'SalesBinder customers.edit');
+    expect(operation?.attributes).toMatchObject({
+      'graphql.operation.type': 'mutation',
+      'graphql.operation.name': 'Update',
+    });
+    expect(call?.attributes).toMatchObject({
+      'http.request.method': 'PUT',
+      'http.response.status_code': 200,
+      'url.path': `/api/2.0/customers/${DOC_EXAMPLE_ID}.json`,
+      'salesbinder.endpoint': 'customers.edit',
+    });
+    expect(call?.parentSpanContext?.spanId).toBe(operation?.spanContext().spanId);
+    expect(call?.spanContext().traceId).toBe(operation?.spanContext().traceId);
+    expect(
+      findLeaks(
+        spans.map((s) => JSON.stringify({ name: s.name, attributes: s.attributes, events: s.events })),
+      ),
+    ).toEqual([]);
+  });
+
+  it('marks a failed SalesBinder call as an error with its code', async () => {
+    exporter.reset();
+    await gw.graphql(UPDATE, { id: '00000000-0000-4000-8000-000000000000', input: { name: 'x' } }, admin);
+    const call = exporter.getFinishedSpans().find((s) => s.name === 'SalesBinder customers.edit');
+    expect(call?.status.code).toBe(2);
+    expect(call?.attributes).toMatchObject({
+      'error.type': 'SB_NOT_FOUND',
+      'http.response.status_code': 404,
+    });
+  });
+});
