@@ -252,6 +252,9 @@ export function createApp({
     maskedErrors: { isDev: security.errorDetails },
     // One operation per request, no file uploads: neither has a use here, both widen the surface.
     batching: false,
+    // The HTTP server refuses a body over MAX_BODY_BYTES on its declared length, before Yoga sees
+    // it; Yoga's own limit would wrap every body in a stream transform (and an AbortController).
+    maxRequestBodySize: false,
     multipart: false,
     cors: corsOptions(security.corsOrigins),
     logging: {

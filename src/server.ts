@@ -7,7 +7,7 @@ import { createApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import type { Upstream } from './context.ts';
 import { createHttpServer } from './http-server.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, exitAfterFlush } from './logger.ts';
 import { createTracing } from './tracing.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   const server = createHttpServer(app, config.security);
   server.on('error', (error) => {
     logger.fatal({ err: error }, `cannot listen on ${config.host}:${config.port}`);
-    process.exit(1);
+    exitAfterFlush(logger, 1);
   });
   server.listen(config.port, config.host, () => {
     app.setReady(true);
@@ -71,6 +71,7 @@ async function main(): Promise<void> {
       { port, format: config.format, mode: upstream.mode },
       `SalesBinder gateway listening on http://localhost:${port}/graphql${config.graphiql ? ' (GraphiQL there in a browser)' : ''}`,
     );
+    logger.flush();
   });
 
   let draining = false;
@@ -81,7 +82,7 @@ async function main(): Promise<void> {
     app.setReady(false);
     const force = setTimeout(() => {
       logger.error('drain deadline passed: exiting with requests still open');
-      process.exit(1);
+      exitAfterFlush(logger, 1);
     }, config.shutdownDeadlineMs);
     force.unref();
     // Keep-alive connections that finish their last request close as soon as they are idle.
@@ -90,7 +91,7 @@ async function main(): Promise<void> {
     server.close(async () => {
       await Promise.allSettled([app.close(), closeSandbox(), tracing?.shutdown()]);
       logger.info('drained');
-      process.exit(0);
+      exitAfterFlush(logger, 0);
     });
     server.closeIdleConnections();
   };
