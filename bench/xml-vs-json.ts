@@ -7,6 +7,7 @@
  *   npx node bench/xml-vs-json.ts [N]
  */
 import { type Payload, serialize } from '../src/sandbox/formats.ts';
+import { DOC_EXAMPLE_ID, seedCustomers } from '../src/sandbox/seed.ts';
 import { jsonCodec, type WireCodec } from '../src/transport/codec.ts';
 import { xmlCodec } from '../src/transport/xml-codec.ts';
 
@@ -15,45 +16,13 @@ const ROUNDS = 5;
 
 const EDIT = { name: 'API Renamed Customer' };
 
-// SalesBinder's documented answer to its Edit Account example.
+// SalesBinder's documented answer to its Edit Account example (the sandbox's seed holds that record).
 const ANSWER: Payload = {
   message: 'Saved',
   customer: {
-    id: '19d367c8-97c7-409f-bf67-2ad543493648',
+    ...(seedCustomers().find((c) => c.id === DOC_EXAMPLE_ID) as Payload),
     name: 'API Renamed Customer',
-    customer_number: 641,
-    office_email: 'sales@acme-company.com',
-    office_phone: '(604) 555-5555',
-    office_fax: '',
-    url: 'acme-company.com',
-    billing_address_1: 'Suite 100 - 1234 West 4th Avenue',
-    billing_address_2: '',
-    billing_city: 'Vancouver',
-    billing_region_id: null,
-    billing_region: 'BC',
-    billing_postal_code: 'V6P 6W5',
-    billing_country_id: null,
-    billing_country: 'Canada',
-    shipping_address_1: 'Suite 100 - 1234 West 4th Avenue',
-    shipping_address_2: '',
-    shipping_city: 'Vancouver',
-    shipping_region_id: null,
-    shipping_region: 'BC',
-    shipping_postal_code: 'V6P 6W5',
-    shipping_country_id: null,
-    shipping_country: 'Canada',
-    vat_number: '',
-    context_id: 2,
-    document_count: null,
-    tax_rate1: null,
-    tax_rate2: null,
-    customer_date: null,
-    archived: false,
-    customer_label_id: null,
-    pricing_tier_id: '',
-    user_id: '',
     modified: '2016-11-11T01:16:55+00:00',
-    created: '2016-11-11T01:13:09+00:00',
   },
 };
 

@@ -4,49 +4,19 @@
  * account's limits and use all of its budget, a 429 seen by one blocks the account on both, and
  * a Redis outage leaves them answering on a local share until it is back.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createSandbox, type Sandbox } from '../../src/sandbox/sandbox.ts';
 import { DOC_EXAMPLE_ID } from '../../src/sandbox/seed.ts';
+import { type GatewayProcess, startGatewayProcess } from '../helpers/gateway-process.ts';
 import { bearer, DEMO_ADMIN_KEY } from '../helpers/keys.ts';
 import { CUSTOMER, UPDATE } from '../helpers/operations.ts';
 import { describeWithRedis, type RedisServer, startRedis } from '../helpers/redis-server.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 // One sandbox account per test, so that no test inherits another's windows.
 const ACCOUNTS = ['burst', 'blocked', 'outage', 'after'];
 
-interface Replica {
-  child: ChildProcess;
-  port: number;
-  output: string[];
-}
-
-function startReplica(env: Record<string, string>): Promise<Replica> {
-  const child = spawn(process.execPath, ['src/server.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`a replica did not start:\n${output.join('')}`));
-    }, 15_000);
-    child.stderr?.on('data', (d: Buffer) => output.push(d.toString()));
-    child.stdout?.on('data', (d: Buffer) => {
-      output.push(d.toString());
-      const port = /"port":(\d+)/.exec(output.join(''))?.[1];
-      if (port) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(port), output });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`a replica exited with ${code}:\n${output.join('')}`)));
-  });
-}
+type Replica = GatewayProcess;
+const startReplica = startGatewayProcess;
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary GraphQL results.
 async function graphql(replica: Replica, account: string, query: string, variables: object): Promise<any> {

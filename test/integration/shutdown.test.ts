@@ -2,12 +2,13 @@
  * A real gateway process (`node src/server.ts`, as `npm start` runs it) drained by SIGTERM while
  * requests are in flight: they all complete, new connections are refused, and it exits 0.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DOC_EXAMPLE_ID, seedCustomers } from '../../src/sandbox/seed.ts';
 import { startGateway } from '../helpers/gateway.ts';
+import { killAll, startGatewayProcess } from '../helpers/gateway-process.ts';
 import { bearer, DEMO_ADMIN_KEY } from '../helpers/keys.ts';
 import { UPDATE } from '../helpers/operations.ts';
 import { type ScriptedUpstream, startScriptedUpstream } from '../helpers/scripted-upstream.ts';
@@ -18,46 +19,10 @@ const saved = JSON.stringify({
   customer: seedCustomers().find((c) => c.id === DOC_EXAMPLE_ID),
 });
 
-/** Every child a test starts, so that none outlives a failed test. */
-const children = new Set<ChildProcess>();
-afterEach(() => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-  children.clear();
-});
+afterEach(killAll);
 
-function startProcess(
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; port: number; output: string[] }> {
-  const child = spawn(process.execPath, ['src/server.ts'], {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH ?? '',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      SALESBINDER_RATE_LIMITS: 'off',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  const output: string[] = [];
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`the gateway did not start:\n${output.join('')}`)),
-      15_000,
-    );
-    child.stderr?.on('data', (d: Buffer) => output.push(d.toString()));
-    child.stdout?.on('data', (d: Buffer) => {
-      output.push(d.toString());
-      const port = /"port":(\d+)/.exec(output.join(''))?.[1];
-      if (port) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(port), output });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`the gateway exited with ${code}:\n${output.join('')}`)));
-  });
-}
+const startProcess = (env: Record<string, string>) =>
+  startGatewayProcess({ SALESBINDER_RATE_LIMITS: 'off', ...env });
 
 const connectionRefused = (port: number) =>
   new Promise<boolean>((resolve) => {

@@ -18,15 +18,12 @@ import {
   type ValidationRule,
 } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import type { SecurityConfig } from '../../config.ts';
 
-export interface OperationLimits {
-  maxDepth: number;
-  maxAliases: number;
-  maxTokens: number;
-  maxDirectives: number;
-  maxCost: number;
-  maxUpdatesPerOperation: number;
-}
+export type OperationLimits = Pick<
+  SecurityConfig,
+  'maxDepth' | 'maxAliases' | 'maxTokens' | 'maxDirectives' | 'maxCost' | 'maxUpdatesPerOperation'
+>;
 
 /** Counts a root field across the operation's selection, fragments included (each fragment once per spread). */
 function countRootField(
