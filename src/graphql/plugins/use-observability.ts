@@ -27,7 +27,8 @@ export function useObservability({
   tracer,
   metricsPath = '/metrics',
 }: ObservabilityOptions): Plugin<GatewayContext> {
-  const startedAt = new WeakMap<Request, number>();
+  // When each request started, and its path, read from the URL Yoga already parsed.
+  const started = new WeakMap<Request, { at: number; path: string }>();
   return {
     onRequest({ request, url, endResponse, fetchAPI }) {
       if (metrics && url.pathname === metricsPath && request.method === 'GET') {
@@ -38,13 +39,13 @@ export function useObservability({
           );
       }
       // Probes come every few seconds: a log line each would drown the requests that matter.
-      if (!PROBE_PATHS.has(url.pathname)) startedAt.set(request, performance.now());
+      if (!PROBE_PATHS.has(url.pathname)) started.set(request, { at: performance.now(), path: url.pathname });
     },
     onExecute({ args }) {
       const operation = getOperationAST(args.document, args.operationName);
       const type: OperationObservation['type'] = operation?.operation ?? 'unknown';
       const name = operation?.name?.value;
-      const started = performance.now();
+      const executionStarted = performance.now();
       const span = tracer?.startSpan(name ? `${type} ${name}` : type, {
         kind: SpanKind.SERVER,
         attributes: { 'graphql.operation.type': type, ...(name ? { 'graphql.operation.name': name } : {}) },
@@ -57,7 +58,7 @@ export function useObservability({
             name,
             type,
             outcome: failed ? 'error' : 'success',
-            seconds: (performance.now() - started) / 1000,
+            seconds: (performance.now() - executionStarted) / 1000,
           });
           if (span) {
             if (failed)
@@ -70,15 +71,15 @@ export function useObservability({
     onResponse({ request, response }) {
       const id = requestIdOf(request);
       response.headers.set(REQUEST_ID_HEADER, id);
-      const started = startedAt.get(request);
-      if (started === undefined) return;
+      const begun = started.get(request);
+      if (begun === undefined) return;
       logger.info(
         {
           requestId: id,
           method: request.method,
-          path: new URL(request.url).pathname,
+          path: begun.path,
           status: response.status,
-          ms: Math.round((performance.now() - started) * 10) / 10,
+          ms: Math.round((performance.now() - begun.at) * 10) / 10,
         },
         'request',
       );
