@@ -15,6 +15,7 @@ import {
 } from 'graphql-yoga';
 import type { Config } from './config.ts';
 import { createContextFactory, endpointFor, type GatewayContext, type Upstream } from './context.ts';
+import { createFastLane, type FastLane } from './fast-lane.ts';
 import { schema } from './graphql/index.ts';
 import { useObservability } from './graphql/plugins/use-observability.ts';
 import { useOperationLimits } from './graphql/plugins/use-operation-limits.ts';
@@ -26,6 +27,7 @@ import {
 import { loadManifest, useTrustedDocuments } from './graphql/plugins/use-trusted-documents.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import type { HeaderSource } from './request-id.ts';
 import { codecFor } from './transport/codec.ts';
 import { createGuardedTransport } from './transport/guarded-transport.ts';
 import { createHttpTransport, type HttpTransport } from './transport/http.ts';
@@ -54,6 +56,8 @@ export interface App {
   /** The per-account limiter (absent when limits are off). */
   limiter: RateLimiter | undefined;
   yoga: YogaServerInstance<Record<string, unknown>, GatewayContext>;
+  /** Serves plain JSON POSTs of operations Yoga already accepted, without Yoga's HTTP layer. */
+  fastLane: FastLane;
   /** Readiness: false while starting or draining, so /ready answers 503. */
   setReady(ready: boolean): void;
   close(): Promise<void>;
@@ -157,8 +161,11 @@ function useJsonAnswersOnly(): Plugin {
   };
 }
 
-function securityPlugins(security: Config['security'], graphiql: boolean): Plugin[] {
-  const isRouter = security.subgraphSecret ? createSecretCheck(security.subgraphSecret) : () => false;
+function securityPlugins(
+  security: Config['security'],
+  graphiql: boolean,
+  isRouter: (request: HeaderSource) => boolean,
+): Plugin[] {
   const plugins: Plugin[] = [
     // A browser only sends these (or a JSON body) after a CORS preflight, so a cross-site form or
     // <img> cannot make a logged-in browser call the API.
@@ -226,6 +233,8 @@ export function createApp({
     return !accounts.every((account) => blocked.has(account));
   };
   const security = config.security;
+  const isRouter = security.subgraphSecret ? createSecretCheck(security.subgraphSecret) : () => false;
+  const fastLane = createFastLane({ isRouter, logger });
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
     context: createContextFactory({
@@ -264,7 +273,9 @@ export function createApp({
       error: (...args) => logger.error(args.map(String).join(' ')),
     },
     plugins: [
-      ...securityPlugins(security, config.graphiql),
+      // First, so that it sees each request's parameters as the client sent them.
+      fastLane.plugin as Plugin,
+      ...securityPlugins(security, config.graphiql, isRouter),
       useObservability({ logger, metrics, tracer }),
       useUnexpectedErrorLog(),
       useReadinessCheck({ endpoint: '/ready', check: isReady }),
@@ -274,6 +285,7 @@ export function createApp({
     metrics,
     limiter,
     yoga,
+    fastLane,
     setReady: (value) => {
       ready = value;
     },

@@ -6,6 +6,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { App } from './app.ts';
 import type { SecurityConfig } from './config.ts';
+import { laneMediaType } from './fast-lane.ts';
+
+const GRAPHQL_PATH = '/graphql';
 
 type HttpLimits = Pick<
   SecurityConfig,
@@ -17,7 +20,7 @@ function refuse(res: ServerResponse, status: number, message: string): void {
   res.end(JSON.stringify({ errors: [{ message }] }));
 }
 
-export function createHttpServer(app: Pick<App, 'yoga'>, limits: HttpLimits): Server {
+export function createHttpServer(app: Pick<App, 'yoga' | 'fastLane'>, limits: HttpLimits): Server {
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     if (req.method === 'POST') {
       const declared = req.headers['content-length'];
@@ -26,6 +29,10 @@ export function createHttpServer(app: Pick<App, 'yoga'>, limits: HttpLimits): Se
       if (declared === undefined) return refuse(res, 411, 'A POST needs a Content-Length header');
       if (Number(declared) > limits.maxBodyBytes) {
         return refuse(res, 413, `The request body is over ${limits.maxBodyBytes} bytes`);
+      }
+      if (req.url === GRAPHQL_PATH) {
+        const mediaType = laneMediaType(req.headers);
+        if (mediaType !== null) return app.fastLane.serve(app.yoga, req, res, mediaType);
       }
     }
     return app.yoga(req, res);

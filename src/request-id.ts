@@ -3,16 +3,22 @@
  * It is on every log line of the request, on the response, and on each SalesBinder call.
  */
 import { randomUUID } from 'node:crypto';
+import type { Logger } from './logger.ts';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
+
+/** What the gateway reads of a request's headers: a Fetch `Request`, or the fast lane's view of Node's. */
+export interface HeaderSource {
+  readonly headers: { get(name: string): string | null };
+}
 
 // It goes into log lines and upstream headers: nothing that could forge or break either.
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-const ids = new WeakMap<Request, string>();
+const ids = new WeakMap<HeaderSource, string>();
 
 /** The request's id, the same every time it is asked for the same request. */
-export function requestIdOf(request: Request): string {
+export function requestIdOf(request: HeaderSource): string {
   let id = ids.get(request);
   if (id === undefined) {
     const offered = request.headers.get(REQUEST_ID_HEADER);
@@ -20,4 +26,21 @@ export function requestIdOf(request: Request): string {
     ids.set(request, id);
   }
   return id;
+}
+
+/** The one log line of a request: its id, method, path, status and duration. */
+export function logRequest(
+  logger: Logger,
+  line: { requestId: string; method: string; path: string; status: number; startedAt: number },
+): void {
+  logger.info(
+    {
+      requestId: line.requestId,
+      method: line.method,
+      path: line.path,
+      status: line.status,
+      ms: Math.round((performance.now() - line.startedAt) * 10) / 10,
+    },
+    'request',
+  );
 }

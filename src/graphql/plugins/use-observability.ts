@@ -9,7 +9,7 @@ import type { Plugin } from 'graphql-yoga';
 import type { GatewayContext } from '../../context.ts';
 import type { Logger } from '../../logger.ts';
 import type { Metrics, OperationObservation } from '../../metrics.ts';
-import { REQUEST_ID_HEADER, requestIdOf } from '../../request-id.ts';
+import { logRequest, REQUEST_ID_HEADER, requestIdOf } from '../../request-id.ts';
 
 export interface ObservabilityOptions {
   logger: Logger;
@@ -73,16 +73,13 @@ export function useObservability({
       response.headers.set(REQUEST_ID_HEADER, id);
       const begun = started.get(request);
       if (begun === undefined) return;
-      logger.info(
-        {
-          requestId: id,
-          method: request.method,
-          path: begun.path,
-          status: response.status,
-          ms: Math.round((performance.now() - begun.at) * 10) / 10,
-        },
-        'request',
-      );
+      logRequest(logger, {
+        requestId: id,
+        method: request.method,
+        path: begun.path,
+        status: response.status,
+        startedAt: begun.at,
+      });
     },
   };
 }

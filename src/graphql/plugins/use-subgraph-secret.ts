@@ -6,6 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { GraphQLError, type ValidationRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import type { HeaderSource } from '../../request-id.ts';
 
 export const SUBGRAPH_SECRET_HEADER = 'x-subgraph-secret';
 const FEDERATION_FIELDS = new Set(['_entities', '_service']);
@@ -13,7 +14,7 @@ const FEDERATION_FIELDS = new Set(['_entities', '_service']);
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
 /** Compares in constant time, so the secret cannot be guessed a character at a time. */
-export function createSecretCheck(secret: string): (request: Request) => boolean {
+export function createSecretCheck(secret: string): (request: HeaderSource) => boolean {
   const expected = digest(secret);
   return (request) => {
     const offered = request.headers.get(SUBGRAPH_SECRET_HEADER);
