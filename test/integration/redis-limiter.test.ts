@@ -137,7 +137,8 @@ describeWithRedis('two gateway replicas sharing one Redis', () => {
     expect(seen('outage').filter((r) => r.status === 429)).toHaveLength(0);
     for (const replica of [a, b]) {
       expect(replica.child.exitCode).toBeNull();
-      expect(replica.output.join('')).toMatch(/Redis is unreachable/);
+      // Log lines are flushed every 250 ms: wait for it rather than race the flush.
+      await expect.poll(() => replica.output.join('')).toMatch(/Redis is unreachable/);
     }
 
     const recoveries = (r: Replica) => r.output.join('').match(/Redis is back/g)?.length ?? 0;
