@@ -190,6 +190,14 @@ describe('xmlCodec.decode', () => {
     ).toEqual({ m: 'x' });
   });
 
+  it('checks attributes and ignores them', () => {
+    expect(
+      xmlCodec.decode(
+        `<response xmlns="https://www.salesbinder.com" version='2.0'><m a = "1" b='"&amp;&#65;>'>x</m><n\ta="1"\n/></response>`,
+      ),
+    ).toEqual({ m: 'x', n: '' });
+  });
+
   it('keeps a repeated element as a list, for the mapping to judge', () => {
     expect(
       xmlCodec.decode(
@@ -315,5 +323,17 @@ describe('xmlCodec.decode refusing hostile or broken answers', () => {
 
   it('refuses a huge pile of attributes in well under a second', () => {
     expect(refuses(`<response><a ${'b="c" '.repeat(200_000)}>x</a></response>`)).toBeLessThan(1_000);
+  });
+
+  it.each([
+    ['distinct attributes', `<response ${Array.from({ length: 200_000 }, (_, i) => `a${i}=""`).join(' ')}>x`],
+    ['comments holding "<!--"', `<response>${'<!-- <!-- -->'.repeat(300_000)}`],
+    ['processing instructions holding quotes', `<response>${'<?pi "a" \'b\'?>'.repeat(300_000)}`],
+    ['CDATA sections', `<response><v>${'<![CDATA[&]]>'.repeat(300_000)}`],
+    ['empty elements', `<response>${'<a/>'.repeat(1_000_000)}`],
+    ['a long name', `<response><${'a'.repeat(2_000_000)}>x</${'a'.repeat(1_999_999)}b></response>`],
+    ['an unclosed attribute value', `<response a="${'x'.repeat(5_000_000)}`],
+  ])('refuses megabytes of %s in well under a second', (_, body) => {
+    expect(refuses(body)).toBeLessThan(1_000);
   });
 });
