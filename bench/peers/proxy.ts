@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { Pool } from 'undici';
 
 const upstream = process.env.UPSTREAM_URL ?? 'http://127.0.0.1:4010';
-const pool = new Pool(upstream, { connections: 64 });
+const pool = new Pool(upstream, { connections: Number(process.env.UPSTREAM_CONNECTIONS ?? 64) });
 
 const server = createServer(async (req, res) => {
   const chunks: Buffer[] = [];
