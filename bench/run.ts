@@ -253,7 +253,6 @@ async function main(): Promise<void> {
       SALESBINDER_CONNECTIONS: String(UPSTREAM_CONNECTIONS),
       PORT: '0',
       HOST: '127.0.0.1',
-      ...(process.env.BENCH_LOG_LEVEL ? { LOG_LEVEL: process.env.BENCH_LOG_LEVEL } : {}),
     };
     const proxy = await start('proxy', SUT_CORE, ['bench/peers/proxy.ts'], {
       UPSTREAM_URL: upstream,
