@@ -8,7 +8,6 @@ import { ConfigError, loadConfig } from './config.ts';
 import type { Upstream } from './context.ts';
 import { createHttpServer } from './http-server.ts';
 import { createLogger, exitAfterFlush } from './logger.ts';
-import { createTracing } from './tracing.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -47,7 +46,10 @@ async function main(): Promise<void> {
     upstream = config.upstream;
   }
 
-  const tracing = config.tracing ? createTracing(config.tracing, version) : undefined;
+  // The OpenTelemetry SDK and exporter (about 40 MB of memory) load only when tracing is configured.
+  const tracing = config.tracing
+    ? (await import('./tracing.ts')).createTracing(config.tracing, version)
+    : undefined;
   const app = createApp({
     config,
     upstream,

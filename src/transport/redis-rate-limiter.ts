@@ -25,7 +25,8 @@
  * spend their share while the others spend the shared budget. The headroom absorbs part of each.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { Redis as RedisClient } from 'ioredis';
 import type { Logger } from '../logger.ts';
 import {
   createRateLimiter,
@@ -36,6 +37,14 @@ import {
   retrySeconds,
   TEN_SECONDS,
 } from './rate-limiter.ts';
+
+/**
+ * ioredis (about 20 MB of memory) is loaded when a Redis limiter is made, so that gateways without
+ * REDIS_URL never carry it. It is CommonJS, so it loads synchronously, as createApp needs.
+ */
+function loadRedis(): typeof RedisClient {
+  return (createRequire(import.meta.url)('ioredis') as { Redis: typeof RedisClient }).Redis;
+}
 
 export interface RedisSettings {
   /** redis:// or rediss://, possibly with a password: never logged. */
@@ -158,7 +167,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     maxWaitMs: limits.maxWaitMs,
   };
 
-  const redis = new Redis(options.url, {
+  const redis = new (loadRedis())(options.url, {
     commandTimeout: timeoutMs,
     connectTimeout: Math.max(timeoutMs, 1_000),
     // A command that cannot be sent now fails now: the fallback answers instead of a queue.
