@@ -192,6 +192,7 @@ export function createFastLane({ isRouter, logger, maxDocuments = 1024 }: FastLa
     body: Buffer,
   ): Promise<void> {
     counts.handedOver++;
+    // Yoga reads only the path of the URL; the HTTP server has already checked Host.
     const request = new yoga.fetchAPI.Request(`http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`, {
       method: 'POST',
       headers: req.headers as Record<string, string>,

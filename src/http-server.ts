@@ -9,6 +9,8 @@ import type { SecurityConfig } from './config.ts';
 import { laneMediaType } from './fast-lane.ts';
 
 const GRAPHQL_PATH = '/graphql';
+// A name or IPv4 address, or an IPv6 address in brackets, with an optional port (RFC 9110 Host).
+const HOST = /^(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
 
 type HttpLimits = Pick<
   SecurityConfig,
@@ -22,6 +24,10 @@ function refuse(res: ServerResponse, status: number, message: string): void {
 
 export function createHttpServer(app: Pick<App, 'yoga' | 'fastLane'>, limits: HttpLimits): Server {
   const handler = (req: IncomingMessage, res: ServerResponse) => {
+    // Yoga builds each request's URL from Host; one that cannot be part of a URL was its 500.
+    const host = req.headers.host;
+    if (host !== undefined && !HOST.test(host))
+      return refuse(res, 400, 'The Host header is not a valid host');
     if (req.method === 'POST') {
       const declared = req.headers['content-length'];
       // Without a declared length the body could only be capped by counting it as it streams

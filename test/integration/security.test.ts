@@ -228,6 +228,35 @@ describe('HTTP limits', () => {
     expect(status).toBe(411);
   });
 
+  it.each([['a b'], ['evil.example.com/path'], ['host:port:extra']])(
+    'refuses a Host header that is no host (%s) with 400, before Yoga builds a URL from it',
+    async (host) => {
+      const url = new URL(`${gw.url}/graphql`);
+      const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpRequest(
+          {
+            host: url.hostname,
+            port: url.port,
+            path: '/graphql',
+            method: 'POST',
+            headers: { host, 'content-type': 'application/json', accept: 'text/html' },
+          },
+          (res) => {
+            let body = '';
+            res.on('data', (chunk: Buffer) => {
+              body += chunk.toString();
+            });
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          },
+        );
+        req.on('error', reject);
+        req.end('{"query":"{ __typename }"}');
+      });
+      expect(answer.status).toBe(400);
+      expect(JSON.parse(answer.body).errors[0].message).toMatch(/Host/);
+    },
+  );
+
   it('closes the connection of a client that never finishes its headers', async () => {
     const started = Date.now();
     const closed = await new Promise<boolean>((resolve) => {
