@@ -40,7 +40,15 @@ import { createRedisRateLimiter } from './transport/redis-rate-limiter.ts';
 export interface AppDeps {
   config: Pick<
     Config,
-    'format' | 'http' | 'graphiql' | 'readConcurrency' | 'rateLimits' | 'retry' | 'security' | 'redis'
+    | 'format'
+    | 'http'
+    | 'graphiql'
+    | 'readConcurrency'
+    | 'rateLimits'
+    | 'retry'
+    | 'security'
+    | 'redis'
+    | 'fastLane'
   >;
   upstream: Upstream;
   logger: Logger;
@@ -59,8 +67,8 @@ export interface App {
   /** The per-account limiter (absent when limits are off). */
   limiter: RateLimiter | undefined;
   yoga: YogaServerInstance<Record<string, unknown>, GatewayContext>;
-  /** Serves plain JSON POSTs of operations Yoga already accepted, without Yoga's HTTP layer. */
-  fastLane: FastLane;
+  /** Serves plain JSON POSTs of operations Yoga already accepted, without Yoga's HTTP layer (FAST_LANE=off: absent). */
+  fastLane: FastLane | undefined;
   /** Readiness: false while starting or draining, so /ready answers 503. */
   setReady(ready: boolean): void;
   close(): Promise<void>;
@@ -237,7 +245,7 @@ export function createApp({
   };
   const security = config.security;
   const isRouter = security.subgraphSecret ? createSecretCheck(security.subgraphSecret) : () => false;
-  const fastLane = createFastLane({ isRouter, logger });
+  const fastLane = config.fastLane ? createFastLane({ isRouter, logger }) : undefined;
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
     context: createContextFactory({
@@ -277,7 +285,7 @@ export function createApp({
     },
     plugins: [
       // First, so that it sees each request's parameters as the client sent them.
-      fastLane.plugin as Plugin,
+      ...(fastLane ? [fastLane.plugin as Plugin] : []),
       ...securityPlugins(security, config.graphiql, isRouter),
       useObservability({ logger, metrics, tracer }),
       useUnexpectedErrorLog(),

@@ -36,7 +36,7 @@ export function createHttpServer(app: Pick<App, 'yoga' | 'fastLane'>, limits: Ht
       if (Number(declared) > limits.maxBodyBytes) {
         return refuse(res, 413, `The request body is over ${limits.maxBodyBytes} bytes`);
       }
-      if (req.url === GRAPHQL_PATH) {
+      if (app.fastLane && req.url === GRAPHQL_PATH) {
         const mediaType = laneMediaType(req.headers);
         if (mediaType !== null) return app.fastLane.serve(app.yoga, req, res, mediaType);
       }

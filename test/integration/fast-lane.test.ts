@@ -35,13 +35,18 @@ async function post(gw: TestGateway, body: string, headers: Record<string, strin
   };
 }
 
+function lane(gw: TestGateway) {
+  if (!gw.app.fastLane) throw new Error('this gateway runs without its fast lane');
+  return gw.app.fastLane;
+}
+
 /** Sends the same request twice; says how many of the two the lane served. */
 async function twice(gw: TestGateway, body: string, headers: Record<string, string> = {}) {
-  const served = gw.app.fastLane.counts.served;
+  const served = lane(gw).counts.served;
   const all = { 'content-type': 'application/json', ...admin, ...headers };
   const first = await post(gw, body, all);
   const second = await post(gw, body, all);
-  return { first, second, servedByLane: gw.app.fastLane.counts.served - served };
+  return { first, second, servedByLane: lane(gw).counts.served - served };
 }
 
 // Each test sends its own text of a document (a comment makes it new), so that the first sending
@@ -101,10 +106,10 @@ describe('the fast lane', () => {
         req.on('error', reject);
         req.end(body);
       });
-    const served = gw.app.fastLane.counts.served;
+    const served = lane(gw).counts.served;
     const first = await send();
     const second = await send();
-    expect(gw.app.fastLane.counts.served - served).toBe(1);
+    expect(lane(gw).counts.served - served).toBe(1);
     expect(second).toEqual(first);
     expect(first.status).toBe(200);
   });
@@ -131,9 +136,9 @@ describe('the fast lane', () => {
     const rename = (name: string) =>
       JSON.stringify({ query, variables: { id: DOC_EXAMPLE_ID, input: { name } } });
     await post(gw, rename('First Name'), { 'content-type': 'application/json', ...admin });
-    const served = gw.app.fastLane.counts.served;
+    const served = lane(gw).counts.served;
     const second = await post(gw, rename('Second Name'), { 'content-type': 'application/json', ...admin });
-    expect(gw.app.fastLane.counts.served - served).toBe(1);
+    expect(lane(gw).counts.served - served).toBe(1);
     const payload = JSON.parse(second.body).data.updateCustomer;
     expect(payload).toMatchObject({ __typename: 'UpdateCustomerSuccess', customer: { name: 'Second Name' } });
     expect(gw.sandbox.customer(DOC_EXAMPLE_ID)?.name).toBe('Second Name');
@@ -163,13 +168,13 @@ describe('the fast lane', () => {
   it('leaves a browser’s cross-origin request and other media types to Yoga', async () => {
     const body = customerBody();
     await twice(gw, body);
-    const handedOver = gw.app.fastLane.counts.handedOver;
+    const handedOver = lane(gw).counts.handedOver;
     const cors = await twice(gw, body, { origin: 'https://app.example.com' });
     const form = await twice(gw, body, { 'content-type': 'text/plain' });
     const sse = await twice(gw, body, { accept: 'text/event-stream' });
     for (const run of [cors, form, sse]) expect(run.servedByLane).toBe(0);
     // Decided on the headers alone: Yoga read these bodies itself.
-    expect(gw.app.fastLane.counts.handedOver).toBe(handedOver);
+    expect(lane(gw).counts.handedOver).toBe(handedOver);
   });
 
   it('writes one request log line with the id, path and status, as Yoga’s path does', async () => {
@@ -245,6 +250,33 @@ describe('the fast lane with a router secret and trusted documents', () => {
     const fromClient = await twice(gw, body);
     expect(fromClient.servedByLane).toBe(0);
     expect(JSON.parse(fromClient.second.body).errors[0].message).toMatch(/trusts/);
+  });
+});
+
+describe('FAST_LANE=off', () => {
+  let on: TestGateway;
+  let off: TestGateway;
+  beforeAll(async () => {
+    on = await startGateway({ env: { NODE_ENV: 'production' } });
+    off = await startGateway({ env: { NODE_ENV: 'production', FAST_LANE: 'off' } });
+  });
+  afterAll(async () => {
+    await on.close();
+    await off.close();
+  });
+
+  it('leaves every request to Yoga, with the same answers', async () => {
+    expect(off.app.fastLane).toBeUndefined();
+    const body = customerBody();
+    const headers = { 'content-type': 'application/json', ...admin, 'x-request-id': 'on-or-off' };
+    const [withLane, withoutLane] = await Promise.all(
+      [on, off].map(async (gw) => {
+        await post(gw, body, headers);
+        return post(gw, body, headers);
+      }),
+    );
+    expect(lane(on).counts.served).toBe(1);
+    expect(withoutLane).toEqual(withLane);
   });
 });
 
