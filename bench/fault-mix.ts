@@ -5,10 +5,10 @@
  *
  *   npx node bench/fault-mix.ts [requests=2000] [concurrency=16]
  */
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
+import { createHttpServer } from '../src/http-server.ts';
 import { createLogger } from '../src/logger.ts';
 import { createSandbox } from '../src/sandbox/sandbox.ts';
 import { DEMO_ADMIN_KEY, DOC_EXAMPLE_ID } from '../src/sandbox/seed.ts';
@@ -41,7 +41,8 @@ const app = createApp({
   upstream: { mode: 'single', baseUrl: new URL(sandboxUrl) },
   logger: createLogger({ level: 'silent' }),
 });
-const server = createServer(app.yoga);
+// The production HTTP server, so that edits after the first take the fast lane, as they would.
+const server = createHttpServer(app, config.security);
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
 
