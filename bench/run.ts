@@ -25,14 +25,6 @@ const CONNECTIONS = 64;
 const UPSTREAM_CONNECTIONS = 64;
 const LEAK_EDITS = quick ? 20_000 : 100_000;
 const root = fileURLToPath(new URL('..', import.meta.url));
-/** What `npm start` passes to node before the script: the gateway runs here as it runs there. */
-const startFlags = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-    scripts: { start: string };
-  }
-).scripts.start
-  .split(/\s+/)
-  .filter((arg) => arg.startsWith('--'));
 
 const pinnable = (() => {
   try {
@@ -206,7 +198,7 @@ async function leakRun(
 ): Promise<{ heapStartMb: number; heapEndMb: number; growthPct: number; rssEndMb: number }> {
   const child = fork('bench/leak-gateway.ts', [], {
     cwd: root,
-    execArgv: ['--expose-gc', ...startFlags],
+    execArgv: ['--expose-gc'],
     env: {
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'production',
@@ -266,8 +258,8 @@ async function main(): Promise<void> {
       UPSTREAM_URL: upstream,
       UPSTREAM_CONNECTIONS: String(UPSTREAM_CONNECTIONS),
     });
-    const gateway = await start('gateway', SUT_CORE, [...startFlags, 'src/server.ts'], gatewayEnv);
-    const gatewayXml = await start('gateway_xml', SUT_CORE, [...startFlags, 'src/server.ts'], {
+    const gateway = await start('gateway', SUT_CORE, ['src/server.ts'], gatewayEnv);
+    const gatewayXml = await start('gateway_xml', SUT_CORE, ['src/server.ts'], {
       ...gatewayEnv,
       SALESBINDER_FORMAT: 'xml',
     });
