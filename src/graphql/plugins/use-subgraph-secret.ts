@@ -13,12 +13,21 @@ const FEDERATION_FIELDS = new Set(['_entities', '_service']);
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 
-/** Compares in constant time, so the secret cannot be guessed a character at a time. */
+/**
+ * Compares in constant time, so the secret cannot be guessed a character at a time. Each request is
+ * checked once: the subgraph rule, trusted documents and the fast lane all ask.
+ */
 export function createSecretCheck(secret: string): (request: HeaderSource) => boolean {
   const expected = digest(secret);
+  const checked = new WeakMap<HeaderSource, boolean>();
   return (request) => {
-    const offered = request.headers.get(SUBGRAPH_SECRET_HEADER);
-    return offered !== null && timingSafeEqual(digest(offered), expected);
+    let isRouter = checked.get(request);
+    if (isRouter === undefined) {
+      const offered = request.headers.get(SUBGRAPH_SECRET_HEADER);
+      isRouter = offered !== null && timingSafeEqual(digest(offered), expected);
+      checked.set(request, isRouter);
+    }
+    return isRouter;
   };
 }
 
