@@ -6,7 +6,6 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -15,6 +14,7 @@ import { DOC_EXAMPLE_ID } from '../../src/sandbox/seed.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { bearer, DEMO_ADMIN_KEY } from '../helpers/keys.ts';
 import { CUSTOMER, UPDATE } from '../helpers/operations.ts';
+import { rawPost } from '../helpers/raw-http.ts';
 
 const admin = { authorization: bearer(DEMO_ADMIN_KEY) };
 
@@ -82,30 +82,23 @@ describe('the fast lane', () => {
 
   it('answers a request without an Accept header as Yoga does', async () => {
     const body = customerBody();
-    const send = () =>
-      new Promise<Answer>((resolve, reject) => {
-        const req = httpRequest(`${gw.url}/graphql`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', ...admin, 'x-request-id': 'no-accept' },
-        });
-        req.on('response', (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => {
-            body += chunk;
-          });
-          res.on('end', () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              contentType: res.headers['content-type'] ?? null,
-              requestId: (res.headers['x-request-id'] as string | undefined) ?? null,
-              body,
-            }),
-          );
-        });
-        req.on('error', reject);
-        req.end(body);
-      });
+    const send = async (): Promise<Answer> => {
+      const answer = await rawPost(
+        `${gw.url}/graphql`,
+        {
+          'content-type': 'application/json',
+          ...admin,
+          'x-request-id': 'no-accept',
+        },
+        body,
+      );
+      return {
+        status: answer.status,
+        contentType: answer.headers['content-type'] ?? null,
+        requestId: (answer.headers['x-request-id'] as string | undefined) ?? null,
+        body: answer.body,
+      };
+    };
     const served = lane(gw).counts.served;
     const first = await send();
     const second = await send();

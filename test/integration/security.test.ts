@@ -5,7 +5,6 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import { DOC_EXAMPLE_ID } from '../../src/sandbox/seed.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { bearer, DEMO_ADMIN_KEY } from '../helpers/keys.ts';
 import { CUSTOMER, UPDATE } from '../helpers/operations.ts';
+import { rawPost } from '../helpers/raw-http.ts';
 
 const admin = { authorization: bearer(DEMO_ADMIN_KEY) };
 const URL_ENV = (sandboxUrl: string) => ({ SALESBINDER_URL: sandboxUrl });
@@ -206,52 +206,22 @@ describe('HTTP limits', () => {
   });
 
   it('refuses a POST without Content-Length (a chunked body) with 411', async () => {
-    const url = new URL(`${gw.url}/graphql`);
-    const status = await new Promise<number>((resolve, reject) => {
-      const req = httpRequest(
-        {
-          host: url.hostname,
-          port: url.port,
-          path: '/graphql',
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
-        },
-        (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        },
-      );
-      req.on('error', reject);
-      req.write('{"query":"{ __typename }"}');
-      req.end();
-    });
+    const { status } = await rawPost(
+      `${gw.url}/graphql`,
+      { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+      '{"query":"{ __typename }"}',
+    );
     expect(status).toBe(411);
   });
 
   it.each([['a b'], ['evil.example.com/path'], ['host:port:extra']])(
     'refuses a Host header that is no host (%s) with 400, before Yoga builds a URL from it',
     async (host) => {
-      const url = new URL(`${gw.url}/graphql`);
-      const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = httpRequest(
-          {
-            host: url.hostname,
-            port: url.port,
-            path: '/graphql',
-            method: 'POST',
-            headers: { host, 'content-type': 'application/json', accept: 'text/html' },
-          },
-          (res) => {
-            let body = '';
-            res.on('data', (chunk: Buffer) => {
-              body += chunk.toString();
-            });
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-          },
-        );
-        req.on('error', reject);
-        req.end('{"query":"{ __typename }"}');
-      });
+      const answer = await rawPost(
+        `${gw.url}/graphql`,
+        { host, 'content-type': 'application/json', accept: 'text/html' },
+        '{"query":"{ __typename }"}',
+      );
       expect(answer.status).toBe(400);
       expect(JSON.parse(answer.body).errors[0].message).toMatch(/Host/);
     },

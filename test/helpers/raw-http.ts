@@ -1,0 +1,26 @@
+/**
+ * A request with exactly the headers given, for what `fetch` will not send as asked: no Accept
+ * header, a forged Host, a chunked body without Content-Length.
+ */
+import { type IncomingHttpHeaders, request } from 'node:http';
+
+export interface RawAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+export function rawPost(url: string, headers: Record<string, string>, body: string): Promise<RawAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
