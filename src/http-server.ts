@@ -8,7 +8,6 @@ import type { App } from './app.ts';
 import type { SecurityConfig } from './config.ts';
 import { laneMediaType } from './fast-lane.ts';
 
-const GRAPHQL_PATH = '/graphql';
 // A name or IPv4 address, or an IPv6 address in brackets, with an optional port (RFC 9110 Host).
 const HOST = /^(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
 
@@ -36,7 +35,7 @@ export function createHttpServer(app: Pick<App, 'yoga' | 'fastLane'>, limits: Ht
       if (Number(declared) > limits.maxBodyBytes) {
         return refuse(res, 413, `The request body is over ${limits.maxBodyBytes} bytes`);
       }
-      if (app.fastLane && req.url === GRAPHQL_PATH) {
+      if (app.fastLane && req.url === app.yoga.graphqlEndpoint) {
         const mediaType = laneMediaType(req.headers);
         if (mediaType !== null) return app.fastLane.serve(app.yoga, req, res, mediaType);
       }
