@@ -8,8 +8,9 @@
  *   entities     _entities with 50 representations (25 distinct ids) through the gateway
  * The system under test runs alone on core 0; the load generator and the sandbox on core 1.
  * Warm-up before each measurement; variants interleaved in rounds; medians; every run's answers
- * checked. Then a leak run: many edits, heap after GC and RSS sampled. The last line of the report
- * is one JSON object.
+ * checked. Then the tail: proxy, gateway and Apollo at one fixed offered rate, half what the
+ * slowest of them sustained, for p50/p99 without queueing at a core's limit. Then a leak run: many
+ * edits, heap after GC and RSS sampled. The last line of the report is one JSON object.
  */
 import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -99,8 +100,20 @@ interface LoadResult {
   timeouts: number;
 }
 
-function load(spec: object): Promise<LoadResult> {
-  const [command, argv] = pinned(LOAD_CORE, ['bench/load.ts', JSON.stringify(spec)]);
+/** autocannon as fast as the system answers, or `fixed-rate.ts` when a rate is offered. */
+interface LoadSpec {
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+  connections: number;
+  duration?: number;
+  amount?: number;
+  overallRate?: number;
+}
+
+function load(spec: LoadSpec): Promise<LoadResult> {
+  const script = spec.overallRate ? 'bench/fixed-rate.ts' : 'bench/load.ts';
+  const [command, argv] = pinned(LOAD_CORE, [script, JSON.stringify(spec)]);
   return new Promise((resolve, reject) => {
     const child = spawn(command, argv, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -158,12 +171,14 @@ interface Measurement {
   cpuMicros: number;
 }
 
-async function measure(variant: Variant): Promise<Measurement> {
+/** Saturated (as fast as it answers), or at a fixed offered rate when `rate` is given. */
+async function measure(variant: Variant, rate?: number): Promise<Measurement> {
   const spec = {
     url: `http://127.0.0.1:${variant.service.port}${variant.path}`,
     body: variant.body,
     headers,
     connections: CONNECTIONS,
+    ...(rate ? { overallRate: rate } : {}),
   };
   await load({ ...spec, duration: WARMUP });
   await check(variant);
@@ -310,6 +325,33 @@ async function main(): Promise<void> {
       ratios.xml_vs_json.push(rps('gateway_xml') / rps('gateway'));
     }
 
+    // Tail latency at a fixed offered rate (open loop, latency from when each request was due): half
+    // what the slowest of proxy, gateway and Apollo sustained, so none of them is saturated and
+    // the p99 shows what each hop adds, not how long a queue grows at a core's limit.
+    const tailVariants = variants.filter((v) =>
+      ['proxy', 'gateway', 'gateway_xml', 'apollo'].includes(v.name),
+    );
+    const sustained = tailVariants
+      .filter((v) => v.name !== 'gateway_xml')
+      .map((v) => median((results.get(v.name) ?? []).map((m) => m.rps)));
+    const tailRate =
+      sustained.length > 0 ? Math.max(100, Math.floor(Math.min(...sustained) / 2 / 100) * 100) : 0;
+    const tails = new Map<string, Measurement[]>(tailVariants.map((v) => [v.name, []]));
+    for (let round = 1; round <= ROUNDS && tailRate > 0; round++) {
+      for (const variant of tailVariants) {
+        process.stderr.write(`tail ${round}/${ROUNDS}: ${variant.name} at ${tailRate} req/s…\n`);
+        tails.get(variant.name)?.push(await measure(variant, tailRate));
+      }
+    }
+    const tail = (name: string) => {
+      const ms = tails.get(name) ?? [];
+      return {
+        rps: median(ms.map((m) => m.rps)),
+        p50: median(ms.map((m) => m.p50)),
+        p99: median(ms.map((m) => m.p99)),
+      };
+    };
+
     const summary = (name: string) => {
       const ms = results.get(name) ?? [];
       return {
@@ -328,6 +370,15 @@ async function main(): Promise<void> {
       ...variants.map((v) => {
         const s = summary(v.name);
         return `| ${v.name} | ${s.rps.toFixed(0)} | ${s.p50.toFixed(1)} | ${s.p99.toFixed(1)} | ${s.rss.toFixed(0)} | ${s.cpu.toFixed(0)} |`;
+      }),
+      '',
+      `Tail latency at a fixed ${tailRate} req/s offered (half what the slowest of proxy, gateway and Apollo sustained), ${CONNECTIONS} connections:`,
+      '',
+      '| variant | req/s | p50 ms | p99 ms |',
+      '|---|---|---|---|',
+      ...tailVariants.map((v) => {
+        const t = tail(v.name);
+        return `| ${v.name} | ${t.rps.toFixed(0)} | ${t.p50.toFixed(1)} | ${t.p99.toFixed(1)} |`;
       }),
     ];
     process.stdout.write(`${lines.join('\n')}\n\n`);
@@ -351,8 +402,14 @@ async function main(): Promise<void> {
         gateway_vs_proxy: round2(median(ratios.gateway_vs_proxy)),
         gateway_vs_apollo: round2(median(ratios.gateway_vs_apollo)),
         xml_vs_json: round2(median(ratios.xml_vs_json)),
-        gateway_p99_ms: gw.p99,
-        proxy_p99_ms: px.p99,
+        // p99 at the fixed offered rate; the saturated runs' p99 is mostly queueing at the core's limit.
+        gateway_p99_ms: tail('gateway').p99,
+        proxy_p99_ms: tail('proxy').p99,
+        apollo_p99_ms: tail('apollo').p99,
+        gateway_xml_p99_ms: tail('gateway_xml').p99,
+        tail_rate_rps: tailRate,
+        gateway_p99_saturated_ms: gw.p99,
+        proxy_p99_saturated_ms: px.p99,
         gateway_rss_mb: Math.round(gw.rss),
         gateway_cpu_us_per_request: Math.round(gw.cpu),
         leak_edits: LEAK_EDITS,
