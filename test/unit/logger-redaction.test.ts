@@ -1,0 +1,76 @@
+/**
+ * The logger's redaction: every REDACTED_PATHS value censored, in log lines and in a child's
+ * bindings, without touching the caller's objects. pino's own `redact` option is the oracle: for
+ * generated lines, both loggers must write the same bytes.
+ */
+import fc from 'fast-check';
+import { type DestinationStream, pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { CENSOR, createLogger, REDACTED_PATHS, redactLine } from '../../src/logger.ts';
+
+function capture(): { destination: DestinationStream; lines: string[] } {
+  const lines: string[] = [];
+  return { destination: { write: (line: string) => void lines.push(line) }, lines };
+}
+
+const SECRET = 'sk-live-0123456789';
+
+describe('log redaction', () => {
+  it('censors a secret at each redacted path, and leaves the caller’s object as it was', () => {
+    const examples: Record<string, unknown>[] = [
+      { authorization: SECRET },
+      { headers: { authorization: SECRET, accept: 'application/json' } },
+      { req: { headers: { authorization: SECRET } } },
+      { request: { headers: { authorization: SECRET } } },
+      { upstream: { authorization: SECRET } },
+      { apiKey: SECRET },
+      { credentials: { apiKey: SECRET, account: 'acme' } },
+    ];
+    for (const example of examples) {
+      const { destination, lines } = capture();
+      const before = JSON.stringify(example);
+      createLogger({ level: 'info', destination }).info(example, 'line');
+      expect(lines[0], before).not.toContain(SECRET);
+      expect(lines[0]).toContain(CENSOR);
+      expect(JSON.stringify(example)).toBe(before);
+    }
+  });
+
+  it('censors a secret in a child logger’s bindings', () => {
+    const { destination, lines } = capture();
+    createLogger({ level: 'info', destination }).child({ apiKey: SECRET, requestId: 'r1' }).info('line');
+    expect(lines[0]).not.toContain(SECRET);
+    expect(JSON.parse(lines[0] as string)).toMatchObject({ apiKey: CENSOR, requestId: 'r1' });
+  });
+
+  it('hands a line without a secret-named key through as the same object', () => {
+    const line = { requestId: 'r1', upstream: { method: 'PUT', status: 200, headers: { accept: 'x' } } };
+    expect(redactLine(line)).toBe(line);
+  });
+
+  it('writes what pino’s own redact option writes, for any line', () => {
+    const key = fc.constantFrom('authorization', 'apiKey', 'headers', 'req', 'request', 'upstream', 'name');
+    const leaf = fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.constant(null));
+    const { value } = fc.letrec((tie) => ({
+      value: fc.oneof({ depthSize: 'small' }, leaf, tie('object')),
+      object: fc.dictionary(key, tie('value'), { maxKeys: 4, noNullPrototype: true }),
+    }));
+    const line = fc.dictionary(key, value, { maxKeys: 5, noNullPrototype: true });
+    fc.assert(
+      fc.property(line, line, (object, bindings) => {
+        const ours = capture();
+        const theirs = capture();
+        createLogger({ level: 'info', destination: ours.destination }).child(bindings).info(object, 'm');
+        pino(
+          { level: 'info', base: null, redact: { paths: REDACTED_PATHS, censor: CENSOR } },
+          theirs.destination,
+        )
+          .child(bindings)
+          .info(object, 'm');
+        const strip = (text: string | undefined) => text?.replace(/"time":\d+,/, '');
+        expect(strip(ours.lines[0])).toBe(strip(theirs.lines[0]));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
