@@ -77,11 +77,38 @@ export function createLogger({ level, pretty = false, destination }: LoggerOptio
   // Lines are buffered and written up to 4 KiB at a time: a synchronous write per line cost ~10 %
   // of a request's CPU under load. The buffer is written out at least every 250 ms, so a quiet
   // gateway's lines are not held back, and on exit (exitAfterFlush).
-  const logger = redactingChildren(
-    pino(options, pino.destination({ dest: 1, sync: false, minLength: 4096 })),
-  );
+  const logger = redactingChildren(pino(options, inChunks(pino.destination({ dest: 1, sync: false }), 4096)));
   setInterval(() => logger.flush(), 250).unref();
   return logger;
+}
+
+type SonicBoom = ReturnType<typeof pino.destination>;
+
+/**
+ * Lines joined into chunks of at least `minLength` bytes before they reach sonic-boom. Given the
+ * lines one by one (its own `minLength`), sonic-boom measures its whole pending buffer again on
+ * each, which flattens it: a copy of up to 4 KiB per line, 11 % of everything a request allocated.
+ */
+function inChunks(sink: SonicBoom, minLength: number): DestinationStream & { flush(cb?: () => void): void } {
+  let pending = '';
+  let bytes = 0;
+  const drain = () => {
+    if (pending === '') return;
+    sink.write(pending);
+    pending = '';
+    bytes = 0;
+  };
+  return {
+    write(line: string) {
+      pending += line;
+      bytes += Buffer.byteLength(line);
+      if (bytes >= minLength) drain();
+    },
+    flush(cb = () => {}) {
+      drain();
+      sink.flush(cb);
+    },
+  };
 }
 
 /** Exits once buffered lines are written (or after a second, whatever happens to the pipe). */
