@@ -5,6 +5,7 @@
  *   gateway      updateCustomer through `npm start`'s production configuration, JSON
  *   gateway_xml  the same with SALESBINDER_FORMAT=xml
  *   apollo       the same mutation in Apollo Server 5 + @apollo/datasource-rest
+ *   graphql_js   the least any graphql-js server pays: node:http, a document cache, execute, the PUT
  *   entities     _entities with 50 representations (25 distinct ids) through the gateway
  * The system under test runs alone on core 0; the load generator and the sandbox on core 1.
  * Warm-up before each measurement; variants interleaved in rounds; medians; every run's answers
@@ -279,7 +280,11 @@ async function main(): Promise<void> {
       SALESBINDER_FORMAT: 'xml',
     });
     const apollo = await start('apollo', SUT_CORE, ['bench/peers/apollo.ts'], { UPSTREAM_URL: upstream });
-    services.push(proxy, gateway, gatewayXml, apollo);
+    const graphqlJs = await start('graphql_js', SUT_CORE, ['bench/peers/graphql-js.ts'], {
+      UPSTREAM_URL: upstream,
+      UPSTREAM_CONNECTIONS: String(UPSTREAM_CONNECTIONS),
+    });
+    services.push(proxy, gateway, gatewayXml, apollo, graphqlJs);
 
     const variants: Variant[] = [
       { name: 'proxy', service: proxy, path: '/', body: editBody, expect: '"Saved"' },
@@ -298,6 +303,7 @@ async function main(): Promise<void> {
         expect: 'UpdateCustomerSuccess',
       },
       { name: 'apollo', service: apollo, path: '/', body: editBody, expect: 'UpdateCustomerSuccess' },
+      { name: 'graphql_js', service: graphqlJs, path: '/', body: editBody, expect: 'UpdateCustomerSuccess' },
       { name: 'entities', service: gateway, path: '/graphql', body: entitiesBody, expect: '"_entities":[{' },
     ];
     const only = process.argv
@@ -310,6 +316,7 @@ async function main(): Promise<void> {
       gateway_vs_proxy: [] as number[],
       gateway_vs_apollo: [] as number[],
       xml_vs_json: [] as number[],
+      graphql_js_vs_proxy: [] as number[],
     };
     for (let round = 1; round <= ROUNDS; round++) {
       const byName = new Map<string, Measurement>();
@@ -323,6 +330,7 @@ async function main(): Promise<void> {
       ratios.gateway_vs_proxy.push(rps('gateway') / rps('proxy'));
       ratios.gateway_vs_apollo.push(rps('gateway') / rps('apollo'));
       ratios.xml_vs_json.push(rps('gateway_xml') / rps('gateway'));
+      ratios.graphql_js_vs_proxy.push(rps('graphql_js') / rps('proxy'));
     }
 
     // Tail latency at a fixed offered rate (open loop, latency from when each request was due): half
@@ -402,6 +410,8 @@ async function main(): Promise<void> {
         gateway_vs_proxy: round2(median(ratios.gateway_vs_proxy)),
         gateway_vs_apollo: round2(median(ratios.gateway_vs_apollo)),
         xml_vs_json: round2(median(ratios.xml_vs_json)),
+        graphql_js_rps: Math.round(summary('graphql_js').rps),
+        graphql_js_vs_proxy: round2(median(ratios.graphql_js_vs_proxy)),
         // p99 at the fixed offered rate; the saturated runs' p99 is mostly queueing at the core's limit.
         gateway_p99_ms: tail('gateway').p99,
         proxy_p99_ms: tail('proxy').p99,
