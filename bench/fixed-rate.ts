@@ -10,15 +10,9 @@
  * Prints one JSON line with the same fields as `load.ts`.
  */
 import { Pool } from 'undici';
+import type { LoadResult, LoadSpec } from './load-spec.ts';
 
-const spec = JSON.parse(process.argv[2] ?? '{}') as {
-  url: string;
-  body: string;
-  headers: Record<string, string>;
-  connections: number;
-  duration?: number;
-  overallRate: number;
-};
+const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec & { overallRate: number };
 
 const url = new URL(spec.url);
 const pool = new Pool(url.origin, { connections: spec.connections, pipelining: 1 });
@@ -71,15 +65,14 @@ const at = (q: number) => {
   const value = latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? Number.NaN;
   return Math.round(value * 100) / 100;
 };
-console.log(
-  JSON.stringify({
-    rps: latencies.length / seconds,
-    total: latencies.length,
-    p50: at(0.5),
-    p99: at(0.99),
-    p999: at(0.999),
-    non2xx,
-    errors,
-    timeouts: 0,
-  }),
-);
+const figures: LoadResult & { p999: number } = {
+  rps: latencies.length / seconds,
+  total: latencies.length,
+  p50: at(0.5),
+  p99: at(0.99),
+  p999: at(0.999),
+  non2xx,
+  errors,
+  timeouts: 0,
+};
+console.log(JSON.stringify(figures));

@@ -17,6 +17,7 @@ import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DEMO_ADMIN_KEY, DOC_EXAMPLE_ID, seedCustomers } from '../src/sandbox/seed.ts';
+import type { LoadResult, LoadSpec } from './load-spec.ts';
 
 const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 1 : 3;
@@ -91,27 +92,7 @@ function rssMb(pid: number): number {
   return Number(line?.[1] ?? 0) / 1024;
 }
 
-interface LoadResult {
-  rps: number;
-  total: number;
-  p50: number;
-  p99: number;
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-}
-
 /** autocannon as fast as the system answers, or `fixed-rate.ts` when a rate is offered. */
-interface LoadSpec {
-  url: string;
-  body: string;
-  headers: Record<string, string>;
-  connections: number;
-  duration?: number;
-  amount?: number;
-  overallRate?: number;
-}
-
 function load(spec: LoadSpec): Promise<LoadResult> {
   const script = spec.overallRate ? 'bench/fixed-rate.ts' : 'bench/load.ts';
   const [command, argv] = pinned(LOAD_CORE, [script, JSON.stringify(spec)]);
@@ -208,6 +189,17 @@ const median = (values: number[]) => {
     ? (sorted[mid] as number)
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 };
+
+/** The median of each figure over rounds. */
+function summarize(ms: Measurement[]) {
+  return {
+    rps: median(ms.map((m) => m.rps)),
+    p50: median(ms.map((m) => m.p50)),
+    p99: median(ms.map((m) => m.p99)),
+    rss: median(ms.map((m) => m.rss)),
+    cpu: median(ms.map((m) => m.cpuMicros)),
+  };
+}
 
 async function leakRun(
   sandboxUrl: string,
@@ -333,7 +325,7 @@ async function main(): Promise<void> {
       ratios.graphql_js_vs_proxy.push(rps('graphql_js') / rps('proxy'));
     }
 
-    // Tail latency at a fixed offered rate (open loop, latency from when each request was due): half
+    // Tail latency at a fixed offered rate (open loop; see fixed-rate.ts): half
     // what the slowest of proxy, gateway and Apollo sustained, so none of them is saturated and
     // the p99 shows what each hop adds, not how long a queue grows at a core's limit.
     const tailVariants = variants.filter((v) =>
@@ -351,25 +343,8 @@ async function main(): Promise<void> {
         tails.get(variant.name)?.push(await measure(variant, tailRate));
       }
     }
-    const tail = (name: string) => {
-      const ms = tails.get(name) ?? [];
-      return {
-        rps: median(ms.map((m) => m.rps)),
-        p50: median(ms.map((m) => m.p50)),
-        p99: median(ms.map((m) => m.p99)),
-      };
-    };
-
-    const summary = (name: string) => {
-      const ms = results.get(name) ?? [];
-      return {
-        rps: median(ms.map((m) => m.rps)),
-        p50: median(ms.map((m) => m.p50)),
-        p99: median(ms.map((m) => m.p99)),
-        rss: median(ms.map((m) => m.rss)),
-        cpu: median(ms.map((m) => m.cpuMicros)),
-      };
-    };
+    const tail = (name: string) => summarize(tails.get(name) ?? []);
+    const summary = (name: string) => summarize(results.get(name) ?? []);
     const lines = [
       `SalesBinder gateway benchmark (${quick ? 'quick' : 'full'}): ${ROUNDS} round(s) of ${DURATION} s, ${CONNECTIONS} connections (${UPSTREAM_CONNECTIONS} to the sandbox), ${pinnable ? 'system under test on core 0, load and sandbox on core 1' : 'not pinned (taskset or a second core missing)'}, Node ${process.version}`,
       '',

@@ -6,15 +6,7 @@ import { Buffer } from 'node:buffer';
 import { type AugmentedRequest, RESTDataSource } from '@apollo/datasource-rest';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
-
-interface Record {
-  id: string;
-  name: string;
-  customer_number: number;
-  office_email: string;
-  modified: string;
-  created: string;
-}
+import { EDIT_SDL, type WireCustomer } from './edit-schema.ts';
 
 class SalesBinderAPI extends RESTDataSource {
   override baseURL = `${process.env.UPSTREAM_URL ?? 'http://127.0.0.1:4010'}/api/2.0/`;
@@ -27,21 +19,13 @@ class SalesBinderAPI extends RESTDataSource {
     request.headers.authorization = `Basic ${Buffer.from(`${this.key}:x`).toString('base64')}`;
   }
   async updateCustomer(id: string, input: { name?: string }) {
-    return this.put<{ message: string; customer: Record }>(`customers/${encodeURIComponent(id)}.json`, {
+    return this.put<{ message: string; customer: WireCustomer }>(`customers/${encodeURIComponent(id)}.json`, {
       body: { customer: input },
     });
   }
 }
 
-const typeDefs = `#graphql
-  type Customer { id: ID! name: String! customerNumber: Int officeEmail: String createdAt: String! modifiedAt: String! }
-  type UpdateCustomerSuccess { message: String! customer: Customer! }
-  type SalesBinderUnavailableError { message: String! }
-  union UpdateCustomerPayload = UpdateCustomerSuccess | SalesBinderUnavailableError
-  input UpdateCustomerInput { name: String }
-  type Query { ok: Boolean }
-  type Mutation { updateCustomer(id: ID!, input: UpdateCustomerInput!): UpdateCustomerPayload! }
-`;
+const typeDefs = EDIT_SDL;
 
 interface ContextValue {
   dataSources: { salesbinder: SalesBinderAPI };
@@ -53,10 +37,10 @@ const resolvers = {
       'customer' in value ? 'UpdateCustomerSuccess' : 'SalesBinderUnavailableError',
   },
   Customer: {
-    customerNumber: (c: Record) => c.customer_number,
-    officeEmail: (c: Record) => c.office_email || null,
-    createdAt: (c: Record) => new Date(c.created).toISOString(),
-    modifiedAt: (c: Record) => new Date(c.modified).toISOString(),
+    customerNumber: (c: WireCustomer) => c.customer_number,
+    officeEmail: (c: WireCustomer) => c.office_email || null,
+    createdAt: (c: WireCustomer) => new Date(c.created).toISOString(),
+    modifiedAt: (c: WireCustomer) => new Date(c.modified).toISOString(),
   },
   Mutation: {
     updateCustomer: async (

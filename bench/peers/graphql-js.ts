@@ -9,28 +9,12 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildSchema, type DocumentNode, execute, parse, validate } from 'graphql';
 import { Pool } from 'undici';
+import { EDIT_SDL, type WireCustomer } from './edit-schema.ts';
 
 const upstream = process.env.UPSTREAM_URL ?? 'http://127.0.0.1:4010';
 const pool = new Pool(upstream, { connections: Number(process.env.UPSTREAM_CONNECTIONS ?? 64) });
 
-const schema = buildSchema(`
-  type Customer { id: ID! name: String! customerNumber: Int officeEmail: String createdAt: String! modifiedAt: String! }
-  type UpdateCustomerSuccess { message: String! customer: Customer! }
-  type SalesBinderUnavailableError { message: String! }
-  union UpdateCustomerPayload = UpdateCustomerSuccess | SalesBinderUnavailableError
-  input UpdateCustomerInput { name: String }
-  type Query { ok: Boolean }
-  type Mutation { updateCustomer(id: ID!, input: UpdateCustomerInput!): UpdateCustomerPayload! }
-`);
-
-interface WireCustomer {
-  id: string;
-  name: string;
-  customer_number: number;
-  office_email: string;
-  created: string;
-  modified: string;
-}
+const schema = buildSchema(EDIT_SDL);
 
 const customer = (c: WireCustomer) => ({
   id: c.id,
