@@ -98,6 +98,16 @@ function inChunks(sink: SonicBoom, minLength: number): DestinationStream & { flu
     pending = '';
     bytes = 0;
   };
+  // However the process ends (an uncaught error, process.exit), the last lines are written first,
+  // as pino does for sonic-boom's own buffer.
+  process.once('exit', () => {
+    drain();
+    try {
+      sink.flushSync();
+    } catch {
+      // stdout already closed: nothing more can be written.
+    }
+  });
   return {
     write(line: string) {
       pending += line;

@@ -1,8 +1,11 @@
 /**
- * The logger's redaction: every REDACTED_PATHS value censored, in log lines and in a child's
- * bindings, without touching the caller's objects. pino's own `redact` option is the oracle: for
- * generated lines, both loggers must write the same bytes.
+ * The logger. Redaction: every REDACTED_PATHS value censored, in log lines and in a child's
+ * bindings, without touching the caller's objects; pino's own `redact` option is the oracle: for
+ * generated lines, both loggers must write the same bytes. Writing: lines buffered for stdout all
+ * reach it, however the process ends.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { type DestinationStream, pino } from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -72,5 +75,36 @@ describe('log redaction', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('log writing', () => {
+  const run = promisify(execFile);
+  // A process that logs three lines to stdout, then ends as `ending` says, before any flush is due.
+  const lines = async (ending: string) => {
+    const script = `import('./src/logger.ts').then(({ createLogger }) => {
+      const logger = createLogger({ level: 'info' });
+      for (const n of [1, 2, 3]) logger.info({ n }, 'line');
+      ${ending}
+    });`;
+    const result = await run(process.execPath, ['-e', script]).catch(
+      (error: { stdout: string; code: number }) => error,
+    );
+    return { code: result instanceof Object && 'code' in result ? result.code : 0, stdout: result.stdout };
+  };
+
+  it.each([
+    ['an uncaught error', "setTimeout(() => { throw new Error('boom'); }, 5);", 1],
+    ['process.exit', 'process.exit(3);', 3],
+    ['the event loop running empty', '', 0],
+  ])('writes every line when the process ends by %s', async (_how, ending, code) => {
+    const answer = await lines(ending);
+    expect(answer.code).toBe(code);
+    expect(
+      answer.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).n),
+    ).toEqual([1, 2, 3]);
   });
 });
