@@ -26,6 +26,7 @@ import {
   getVariableValues,
 } from 'graphql';
 import type { Plugin, YogaInitialContext, YogaServerInstance } from 'graphql-yoga';
+import { LRUCache } from 'lru-cache';
 import type { GatewayContext } from './context.ts';
 import type { Logger } from './logger.ts';
 import { type HeaderSource, logRequest, REQUEST_ID_HEADER, requestIdOf } from './request-id.ts';
@@ -75,31 +76,6 @@ export function laneMediaType(headers: IncomingMessage['headers']): LaneMediaTyp
   if (first === 'application/graphql-response+json') return first;
   if (first === 'application/json' || first === '*/*') return 'application/json';
   return null;
-}
-
-/** The least recently used documents go first once `max` are kept. */
-class DocumentCache {
-  readonly #entries = new Map<string, DocumentNode>();
-  readonly #max: number;
-  constructor(max: number) {
-    this.#max = max;
-  }
-  get(key: string): DocumentNode | undefined {
-    const document = this.#entries.get(key);
-    if (document !== undefined) {
-      this.#entries.delete(key);
-      this.#entries.set(key, document);
-    }
-    return document;
-  }
-  set(key: string, document: DocumentNode): void {
-    this.#entries.delete(key);
-    this.#entries.set(key, document);
-    if (this.#entries.size > this.#max) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest !== undefined) this.#entries.delete(oldest);
-    }
-  }
 }
 
 /** Node's request headers read the way Yoga's Request reads them (it is built from the same object). */
@@ -166,7 +142,8 @@ export interface FastLane {
 }
 
 export function createFastLane({ isRouter, logger, maxDocuments = 1024 }: FastLaneOptions): FastLane {
-  const documents = new DocumentCache(maxDocuments);
+  // The least recently used documents go first once `maxDocuments` are kept.
+  const documents = new LRUCache<string, DocumentNode>({ max: maxDocuments });
   // A document's validation depends on the request only through the router's secret.
   const keyOf = (request: HeaderSource, query: string) => (isRouter(request) ? 'r' : 'p') + query;
   const plainRequests = new WeakMap<object, string>();
