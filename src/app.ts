@@ -31,6 +31,7 @@ import { loadManifest, useTrustedDocuments } from './graphql/plugins/use-trusted
 import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import type { HeaderSource } from './request-id.ts';
+import { accountOf } from './salesbinder/client.ts';
 import { codecFor } from './transport/codec.ts';
 import { createGuardedTransport } from './transport/guarded-transport.ts';
 import { createHttpTransport, type HttpTransport } from './transport/http.ts';
@@ -200,14 +201,8 @@ function securityPlugins(
 
 /** Every account a request may reach, as the limiter names them: for readiness. */
 function accountsOf(upstream: Upstream): string[] {
-  if (upstream.mode === 'single') {
-    const { origin, pathPrefix } = endpointFor(upstream, null);
-    return [`${origin}${pathPrefix}`];
-  }
-  return upstream.accounts.map((account) => {
-    const { origin, pathPrefix } = endpointFor(upstream, account);
-    return `${origin}${pathPrefix}`;
-  });
+  const names = upstream.mode === 'single' ? [null] : upstream.accounts;
+  return names.map((name) => accountOf(endpointFor(upstream, name)));
 }
 
 export function createApp({

@@ -52,6 +52,11 @@ export function endpointFromUrl(baseUrl: URL): SalesBinderEndpoint {
   return { origin: baseUrl.origin, pathPrefix: baseUrl.pathname.replace(/\/+$/, '') };
 }
 
+/** The account an endpoint is, as the rate limiter names it (its windows and blocks are per account). */
+export function accountOf({ origin, pathPrefix }: SalesBinderEndpoint): string {
+  return `${origin}${pathPrefix}`;
+}
+
 export interface ClientOptions {
   transport: HttpTransport;
   codec: WireCodec;
@@ -81,7 +86,7 @@ export class SalesBinderClient implements SalesBinderApi {
     this.#transport = transport;
     this.#codec = codec;
     this.#endpoint = endpoint;
-    this.#account = `${endpoint.origin}${endpoint.pathPrefix}`;
+    this.#account = accountOf(endpoint);
     this.#log = log;
     this.#requestId = requestId;
     this.#trace = trace;
