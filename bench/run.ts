@@ -201,19 +201,14 @@ function summarize(ms: Measurement[]) {
   };
 }
 
+/** The gateway of `gatewayEnv` in a process that reports heap after GC, before and after many edits. */
 async function leakRun(
-  sandboxUrl: string,
+  gatewayEnv: Record<string, string>,
 ): Promise<{ heapStartMb: number; heapEndMb: number; growthPct: number; rssEndMb: number }> {
   const child = fork('bench/leak-gateway.ts', [], {
     cwd: root,
     execArgv: ['--expose-gc'],
-    env: {
-      PATH: process.env.PATH ?? '',
-      NODE_ENV: 'production',
-      SALESBINDER_URL: sandboxUrl,
-      SALESBINDER_RATE_LIMITS: 'off',
-      SALESBINDER_CONNECTIONS: String(UPSTREAM_CONNECTIONS),
-    },
+    env: { PATH: process.env.PATH ?? '', ...gatewayEnv },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   if (pinnable && child.pid)
@@ -367,7 +362,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${lines.join('\n')}\n\n`);
 
     process.stderr.write(`leak run: ${LEAK_EDITS} edits…\n`);
-    const leak = await leakRun(upstream);
+    const leak = await leakRun(gatewayEnv);
     process.stdout.write(
       `leak run: ${LEAK_EDITS} edits; heap after GC ${leak.heapStartMb.toFixed(1)} MB → ${leak.heapEndMb.toFixed(1)} MB (${leak.growthPct >= 0 ? '+' : ''}${leak.growthPct.toFixed(2)} %), RSS ${leak.rssEndMb.toFixed(0)} MB\n\n`,
     );

@@ -67,16 +67,13 @@ function redactingChildren(logger: Logger): Logger {
 export function createLogger({ level, pretty = false, destination }: LoggerOptions): Logger {
   const options = { level, formatters: { log: redactLine }, base: null };
   if (destination) return redactingChildren(pino(options, destination));
-  if (pretty)
-    return redactingChildren(
-      pino({
-        ...options,
-        transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss' } },
-      }),
-    );
+  if (pretty) {
+    const transport = { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss' } };
+    return redactingChildren(pino({ ...options, transport }));
+  }
   // Lines are buffered and written up to 4 KiB at a time: a synchronous write per line cost ~10 %
   // of a request's CPU under load. The buffer is written out at least every 250 ms, so a quiet
-  // gateway's lines are not held back, and on exit (exitAfterFlush).
+  // gateway's lines are not held back, and when the process ends.
   const logger = redactingChildren(pino(options, inChunks(pino.destination({ dest: 1, sync: false }), 4096)));
   setInterval(() => logger.flush(), 250).unref();
   return logger;
