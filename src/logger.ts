@@ -95,12 +95,13 @@ function inChunks(sink: SonicBoom, minLength: number): DestinationStream & { flu
     pending = '';
     bytes = 0;
   };
-  // However the process ends (an uncaught error, process.exit), the last lines are written first,
-  // as pino does for sonic-boom's own buffer.
+  // However the process ends (an uncaught error, process.exit), the last lines are written: what
+  // sonic-boom holds, then what is still here, both synchronously. (Handed to sonic-boom now, they
+  // would start an asynchronous write that the exit does not wait for.)
   process.once('exit', () => {
-    drain();
     try {
       sink.flushSync();
+      if (pending !== '') pino.destination({ dest: 1, sync: true }).write(pending);
     } catch {
       // stdout already closed: nothing more can be written.
     }
