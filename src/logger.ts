@@ -74,19 +74,19 @@ export function createLogger({ level, pretty = false, destination }: LoggerOptio
   // Lines are buffered and written up to 4 KiB at a time: a synchronous write per line cost ~10 %
   // of a request's CPU under load. The buffer is written out at least every 250 ms, so a quiet
   // gateway's lines are not held back, and when the process ends.
-  const logger = redactingChildren(pino(options, inChunks(pino.destination({ dest: 1, sync: false }), 4096)));
+  const logger = redactingChildren(pino(options, inChunks(1, 4096)));
   setInterval(() => logger.flush(), 250).unref();
   return logger;
 }
 
-type SonicBoom = ReturnType<typeof pino.destination>;
-
 /**
- * Lines joined into chunks of at least `minLength` bytes before they reach sonic-boom. Given the
- * lines one by one (its own `minLength`), sonic-boom measures its whole pending buffer again on
- * each, which flattens it: a copy of up to 4 KiB per line, 11 % of everything a request allocated.
+ * Lines for file descriptor `fd`, joined into chunks of at least `minLength` bytes before they
+ * reach sonic-boom (pino's writer). Given the lines one by one (its own `minLength`), sonic-boom
+ * measures its whole pending buffer again on each, which flattens it: a copy of up to 4 KiB per
+ * line, 11 % of everything a request allocated.
  */
-function inChunks(sink: SonicBoom, minLength: number): DestinationStream & { flush(cb?: () => void): void } {
+function inChunks(fd: number, minLength: number): DestinationStream & { flush(cb?: () => void): void } {
+  const sink = pino.destination({ dest: fd, sync: false });
   let pending = '';
   let bytes = 0;
   const drain = () => {
@@ -101,7 +101,7 @@ function inChunks(sink: SonicBoom, minLength: number): DestinationStream & { flu
   process.once('exit', () => {
     try {
       sink.flushSync();
-      if (pending !== '') pino.destination({ dest: 1, sync: true }).write(pending);
+      if (pending !== '') pino.destination({ dest: fd, sync: true }).write(pending);
     } catch {
       // stdout already closed: nothing more can be written.
     }
