@@ -11,6 +11,8 @@ export interface CustomerPage {
   /** SalesBinder's count of every account matching the query, not just this page. */
   count: number;
   customers: Customer[];
+  /** When SalesBinder answered, by its clock (its Date header), when it said. */
+  answeredAt?: number;
 }
 
 /** SalesBinder accepts at most this many records per page. */

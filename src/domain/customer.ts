@@ -13,7 +13,7 @@ export const CONTEXT_ID_OF_KIND: Readonly<Record<AccountKind, number>> = {
   SUPPLIER: 10,
 };
 
-const KIND_OF_CONTEXT_ID: ReadonlyMap<number, AccountKind> = new Map(
+export const KIND_OF_CONTEXT_ID: ReadonlyMap<number, AccountKind> = new Map(
   ACCOUNT_KINDS.map((kind) => [CONTEXT_ID_OF_KIND[kind], kind]),
 );
 

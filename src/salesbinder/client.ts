@@ -11,7 +11,7 @@ import type { Logger } from '../logger.ts';
 import { UnreadableBodyError, type WireCodec } from '../transport/codec.ts';
 import { retryAfterSeconds } from '../transport/guarded-transport.ts';
 import { type HttpResponse, type HttpTransport, TransportError } from '../transport/http.ts';
-import { RateLimitRefusal } from '../transport/rate-limiter.ts';
+import { type CallPriority, RateLimitRefusal } from '../transport/rate-limiter.ts';
 import { SalesBinderError, type WireFieldError } from './errors.ts';
 
 export interface SavedCustomer {
@@ -30,15 +30,24 @@ export interface CustomerQuery {
   page: number;
   /** 1 to 200. */
   pageLimit: number;
+  /** SalesBinder's `modifiedSince` (epoch seconds): only accounts changed since then, a change feed. */
+  modifiedSince?: number | undefined;
+}
+
+export interface CallOptions {
+  /** How much of the account's rate-limit windows the call may use. @default 'read' for reads, 'edit' for edits */
+  priority?: CallPriority;
+  /** `check`: the read ifUnmodifiedSince compares with (the budget may read anew for it). */
+  purpose?: 'check';
 }
 
 export interface SalesBinderApi {
   /** `GET customers/{id}`: the account, or SB_NOT_FOUND. */
-  getCustomer(id: string): Promise<Customer>;
-  /** `GET customers?contextId&s&page&pageLimit`: one page, with SalesBinder's total count. */
-  listCustomers(query: CustomerQuery): Promise<CustomerPage>;
+  getCustomer(id: string, options?: CallOptions): Promise<Customer>;
+  /** `GET customers?contextId&s&page&pageLimit[&modifiedSince]`: one page, with SalesBinder's total count. */
+  listCustomers(query: CustomerQuery, options?: CallOptions): Promise<CustomerPage>;
   /** `PUT customers/{id}`: changes only the given fields; answers the whole updated account. */
-  updateCustomer(id: string, changes: WireChanges): Promise<SavedCustomer>;
+  updateCustomer(id: string, changes: WireChanges, options?: CallOptions): Promise<SavedCustomer>;
 }
 
 /** Where an account's API lives: `https://acme.salesbinder.com` is origin + empty prefix. */
@@ -93,20 +102,38 @@ export class SalesBinderClient implements SalesBinderApi {
     this.#authorization = `Basic ${Buffer.from(`${apiKey}:x`).toString('base64')}`;
   }
 
-  async getCustomer(id: string): Promise<Customer> {
-    return recordOf(await this.#call('GET', 'customers.view', `customers/${encodeURIComponent(id)}`));
+  async getCustomer(id: string, { priority = 'read' }: CallOptions = {}): Promise<Customer> {
+    const { envelope } = await this.#call(
+      'GET',
+      'customers.view',
+      `customers/${encodeURIComponent(id)}`,
+      priority,
+    );
+    return recordOf(envelope);
   }
 
-  async listCustomers({ contextId, search, page, pageLimit }: CustomerQuery): Promise<CustomerPage> {
+  async listCustomers(
+    { contextId, search, page, pageLimit, modifiedSince }: CustomerQuery,
+    { priority = 'read' }: CallOptions = {},
+  ): Promise<CustomerPage> {
     const params = new URLSearchParams({
       contextId: String(contextId),
       page: String(page),
       pageLimit: String(pageLimit),
     });
     if (search !== undefined && search !== '') params.set('s', search);
+    if (modifiedSince !== undefined) params.set('modifiedSince', String(modifiedSince));
     let envelope: Record<string, unknown>;
+    let answeredAt: number | undefined;
     try {
-      envelope = await this.#call('GET', 'customers.list', 'customers', undefined, params.toString());
+      ({ envelope, answeredAt } = await this.#call(
+        'GET',
+        modifiedSince === undefined ? 'customers.list' : 'customers.changes',
+        'customers',
+        priority,
+        undefined,
+        params.toString(),
+      ));
     } catch (error) {
       // Past the last page, or for a search without matches, SalesBinder may answer 404
       // rather than an empty list (it is not documented): both mean "no accounts here".
@@ -115,17 +142,22 @@ export class SalesBinderClient implements SalesBinderApi {
       throw error;
     }
     try {
-      return customerPageFromWire(envelope);
+      return { ...customerPageFromWire(envelope), ...(answeredAt === undefined ? {} : { answeredAt }) };
     } catch (error) {
       throw unreadable(error);
     }
   }
 
-  async updateCustomer(id: string, changes: WireChanges): Promise<SavedCustomer> {
-    const envelope = await this.#call(
+  async updateCustomer(
+    id: string,
+    changes: WireChanges,
+    { priority = 'edit' }: CallOptions = {},
+  ): Promise<SavedCustomer> {
+    const { envelope } = await this.#call(
       'PUT',
       'customers.edit',
       `customers/${encodeURIComponent(id)}`,
+      priority,
       this.#codec.encodeCustomer(changes),
     );
     return {
@@ -139,9 +171,10 @@ export class SalesBinderClient implements SalesBinderApi {
     method: 'GET' | 'PUT',
     endpoint: string,
     resource: string,
+    priority: CallPriority,
     body?: string,
     query?: string,
-  ): Promise<Record<string, unknown>> {
+  ): Promise<{ envelope: Record<string, unknown>; answeredAt: number | undefined }> {
     const path = `${this.#endpoint.pathPrefix}/api/2.0/${resource}.${this.#codec.format}${query ? `?${query}` : ''}`;
     const span = this.#trace?.tracer.startSpan(
       `SalesBinder ${endpoint}`,
@@ -160,13 +193,13 @@ export class SalesBinderClient implements SalesBinderApi {
     );
     const started = performance.now();
     try {
-      const { status, envelope } = await this.#exchange(method, path, endpoint, body);
+      const { status, envelope, answeredAt } = await this.#exchange(method, path, endpoint, priority, body);
       span?.setAttribute('http.response.status_code', status);
       this.#log?.info(
         { upstream: { method, endpoint, path, status, ms: Math.round(performance.now() - started) } },
         `SalesBinder ${method} ${endpoint} answered ${status}`,
       );
-      return envelope;
+      return { envelope, answeredAt };
     } catch (error) {
       const failure = error instanceof SalesBinderError ? error : failureOfTransport(error);
       if (failure.status !== undefined) span?.setAttribute('http.response.status_code', failure.status);
@@ -195,8 +228,9 @@ export class SalesBinderClient implements SalesBinderApi {
     method: 'GET' | 'PUT',
     path: string,
     endpoint: string,
+    priority: CallPriority,
     body: string | undefined,
-  ): Promise<{ status: number; envelope: Record<string, unknown> }> {
+  ): Promise<{ status: number; envelope: Record<string, unknown>; answeredAt: number | undefined }> {
     const headers: Record<string, string> = {
       authorization: this.#authorization,
       accept: this.#codec.contentType,
@@ -212,6 +246,7 @@ export class SalesBinderClient implements SalesBinderApi {
         path,
         method,
         headers,
+        priority,
         ...(body === undefined ? {} : { body }),
       });
     } catch (error) {
@@ -224,7 +259,11 @@ export class SalesBinderClient implements SalesBinderApi {
           status: response.status,
         });
       }
-      return { status: response.status, envelope: envelope as Record<string, unknown> };
+      return {
+        status: response.status,
+        envelope: envelope as Record<string, unknown>,
+        answeredAt: dateOf(response.headers.date),
+      };
     }
     throw this.#failureOfStatus(response);
   }
@@ -283,6 +322,13 @@ export class SalesBinderClient implements SalesBinderApi {
       return [];
     }
   }
+}
+
+/** An answer's Date header (RFC 9110: whole seconds), as epoch ms. */
+function dateOf(header: string | string[] | undefined): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  const at = value === undefined ? Number.NaN : Date.parse(value);
+  return Number.isNaN(at) ? undefined : at;
 }
 
 function recordOf(envelope: Record<string, unknown>): Customer {

@@ -16,7 +16,7 @@ import {
   TransportError,
   type TransportFailure,
 } from './http.ts';
-import { type RateLimiter, RateLimitRefusal } from './rate-limiter.ts';
+import { type CallPriority, type RateLimiter, RateLimitRefusal } from './rate-limiter.ts';
 
 export interface RetryOptions {
   /** Retries after the first attempt. @default 2 */
@@ -73,11 +73,11 @@ export function createGuardedTransport(
   const { limiter, retries, baseDelayMs, deadlineMs, random = Math.random, observer } = options;
 
   /** Takes a slot, telling the observer how long it waited or why it was refused. */
-  async function acquire(account: string, timeLeftMs?: number): Promise<void> {
+  async function acquire(account: string, priority: CallPriority, timeLeftMs?: number): Promise<void> {
     if (!limiter) return;
     const started = performance.now();
     try {
-      await limiter.acquire(account, timeLeftMs);
+      await limiter.acquire(account, timeLeftMs, priority);
     } catch (error) {
       if (error instanceof RateLimitRefusal) observer?.limiterRefusal(error.reason);
       throw error;
@@ -90,7 +90,8 @@ export function createGuardedTransport(
     async request(request: HttpRequest): Promise<HttpResponse> {
       const deadline = Date.now() + deadlineMs;
       // The first attempt may be refused outright (the caller is told to come back later).
-      await acquire(request.account);
+      const priority = request.priority ?? 'edit';
+      await acquire(request.account, priority);
       for (let attempt = 0; ; attempt++) {
         let failure: HttpResponse | TransportError;
         const started = performance.now();
@@ -129,7 +130,7 @@ export function createGuardedTransport(
         if (Date.now() + delay >= deadlineAt) return false;
         await new Promise((resolve) => setTimeout(resolve, delay));
         try {
-          await acquire(request.account, Math.max(0, deadlineAt - Date.now()));
+          await acquire(request.account, priority, Math.max(0, deadlineAt - Date.now()));
           return Date.now() < deadlineAt;
         } catch (error) {
           if (error instanceof RateLimitRefusal) return false;

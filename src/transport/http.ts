@@ -3,6 +3,7 @@
  * bound undici leaves open by default set explicitly. It knows HTTP, not SalesBinder.
  */
 import { Agent } from 'undici';
+import type { CallPriority } from './rate-limiter.ts';
 
 export interface HttpTransportOptions {
   /** Time to open a TCP/TLS connection. @default 5000 */
@@ -45,6 +46,8 @@ export interface HttpRequest {
   body?: string;
   /** This attempt's deadline; the transport's `deadlineMs` when absent. */
   timeoutMs?: number;
+  /** How much of the account's rate-limit windows the call may use. @default 'edit' */
+  priority?: CallPriority;
 }
 
 export interface HttpResponse {

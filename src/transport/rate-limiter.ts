@@ -27,6 +27,36 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   maxWaitMs: 2_000,
 };
 
+/**
+ * Whom a call serves, which decides how much of the account's windows it may fill: an edit may
+ * take every slot; a read must leave a little for edits; a call for a key SalesBinder has not
+ * accepted yet must leave a good part for keys it has; background work (keeping remembered
+ * answers fresh ahead of need) must leave room for everyone, and never waits.
+ */
+export type CallPriority = 'edit' | 'read' | 'newcomer' | 'background';
+
+/** The share of each window a call of this priority must leave free. */
+const RESERVED_SHARE: Readonly<Record<CallPriority, number>> = {
+  edit: 0,
+  read: 0.07,
+  background: 0.2,
+  newcomer: 0.3,
+};
+
+/** How many calls of the windows' `perShort` and `perLong` a call of this priority may see taken before it. */
+export function capsFor(
+  priority: CallPriority,
+  perShort: number,
+  perLong: number,
+): { short: number; long: number; mayWait: boolean } {
+  const share = RESERVED_SHARE[priority];
+  return {
+    short: Math.max(1, perShort - Math.ceil(perShort * share)),
+    long: Math.max(1, perLong - Math.ceil(perLong * share)),
+    mayWait: priority !== 'background',
+  };
+}
+
 /** The call was not sent: it would have broken SalesBinder's limits, or the account is blocked. */
 export class RateLimitRefusal extends Error {
   override name = 'RateLimitRefusal';
@@ -43,6 +73,13 @@ export class RateLimitRefusal extends Error {
   }
 }
 
+/** How much of an account's budget is spent: calls granted in each window, now. */
+export interface AccountUsage {
+  account: string;
+  tenSeconds: number;
+  minute: number;
+}
+
 /** Which store holds the windows, and whether it is standing in for an unreachable one. */
 export interface LimiterHealth {
   backend: 'memory' | 'redis';
@@ -57,15 +94,18 @@ export interface LimiterHealth {
 export interface RateLimiter {
   /**
    * Resolves when the call may go (at once, or after at most `maxWaitMs`, or less when the call
-   * has less time left than that); rejects with RateLimitRefusal.
+   * has less time left than that; background calls never wait); rejects with RateLimitRefusal.
+   * @default priority 'edit'
    */
-  acquire(account: string, timeLeftMs?: number): Promise<void>;
+  acquire(account: string, timeLeftMs?: number, priority?: CallPriority): Promise<void>;
   /** Opens a block after SalesBinder's 429: every call for the account fails fast until it ends. */
   block(account: string, seconds: number): Promise<void>;
   /** Seconds until the account's block ends; 0 when it is not blocked. */
   blockedFor(account: string): Promise<number>;
   /** Accounts currently blocked (with Redis: among those this replica has served). */
   blockedAccounts(): Promise<string[]>;
+  /** Calls granted in the last 10 s and 60 s, per account this replica has served (with Redis: by every replica). */
+  usage(): Promise<AccountUsage[]>;
   /** For readiness and metrics. */
   health(): LimiterHealth;
   /** Releases connections and timers; the limiter is not used afterwards. */
@@ -110,24 +150,25 @@ export function createRateLimiter(
 
   const secondsUntil = (at: number, from: number) => retrySeconds(at - from);
 
-  /** The earliest instant ≥ from at which one more call fits both windows (log is sorted). */
-  const nextSlot = (log: readonly number[], from: number): number => {
+  /** The earliest instant ≥ from at which one more call fits both windows' caps (log is sorted). */
+  const nextSlot = (log: readonly number[], from: number, caps: { short: number; long: number }): number => {
     let at = Math.max(from, log.at(-1) ?? from);
-    const tenth = log[log.length - perTen];
+    const tenth = log[log.length - caps.short];
     if (tenth !== undefined) at = Math.max(at, tenth + TEN_SECONDS);
-    const sixtieth = log[log.length - perMinute];
+    const sixtieth = log[log.length - caps.long];
     if (sixtieth !== undefined) at = Math.max(at, sixtieth + MINUTE);
     return at;
   };
 
   return {
-    async acquire(account, timeLeftMs = Number.POSITIVE_INFINITY) {
-      const maxWaitMs = Math.min(limits.maxWaitMs, timeLeftMs);
+    async acquire(account, timeLeftMs = Number.POSITIVE_INFINITY, priority = 'edit') {
+      const caps = capsFor(priority, perTen, perMinute);
+      const maxWaitMs = caps.mayWait ? Math.min(limits.maxWaitMs, timeLeftMs) : 0;
       const state = stateOf(account);
       const t = now();
       if (state.blockedUntil > t) throw new RateLimitRefusal('blocked', secondsUntil(state.blockedUntil, t));
       while (state.log.length > 0 && (state.log[0] as number) <= t - MINUTE) state.log.shift();
-      const at = nextSlot(state.log, t);
+      const at = nextSlot(state.log, t, caps);
       if (at - t > maxWaitMs) throw new RateLimitRefusal('budget', secondsUntil(at, t));
       state.log.push(at);
       if (at > t) await new Promise((resolve) => setTimeout(resolve, at - t));
@@ -148,6 +189,14 @@ export function createRateLimiter(
     async blockedAccounts() {
       const t = now();
       return [...accounts].filter(([, s]) => s.blockedUntil > t).map(([account]) => account);
+    },
+    async usage() {
+      const t = now();
+      return [...accounts].map(([account, { log }]) => ({
+        account,
+        tenSeconds: log.filter((at) => at <= t && at > t - TEN_SECONDS).length,
+        minute: log.filter((at) => at <= t && at > t - MINUTE).length,
+      }));
     },
     health: () => ({ backend: 'memory', degraded: false }),
     close: async () => {},

@@ -29,6 +29,8 @@ import { createRequire } from 'node:module';
 import type { Redis as RedisClient } from 'ioredis';
 import type { Logger } from '../logger.ts';
 import {
+  type CallPriority,
+  capsFor,
   createRateLimiter,
   MINUTE,
   type RateLimiter,
@@ -39,11 +41,26 @@ import {
 } from './rate-limiter.ts';
 
 /**
- * ioredis (about 20 MB of memory) is loaded when a Redis limiter is made, so that gateways without
- * REDIS_URL never carry it. It is CommonJS, so it loads synchronously, as createApp needs.
+ * ioredis is loaded when a Redis limiter or store is made, so that gateways without REDIS_URL
+ * never carry it. It is CommonJS, so it loads synchronously, as createApp needs.
  */
 function loadRedis(): typeof RedisClient {
   return (createRequire(import.meta.url)('ioredis') as { Redis: typeof RedisClient }).Redis;
+}
+
+/**
+ * A connection that fails fast rather than queueing: every command waits at most `timeoutMs`, and
+ * one that cannot be sent now fails now, so that a fallback answers instead of a queue. It
+ * reconnects quickly and forever: what Redis shares is worth getting back within a second.
+ */
+export function connectRedis({ url, timeoutMs }: Pick<RedisSettings, 'url' | 'timeoutMs'>): RedisClient {
+  return new (loadRedis())(url, {
+    commandTimeout: timeoutMs,
+    connectTimeout: Math.max(timeoutMs, 1_000),
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: (times) => Math.min(times * 100, 1_000),
+  });
 }
 
 export interface RedisSettings {
@@ -136,6 +153,11 @@ end
 if latest then redis.call('PEXPIRE', KEYS[1], math.max(redis.call('PTTL', KEYS[1]), latest - now + longMs)) end
 return 0`;
 
+/** KEYS: the log. ARGV: the window lengths in ms. Replies the calls granted within each, up to now. */
+const USAGE = `${NOW_MS}
+return {redis.call('ZCOUNT', KEYS[1], '(' .. (now - tonumber(ARGV[1])), now),
+        redis.call('ZCOUNT', KEYS[1], '(' .. (now - tonumber(ARGV[2])), now)}`;
+
 interface LimiterCommands {
   sbgwAcquire(
     log: string,
@@ -150,6 +172,7 @@ interface LimiterCommands {
   sbgwBlock(block: string, ms: number): Promise<number>;
   sbgwBlockedFor(block: string): Promise<number>;
   sbgwRecord(log: string, longMs: number, ...offsetsAndMembers: Array<number | string>): Promise<number>;
+  sbgwUsage(log: string, shortMs: number, longMs: number): Promise<[number, number]>;
 }
 
 const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -167,19 +190,12 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     maxWaitMs: limits.maxWaitMs,
   };
 
-  const redis = new (loadRedis())(options.url, {
-    commandTimeout: timeoutMs,
-    connectTimeout: Math.max(timeoutMs, 1_000),
-    // A command that cannot be sent now fails now: the fallback answers instead of a queue.
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    // Reconnect quickly and forever: the shared windows are worth getting back within a second.
-    retryStrategy: (times) => Math.min(times * 100, 1_000),
-  });
+  const redis = connectRedis(options);
   redis.defineCommand('sbgwAcquire', { numberOfKeys: 2, lua: ACQUIRE });
   redis.defineCommand('sbgwBlock', { numberOfKeys: 1, lua: BLOCK });
   redis.defineCommand('sbgwBlockedFor', { numberOfKeys: 1, lua: BLOCKED_FOR });
   redis.defineCommand('sbgwRecord', { numberOfKeys: 1, lua: RECORD });
+  redis.defineCommand('sbgwUsage', { numberOfKeys: 1, lua: USAGE });
   const commands = redis as unknown as LimiterCommands;
 
   const replicaId = randomUUID().slice(0, 8);
@@ -359,9 +375,13 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     }
   }
 
-  async function acquireOnFallback(account: string, timeLeftMs: number | undefined): Promise<void> {
+  async function acquireOnFallback(
+    account: string,
+    timeLeftMs: number | undefined,
+    priority: CallPriority,
+  ): Promise<void> {
     fallback ??= startFallback(); // degrade() has set it; this only tells the compiler
-    await fallback.acquire(account, timeLeftMs);
+    await fallback.acquire(account, timeLeftMs, priority);
     const log = unrecorded.get(account) ?? [];
     log.push(Date.now());
     unrecorded.set(account, log);
@@ -370,18 +390,18 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
   }
 
   return {
-    async acquire(account, timeLeftMs) {
+    async acquire(account, timeLeftMs, priority = 'edit') {
       const blocked = localBlockMs(account);
       if (blocked > 0) throw new RateLimitRefusal('blocked', retrySeconds(blocked));
-      if (degraded) return acquireOnFallback(account, timeLeftMs);
+      if (degraded) return acquireOnFallback(account, timeLeftMs, priority);
       const started = Date.now();
       if (afterOutage && started >= afterOutage.until) afterOutage = undefined;
-      await afterOutage?.limiter.acquire(account, timeLeftMs);
+      await afterOutage?.limiter.acquire(account, timeLeftMs, priority);
+      const caps = capsFor(priority, perShort, perLong);
       // One bounded wait for both limiters, not one each.
-      const maxWaitMs = Math.max(
-        0,
-        Math.floor(Math.min(limits.maxWaitMs, timeLeftMs ?? Infinity) - (Date.now() - started)),
-      );
+      const maxWaitMs = caps.mayWait
+        ? Math.max(0, Math.floor(Math.min(limits.maxWaitMs, timeLeftMs ?? Infinity) - (Date.now() - started)))
+        : 0;
       const k = keysOf(account);
       let reply: number[];
       try {
@@ -390,8 +410,8 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
           await commands.sbgwAcquire(
             k.log,
             k.block,
-            perShort,
-            perLong,
+            caps.short,
+            caps.long,
             maxWaitMs,
             windows.short,
             windows.long,
@@ -401,7 +421,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
       } catch (error) {
         // A timed-out script may still have reserved its slot: that slot is wasted, never overbooked.
         degrade(error);
-        return acquireOnFallback(account, timeLeftMs);
+        return acquireOnFallback(account, timeLeftMs, priority);
       }
       const [code = 1, ms = 0, ...log] = reply;
       const t = Date.now();
@@ -443,6 +463,24 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
       const known = [...new Set([...keys.keys(), ...blocks.keys()])];
       const left = await Promise.all(known.map((account) => blockedMs(account)));
       return known.filter((_, i) => (left[i] ?? 0) > 0);
+    },
+
+    async usage() {
+      if (degraded) return fallback ? fallback.usage() : [];
+      try {
+        await whenReady();
+        return await Promise.all(
+          [...keys.keys()].map(async (account) => {
+            const [tenSeconds, minute] = (
+              await commands.sbgwUsage(keysOf(account).log, windows.short, windows.long)
+            ).map(Number);
+            return { account, tenSeconds: tenSeconds ?? 0, minute: minute ?? 0 };
+          }),
+        );
+      } catch (error) {
+        degrade(error);
+        return [];
+      }
     },
 
     health: () => ({ backend: 'redis', degraded }),

@@ -1,0 +1,334 @@
+/**
+ * The budget's memory in Redis, so that what one replica learned (records, pages, the change
+ * feed's progress, accepted and refused keys) serves the others. The same shapes and the same
+ * merge rule as the in-memory store (store.ts); the rule runs inside Redis as a script, so two
+ * replicas merging answers about one account at once cannot lose the newer one.
+ *
+ * Keys: `<prefix>:b:{<scope hash>}:…`, one hash tag per account so that a script's keys share a
+ * Redis Cluster slot; no account name, no API key (keys are known by their hash only), and every
+ * key expires. When Redis fails, each call rejects and the caller forgets instead (nothing is
+ * served from memory, nothing is lost but savings); what SalesBinder said of keys is also kept
+ * on this replica, so that a refused key stays refused while Redis is away.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { Redis as RedisClient } from 'ioredis';
+import type { Customer } from '../../domain/customer.ts';
+import { connectRedis, type RedisSettings } from '../../transport/redis-rate-limiter.ts';
+import {
+  type BudgetStore,
+  CONTEXT_IDS,
+  type ContextId,
+  createMemoryStore,
+  type KeyState,
+  type KindState,
+  type RememberedPage,
+  type RememberedRecord,
+  type Retention,
+  UNFOLLOWED,
+} from './store.ts';
+
+/**
+ * KEYS: the record, its 404 mark, then the kinds 2, 8 and 10. ARGV: modified, fetched, confirmed
+ * (ms), context id ('' when unknown), list signature, the record as JSON, time to live (ms).
+ * store.ts's mergeRecord, in Lua.
+ */
+const MERGE = `
+local function kindKey(k)
+  if k == '2' then return KEYS[3] elseif k == '8' then return KEYS[4] elseif k == '10' then return KEYS[5] end
+end
+local function listChanged(k, at)
+  local key = kindKey(k)
+  if key == nil then return end
+  local current = tonumber(redis.call('HGET', key, 'listChangedAt') or '0')
+  if at > current then redis.call('HSET', key, 'listChangedAt', at) end
+end
+local m, f, c = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local stored = redis.call('HMGET', KEYS[1], 'm', 'f', 'c', 'k', 's')
+if stored[1] == false then
+  redis.call('HSET', KEYS[1], 'm', ARGV[1], 'f', ARGV[2], 'c', ARGV[3], 'k', ARGV[4], 's', ARGV[5], 'd', ARGV[6])
+  listChanged(ARGV[4], m)
+else
+  local k = ARGV[4]
+  if k == '' then k = stored[4] end
+  local confirmed = math.max(c, tonumber(stored[3]))
+  local sm, sf = tonumber(stored[1]), tonumber(stored[2])
+  if m > sm or (m == sm and f >= sf) then
+    redis.call('HSET', KEYS[1], 'm', ARGV[1], 'f', ARGV[2], 'c', confirmed, 'k', k, 's', ARGV[5], 'd', ARGV[6])
+    if k ~= '' and (ARGV[5] ~= stored[5] or k ~= stored[4]) then listChanged(k, m) end
+    if stored[4] ~= '' and stored[4] ~= k then listChanged(stored[4], m) end
+  else
+    redis.call('HSET', KEYS[1], 'c', confirmed, 'k', k)
+  end
+end
+redis.call('DEL', KEYS[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[7])
+return 0`;
+
+/** KEYS: the record, its 404 mark, the kinds 2, 8, 10. ARGV: when (ms), time to live (ms). */
+const FORGET = `
+local k = redis.call('HGET', KEYS[1], 'k')
+redis.call('DEL', KEYS[1])
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+local key = nil
+if k == '2' then key = KEYS[3] elseif k == '8' then key = KEYS[4] elseif k == '10' then key = KEYS[5] end
+if key then
+  local current = tonumber(redis.call('HGET', key, 'listChangedAt') or '0')
+  if tonumber(ARGV[1]) > current then redis.call('HSET', key, 'listChangedAt', ARGV[1]) end
+end
+return 0`;
+
+/** KEYS: the kind. ARGV: pairs of (field, value): each field becomes the larger; sweptCount is set. */
+const ADVANCE = `
+for i = 1, #ARGV, 2 do
+  local field, value = ARGV[i], tonumber(ARGV[i + 1])
+  if field == 'sweptCount' then
+    redis.call('HSET', KEYS[1], field, value)
+  else
+    local current = tonumber(redis.call('HGET', KEYS[1], field) or '0')
+    if value > current then redis.call('HSET', KEYS[1], field, value) end
+  end
+end
+return 0`;
+
+/** KEYS: the lock. ARGV: its holder's token. Releases it only if it is still that holder's. */
+const UNLOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 0`;
+
+interface StoreCommands {
+  sbgwMerge(...args: Array<string | number>): Promise<number>;
+  sbgwForget(...args: Array<string | number>): Promise<number>;
+  sbgwAdvance(...args: Array<string | number>): Promise<number>;
+  sbgwUnlock(lock: string, token: string): Promise<number>;
+}
+
+export interface RedisStoreOptions extends Pick<RedisSettings, 'url' | 'timeoutMs' | 'keyPrefix'> {
+  retention: Retention;
+}
+
+const hash = (text: string, length = 24) =>
+  createHash('sha256').update(text).digest('base64url').slice(0, length);
+
+function customerToJson(customer: Customer): string {
+  return JSON.stringify(customer);
+}
+
+function customerFromJson(json: string): Customer {
+  const value = JSON.parse(json) as Customer & { createdAt: string; modifiedAt: string };
+  return { ...value, createdAt: new Date(value.createdAt), modifiedAt: new Date(value.modifiedAt) };
+}
+
+function contextIdFrom(field: string | undefined): ContextId | null {
+  const n = Number(field);
+  return CONTEXT_IDS.includes(n as ContextId) ? (n as ContextId) : null;
+}
+
+export function createRedisStore(options: RedisStoreOptions): BudgetStore {
+  const { retention, keyPrefix } = options;
+  const redis: RedisClient = connectRedis(options);
+  // Errors surface on each command; the connection's own events would otherwise be unhandled.
+  redis.on('error', () => {});
+  redis.defineCommand('sbgwMerge', { numberOfKeys: 5, lua: MERGE });
+  redis.defineCommand('sbgwForget', { numberOfKeys: 5, lua: FORGET });
+  redis.defineCommand('sbgwAdvance', { numberOfKeys: 1, lua: ADVANCE });
+  redis.defineCommand('sbgwUnlock', { numberOfKeys: 1, lua: UNLOCK });
+  const token = randomUUID();
+  const commands = redis as unknown as StoreCommands;
+  // What SalesBinder said of keys, kept here as well: a refused key stays refused while Redis is away.
+  const local = createMemoryStore(retention, 10_000);
+  let degraded = false;
+
+  const base = new Map<string, string>();
+  const baseOf = (scope: string) => {
+    let b = base.get(scope);
+    if (b === undefined) {
+      b = `${keyPrefix}:b:{${hash(scope, 16)}}`;
+      base.set(scope, b);
+    }
+    return b;
+  };
+  const keyOf = (scope: string, keyHash: string) => `${baseOf(scope)}:key:${keyHash}`;
+  const kindKeyOf = (scope: string, contextId: ContextId) => `${baseOf(scope)}:kind:${contextId}`;
+  const kindKeys = (scope: string) => CONTEXT_IDS.map((c) => kindKeyOf(scope, c));
+  const recordKeyOf = (scope: string, id: string) => `${baseOf(scope)}:rec:${hash(id)}`;
+  const goneKeyOf = (scope: string, id: string) => `${baseOf(scope)}:gone:${hash(id)}`;
+  const pageKeyOf = (scope: string, key: string) => `${baseOf(scope)}:page:${hash(key)}`;
+  const lockKeyOf = (scope: string, name: string) => `${baseOf(scope)}:lock:${hash(name)}`;
+
+  // The first connection is awaited (briefly) by the first commands; later outages fail at once.
+  let firstConnection: Promise<void> | undefined = new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      firstConnection = undefined;
+      resolve();
+    };
+    const timer = setTimeout(done, Math.max(options.timeoutMs, 1_000));
+    timer.unref();
+    redis.once('ready', done);
+  });
+
+  /** Runs a command, noting whether Redis answers (for health); rejects as the command did. */
+  async function run<T>(command: () => Promise<T>): Promise<T> {
+    if (firstConnection) await firstConnection;
+    if (redis.status !== 'ready') {
+      degraded = true;
+      throw new Error(`Redis is ${redis.status}`);
+    }
+    try {
+      const result = await command();
+      degraded = false;
+      return result;
+    } catch (error) {
+      degraded = true;
+      throw error;
+    }
+  }
+
+  return {
+    backend: 'redis',
+    async keyState(scope, keyHash) {
+      try {
+        const fields = await run(() => redis.hgetall(keyOf(scope, keyHash)));
+        const kinds: KeyState['kinds'] = {};
+        for (const c of CONTEXT_IDS) if (fields[`k${c}`]) kinds[c] = Number(fields[`k${c}`]);
+        return {
+          acceptedAt: Number(fields.ok ?? 0),
+          kinds,
+          refusedUntil: Number(fields.no ?? 0),
+        };
+      } catch {
+        return local.keyState(scope, keyHash);
+      }
+    },
+    async acceptKey(scope, keyHash, contextId, at) {
+      await local.acceptKey(scope, keyHash, contextId, at);
+      const key = keyOf(scope, keyHash);
+      const fields: Record<string, number> = { ok: at };
+      if (contextId !== null) fields[`k${contextId}`] = at;
+      await run(() =>
+        redis
+          .multi()
+          .hdel(key, 'no')
+          .hset(key, fields)
+          .pexpire(key, retention.trustMs * 2)
+          .exec(),
+      );
+    },
+    async refuseKey(scope, keyHash, until) {
+      await local.refuseKey(scope, keyHash, until);
+      const key = keyOf(scope, keyHash);
+      await run(() =>
+        redis
+          .multi()
+          .del(key)
+          .hset(key, { no: until })
+          .pexpire(key, Math.max(1, until - Date.now()))
+          .exec(),
+      );
+    },
+    async forgetKind(scope, keyHash, contextId) {
+      await local.forgetKind(scope, keyHash, contextId);
+      await run(() => redis.hdel(keyOf(scope, keyHash), `k${contextId}`));
+    },
+    async kindState(scope, contextId) {
+      const fields = await run(() => redis.hgetall(kindKeyOf(scope, contextId)));
+      const number = (name: keyof KindState) =>
+        fields[name] === undefined ? UNFOLLOWED[name] : Number(fields[name]);
+      return {
+        coveredSince: number('coveredSince'),
+        asOf: number('asOf'),
+        listChangedAt: number('listChangedAt'),
+        sweptAt: number('sweptAt'),
+        sweptCount: number('sweptCount'),
+      };
+    },
+    async advanceKind(scope, contextId, update) {
+      const args = Object.entries(update).flat();
+      if (args.length > 0) await run(() => commands.sbgwAdvance(kindKeyOf(scope, contextId), ...args));
+    },
+    async records(scope, ids) {
+      if (ids.length === 0) return [];
+      const pipeline = redis.pipeline();
+      for (const id of ids) pipeline.hgetall(recordKeyOf(scope, id));
+      const replies = (await run(() => pipeline.exec())) ?? [];
+      return replies.map(([error, fields]): RememberedRecord | undefined => {
+        if (error) throw error;
+        const f = fields as Record<string, string>;
+        if (f.d === undefined) return undefined;
+        return {
+          customer: customerFromJson(f.d),
+          contextId: contextIdFrom(f.k),
+          fetchedAt: Number(f.f),
+          confirmedAt: Number(f.c),
+          listSig: f.s ?? '',
+        };
+      });
+    },
+    async merge(scope, incoming) {
+      if (incoming.length === 0) return;
+      const pipeline = redis.pipeline();
+      const kinds = kindKeys(scope);
+      for (const record of incoming) {
+        const id = record.customer.id;
+        (pipeline as unknown as StoreCommands).sbgwMerge(
+          recordKeyOf(scope, id),
+          goneKeyOf(scope, id),
+          ...kinds,
+          record.customer.modifiedAt.getTime(),
+          record.fetchedAt,
+          record.confirmedAt,
+          record.contextId ?? '',
+          record.listSig,
+          customerToJson(record.customer),
+          retention.entryMs,
+        );
+      }
+      const replies = (await run(() => pipeline.exec())) ?? [];
+      for (const [error] of replies) if (error) throw error;
+    },
+    async forget(scope, id, at) {
+      await run(() =>
+        commands.sbgwForget(
+          recordKeyOf(scope, id),
+          goneKeyOf(scope, id),
+          ...kindKeys(scope),
+          at,
+          retention.entryMs,
+        ),
+      );
+    },
+    async goneAt(scope, id) {
+      return Number((await run(() => redis.get(goneKeyOf(scope, id)))) ?? 0);
+    },
+    async page(scope, key) {
+      const json = await run(() => redis.get(pageKeyOf(scope, key)));
+      return json === null ? undefined : (JSON.parse(json) as RememberedPage);
+    },
+    async putPage(scope, key, page) {
+      await run(() => redis.set(pageKeyOf(scope, key), JSON.stringify(page), 'PX', retention.entryMs));
+    },
+    async lock(scope, name) {
+      const reply = await run(() => redis.set(lockKeyOf(scope, name), token, 'PX', retention.lockMs, 'NX'));
+      return reply === 'OK' ? 'held' : 'taken';
+    },
+    async isLocked(scope, name) {
+      return (await run(() => redis.exists(lockKeyOf(scope, name)))) === 1;
+    },
+    async unlock(scope, name) {
+      await run(() => commands.sbgwUnlock(lockKeyOf(scope, name), token));
+    },
+    health: () => ({ degraded }),
+    async close() {
+      try {
+        await Promise.race([
+          redis.quit(),
+          new Promise((_, reject) => setTimeout(reject, options.timeoutMs).unref()),
+        ]);
+      } catch {
+        // Not connected, or too slow to say goodbye: drop the connection instead.
+      } finally {
+        redis.disconnect();
+      }
+    },
+  };
+}

@@ -1,0 +1,266 @@
+/**
+ * What the gateway remembers of SalesBinder's answers, and of which keys SalesBinder accepted or
+ * refused: the shapes, the one merge rule, and the store interface with its in-memory
+ * implementation (one replica). redis-store.ts keeps the same in Redis, for replicas.
+ *
+ * Times are this process's clock in ms (`Date.now()`), except `modifiedAt` and `listChangedAt`,
+ * which are SalesBinder's (its records' `modified`). Replicas sharing a Redis are assumed to keep
+ * their clocks within a second of each other (NTP), as the freshness bound is checked on them.
+ */
+import { LRUCache } from 'lru-cache';
+import { type AccountKind, CONTEXT_ID_OF_KIND, type Customer } from '../../domain/customer.ts';
+
+/** SalesBinder's context ids, one per account kind: 2 customers, 8 prospects, 10 suppliers. */
+export type ContextId = 2 | 8 | 10;
+export const CONTEXT_IDS: readonly ContextId[] = [2, 8, 10];
+
+export function contextIdOf(kind: AccountKind | null): ContextId | null {
+  return kind === null ? null : (CONTEXT_ID_OF_KIND[kind] as ContextId);
+}
+
+/** One account as SalesBinder last answered it. */
+export interface RememberedRecord {
+  customer: Customer;
+  /** Its kind, as the record or the list it came in said; null while unknown (then it is never shared). */
+  contextId: ContextId | null;
+  /** When the call that returned this version was sent. */
+  fetchedAt: number;
+  /** When a call last returned this account, whatever the version: it existed then. */
+  confirmedAt: number;
+  /** The fields a list can be searched or sorted by, in one string: a change there may move accounts between pages. */
+  listSig: string;
+}
+
+/** How far the change feed of one kind has been followed. */
+export interface KindState {
+  /** Every change of this kind from `coveredSince` to `asOf` is in memory (0: not followed). */
+  coveredSince: number;
+  /** When the latest feed or sweep call that brought the kind up to date was sent. */
+  asOf: number;
+  /**
+   * SalesBinder's time of the latest change that can move accounts between list pages: an account
+   * that is new here, one whose listed fields changed, or one gone (a sweep counted fewer).
+   */
+  listChangedAt: number;
+  /** When the latest complete listing of the kind (a deletion sweep) was sent. */
+  sweptAt: number;
+  /** How many accounts that sweep counted (-1: none yet). */
+  sweptCount: number;
+}
+
+export const UNFOLLOWED: KindState = {
+  coveredSince: 0,
+  asOf: 0,
+  listChangedAt: 0,
+  sweptAt: 0,
+  sweptCount: -1,
+};
+
+/** One list page as SalesBinder answered it: its accounts, in order, and the total count. */
+export interface RememberedPage {
+  ids: string[];
+  count: number;
+  fetchedAt: number;
+  /** `fetchedAt` on SalesBinder's clock, as well as it is known. */
+  sbTime: number;
+}
+
+/** What SalesBinder last said of one key (by its hash), for one account. */
+export interface KeyState {
+  /** When SalesBinder last accepted the key (any 2xx); 0: not within the trust window. */
+  acceptedAt: number;
+  /** When SalesBinder last let the key read each kind; absent: not within the trust window. */
+  kinds: Partial<Record<ContextId, number>>;
+  /** Until when the key is refused here, after SalesBinder answered 401; 0: not refused. */
+  refusedUntil: number;
+}
+
+export const UNKNOWN_KEY: KeyState = { acceptedAt: 0, kinds: {}, refusedUntil: 0 };
+
+/** How long each thing is kept; the store forgets it after that. */
+export interface Retention {
+  /** Records and pages: the deletion bound and a margin. */
+  entryMs: number;
+  /** Acceptances: the trust window. */
+  trustMs: number;
+  /** A lock on a call others wait for: the longest such a call may take. */
+  lockMs: number;
+}
+
+/**
+ * Every operation may reject when the store is away (Redis); the caller then treats it as
+ * forgetting: nothing is served from memory, and nothing is lost but savings.
+ */
+export interface BudgetStore {
+  readonly backend: 'memory' | 'redis';
+  keyState(scope: string, keyHash: string): Promise<KeyState>;
+  /** SalesBinder accepted the key (for this kind, when the call said which). */
+  acceptKey(scope: string, keyHash: string, contextId: ContextId | null, at: number): Promise<void>;
+  /** SalesBinder answered 401: refuse the key here until `until`, and forget its acceptances. */
+  refuseKey(scope: string, keyHash: string, until: number): Promise<void>;
+  /** SalesBinder answered 403 for this kind: the key no longer reads it from memory. */
+  forgetKind(scope: string, keyHash: string, contextId: ContextId): Promise<void>;
+  kindState(scope: string, contextId: ContextId): Promise<KindState>;
+  /**
+   * Moves the kind's state forward: every field given becomes the larger of its value and the
+   * stored one (all of them only grow), but `sweptCount`, which is set.
+   */
+  advanceKind(scope: string, contextId: ContextId, update: Partial<KindState>): Promise<void>;
+  records(scope: string, ids: readonly string[]): Promise<Array<RememberedRecord | undefined>>;
+  /** Merges each record by `mergeRecord`'s rule, atomically per record. */
+  merge(scope: string, records: readonly RememberedRecord[]): Promise<void>;
+  /** SalesBinder answered 404 for this account at `at`. */
+  forget(scope: string, id: string, at: number): Promise<void>;
+  /** When SalesBinder last answered 404 for this account (0: not within the freshness bound). */
+  goneAt(scope: string, id: string): Promise<number>;
+  page(scope: string, key: string): Promise<RememberedPage | undefined>;
+  putPage(scope: string, key: string, page: RememberedPage): Promise<void>;
+  /**
+   * Takes the lock for one call that others could share (`held`), or tells that another replica
+   * holds it (`taken`); `free` where there are no other replicas (the caller's own registry of
+   * calls under way is enough). Locks expire by themselves after `lockMs`.
+   */
+  lock(scope: string, name: string): Promise<'held' | 'taken' | 'free'>;
+  isLocked(scope: string, name: string): Promise<boolean>;
+  unlock(scope: string, name: string): Promise<void>;
+  health(): { degraded: boolean };
+  close(): Promise<void>;
+}
+
+/** The fields SalesBinder's list search looks at (`field`: name, customer_number, office_email, billing_country) and may sort by. */
+export function listSigOf(customer: Customer): string {
+  return JSON.stringify([
+    customer.name,
+    customer.customerNumber,
+    customer.officeEmail,
+    customer.billingAddress.country,
+  ]);
+}
+
+/**
+ * The rule both stores apply, atomically per record: the version SalesBinder changed last wins
+ * (ties go to the call sent last), so an older answer that arrives late never hides a newer one;
+ * every answer confirms the account exists; a kind once learned is kept. Returns what to store,
+ * and which kinds' lists may have changed (and as of when).
+ */
+export function mergeRecord(
+  stored: RememberedRecord | undefined,
+  incoming: RememberedRecord,
+): { record: RememberedRecord; listChanged: Array<{ contextId: ContextId; at: number }> } {
+  const at = incoming.customer.modifiedAt.getTime();
+  if (stored === undefined) {
+    return {
+      record: incoming,
+      listChanged: incoming.contextId === null ? [] : [{ contextId: incoming.contextId, at }],
+    };
+  }
+  const storedAt = stored.customer.modifiedAt.getTime();
+  const contextId = incoming.contextId ?? stored.contextId;
+  const confirmedAt = Math.max(stored.confirmedAt, incoming.confirmedAt);
+  const newer = at > storedAt || (at === storedAt && incoming.fetchedAt >= stored.fetchedAt);
+  if (!newer) return { record: { ...stored, contextId, confirmedAt }, listChanged: [] };
+  const listChanged: Array<{ contextId: ContextId; at: number }> = [];
+  if (contextId !== null && (incoming.listSig !== stored.listSig || contextId !== stored.contextId))
+    listChanged.push({ contextId, at });
+  if (stored.contextId !== null && stored.contextId !== contextId)
+    listChanged.push({ contextId: stored.contextId, at });
+  return { record: { ...incoming, contextId, confirmedAt }, listChanged };
+}
+
+const kindKey = (scope: string, contextId: ContextId) => `${scope}\0${contextId}`;
+
+/** The store of a single replica: bounded LRU caches in this process. */
+export function createMemoryStore(retention: Retention, maxEntries: number): BudgetStore {
+  const records = new LRUCache<string, RememberedRecord>({ max: maxEntries, ttl: retention.entryMs });
+  const pages = new LRUCache<string, RememberedPage>({
+    max: Math.max(100, Math.ceil(maxEntries / 10)),
+    ttl: retention.entryMs,
+  });
+  const gone = new LRUCache<string, number>({
+    max: Math.max(100, Math.ceil(maxEntries / 10)),
+    ttl: retention.entryMs,
+  });
+  const keys = new LRUCache<string, KeyState>({
+    max: Math.max(1000, maxEntries),
+    ttl: retention.trustMs * 2,
+  });
+  const kinds = new Map<string, KindState>();
+  const at = (scope: string, id: string) => `${scope}\0${id}`;
+  const advanceNow = (scope: string, contextId: ContextId, update: Partial<KindState>) =>
+    kinds.set(kindKey(scope, contextId), advance(kinds.get(kindKey(scope, contextId)) ?? UNFOLLOWED, update));
+
+  return {
+    backend: 'memory',
+    async keyState(scope, keyHash) {
+      return keys.get(at(scope, keyHash)) ?? UNKNOWN_KEY;
+    },
+    async acceptKey(scope, keyHash, contextId, when) {
+      const current = keys.get(at(scope, keyHash)) ?? UNKNOWN_KEY;
+      keys.set(at(scope, keyHash), {
+        acceptedAt: Math.max(current.acceptedAt, when),
+        kinds: contextId === null ? current.kinds : { ...current.kinds, [contextId]: when },
+        refusedUntil: 0,
+      });
+    },
+    async refuseKey(scope, keyHash, until) {
+      keys.set(at(scope, keyHash), { acceptedAt: 0, kinds: {}, refusedUntil: until });
+    },
+    async forgetKind(scope, keyHash, contextId) {
+      const current = keys.get(at(scope, keyHash));
+      if (!current) return;
+      const { [contextId]: _, ...kinds } = current.kinds;
+      keys.set(at(scope, keyHash), { ...current, kinds });
+    },
+    async kindState(scope, contextId) {
+      return kinds.get(kindKey(scope, contextId)) ?? UNFOLLOWED;
+    },
+    async advanceKind(scope, contextId, update) {
+      advanceNow(scope, contextId, update);
+    },
+    async records(scope, ids) {
+      return ids.map((id) => records.get(at(scope, id)));
+    },
+    async merge(scope, incoming) {
+      for (const record of incoming) {
+        const key = at(scope, record.customer.id);
+        const merged = mergeRecord(records.get(key), record);
+        records.set(key, merged.record);
+        gone.delete(key);
+        for (const change of merged.listChanged)
+          advanceNow(scope, change.contextId, { listChangedAt: change.at });
+      }
+    },
+    async forget(scope, id, when) {
+      const key = at(scope, id);
+      const record = records.get(key);
+      records.delete(key);
+      gone.set(key, when);
+      if (record?.contextId != null) advanceNow(scope, record.contextId, { listChangedAt: when });
+    },
+    async goneAt(scope, id) {
+      return gone.get(at(scope, id)) ?? 0;
+    },
+    async page(scope, key) {
+      return pages.get(at(scope, key));
+    },
+    async putPage(scope, key, page) {
+      pages.set(at(scope, key), page);
+    },
+    lock: async () => 'free',
+    isLocked: async () => false,
+    unlock: async () => {},
+    health: () => ({ degraded: false }),
+    close: async () => {},
+  };
+}
+
+/** `advanceKind`'s rule, shared by both stores' tests and the memory store. */
+export function advance(current: KindState, update: Partial<KindState>): KindState {
+  return {
+    coveredSince: Math.max(current.coveredSince, update.coveredSince ?? 0),
+    asOf: Math.max(current.asOf, update.asOf ?? 0),
+    listChangedAt: Math.max(current.listChangedAt, update.listChangedAt ?? 0),
+    sweptAt: Math.max(current.sweptAt, update.sweptAt ?? 0),
+    sweptCount: update.sweptCount ?? current.sweptCount,
+  };
+}

@@ -1,0 +1,296 @@
+/**
+ * The budget's two stores (one replica's memory, and Redis for replicas) against the same cases:
+ * the newer version of an account wins however late the older answer arrives, list pages learn
+ * what may have moved them, keys are known by their hash only, and everything expires.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Customer } from '../../src/domain/customer.ts';
+import { keyHashOf } from '../../src/salesbinder/budget/budget.ts';
+import { createRedisStore } from '../../src/salesbinder/budget/redis-store.ts';
+import {
+  type BudgetStore,
+  type ContextId,
+  createMemoryStore,
+  listSigOf,
+  type RememberedRecord,
+  type Retention,
+} from '../../src/salesbinder/budget/store.ts';
+import { describeWithRedis, type RedisServer, startRedis } from '../helpers/redis-server.ts';
+
+const RETENTION: Retention = { entryMs: 60_000, trustMs: 300_000, lockMs: 2_000 };
+const SECRET_KEY = 'demoadminkey0000000000000000000000000000';
+
+const blankAddress = { line1: null, line2: null, city: null, region: null, country: null, postalCode: null };
+
+function customer(id: string, name: string, modified: string, extra: Partial<Customer> = {}): Customer {
+  return {
+    id,
+    customerNumber: 1,
+    kind: null,
+    name,
+    officeEmail: null,
+    officePhone: null,
+    officeFax: null,
+    url: null,
+    vatNumber: null,
+    billingAddress: { ...blankAddress, country: 'Canada' },
+    shippingAddress: blankAddress,
+    archived: null as unknown as boolean,
+    createdAt: new Date('2020-01-01T00:00:00Z'),
+    modifiedAt: new Date(modified),
+    ...extra,
+  };
+}
+
+function record(c: Customer, contextId: ContextId | null, fetchedAt: number): RememberedRecord {
+  return { customer: c, contextId, fetchedAt, confirmedAt: fetchedAt, listSig: listSigOf(c) };
+}
+
+function storeContract(make: () => BudgetStore) {
+  let store: BudgetStore;
+  let n = 0;
+  let scope: string;
+  beforeAll(() => {
+    store = make();
+  });
+  afterAll(() => store.close());
+  const fresh = () => {
+    n += 1;
+    scope = `https://acme-${n}.salesbinder.com`;
+  };
+
+  it('keeps the version SalesBinder changed last, however late an older answer arrives', async () => {
+    fresh();
+    const newer = customer('a', 'New name', '2026-01-01T10:00:05Z');
+    const older = customer('a', 'Old name', '2026-01-01T10:00:00Z');
+    await store.merge(scope, [record(newer, 2, 2_000)]);
+    await store.merge(scope, [record(older, null, 3_000)]);
+    const [kept] = await store.records(scope, ['a']);
+    expect(kept?.customer.name).toBe('New name');
+    expect(kept?.customer.modifiedAt).toEqual(newer.modifiedAt);
+    // The late answer still proves the account existed when it was sent.
+    expect(kept?.confirmedAt).toBe(3_000);
+    expect(kept?.contextId).toBe(2);
+  });
+
+  it('takes the later call’s answer when SalesBinder says both changed in the same second', async () => {
+    fresh();
+    await store.merge(scope, [record(customer('a', 'First', '2026-01-01T10:00:00Z'), 8, 1_000)]);
+    await store.merge(scope, [record(customer('a', 'Second', '2026-01-01T10:00:00Z'), null, 2_000)]);
+    const [kept] = await store.records(scope, ['a']);
+    expect(kept?.customer.name).toBe('Second');
+    expect(kept?.contextId).toBe(8);
+    expect(kept?.fetchedAt).toBe(2_000);
+  });
+
+  it('marks a kind’s lists as changed for new accounts and listed fields, not for other fields', async () => {
+    fresh();
+    const base = customer('a', 'Acme', '2026-01-01T10:00:00Z');
+    await store.merge(scope, [record(base, 2, 1_000)]);
+    expect((await store.kindState(scope, 2)).listChangedAt).toBe(base.modifiedAt.getTime());
+
+    const phoneOnly = customer('a', 'Acme', '2026-01-01T10:01:00Z', { officePhone: '555' });
+    await store.merge(scope, [record(phoneOnly, 2, 2_000)]);
+    expect((await store.kindState(scope, 2)).listChangedAt).toBe(base.modifiedAt.getTime());
+
+    const renamed = customer('a', 'Acme Ltd', '2026-01-01T10:02:00Z');
+    await store.merge(scope, [record(renamed, 2, 3_000)]);
+    expect((await store.kindState(scope, 2)).listChangedAt).toBe(renamed.modifiedAt.getTime());
+
+    // Now a prospect: both kinds' lists may have changed.
+    const converted = customer('a', 'Acme Ltd', '2026-01-01T10:03:00Z');
+    await store.merge(scope, [record(converted, 8, 4_000)]);
+    expect((await store.kindState(scope, 2)).listChangedAt).toBe(converted.modifiedAt.getTime());
+    expect((await store.kindState(scope, 8)).listChangedAt).toBe(converted.modifiedAt.getTime());
+    expect((await store.records(scope, ['a']))[0]?.contextId).toBe(8);
+  });
+
+  it('forgets an account SalesBinder answered 404 for, and says since when', async () => {
+    fresh();
+    await store.merge(scope, [record(customer('a', 'Acme', '2026-01-01T10:00:00Z'), 10, 1_000)]);
+    const at = Date.parse('2026-01-01T11:00:00Z');
+    await store.forget(scope, 'a', at);
+    expect(await store.records(scope, ['a'])).toEqual([undefined]);
+    expect(await store.goneAt(scope, 'a')).toBe(at);
+    expect((await store.kindState(scope, 10)).listChangedAt).toBe(at);
+    // It came back (a new answer): no longer gone.
+    await store.merge(scope, [record(customer('a', 'Acme', '2026-01-01T10:00:00Z'), 10, 6_000)]);
+    expect(await store.goneAt(scope, 'a')).toBe(0);
+  });
+
+  it('moves a kind’s state forward only, field by field, and sets the swept count', async () => {
+    fresh();
+    await store.advanceKind(scope, 8, { coveredSince: 100, asOf: 200, sweptAt: 200, sweptCount: 7 });
+    await store.advanceKind(scope, 8, { asOf: 150, sweptCount: 5 });
+    expect(await store.kindState(scope, 8)).toEqual({
+      coveredSince: 100,
+      asOf: 200,
+      listChangedAt: 0,
+      sweptAt: 200,
+      sweptCount: 5,
+    });
+    expect(await store.kindState(scope, 2)).toEqual({
+      coveredSince: 0,
+      asOf: 0,
+      listChangedAt: 0,
+      sweptAt: 0,
+      sweptCount: -1,
+    });
+  });
+
+  it('remembers what SalesBinder said of a key by its hash: accepted per kind, forgotten per kind, refused', async () => {
+    fresh();
+    const hash = keyHashOf(SECRET_KEY);
+    expect(hash).not.toContain(SECRET_KEY.slice(0, 12));
+    expect(await store.keyState(scope, hash)).toEqual({ acceptedAt: 0, kinds: {}, refusedUntil: 0 });
+    await store.acceptKey(scope, hash, 2, 1_000);
+    await store.acceptKey(scope, hash, null, 2_000);
+    await store.acceptKey(scope, hash, 8, 3_000);
+    expect(await store.keyState(scope, hash)).toEqual({
+      acceptedAt: 3_000,
+      kinds: { 2: 1_000, 8: 3_000 },
+      refusedUntil: 0,
+    });
+    await store.forgetKind(scope, hash, 2);
+    expect((await store.keyState(scope, hash)).kinds).toEqual({ 8: 3_000 });
+    const until = Date.now() + 60_000;
+    await store.refuseKey(scope, hash, until);
+    expect(await store.keyState(scope, hash)).toEqual({ acceptedAt: 0, kinds: {}, refusedUntil: until });
+    // Another account knows nothing of it.
+    expect((await store.keyState(`${scope}/other`, hash)).refusedUntil).toBe(0);
+  });
+
+  it('keeps list pages per account', async () => {
+    fresh();
+    const page = { ids: ['a', 'b'], count: 2, fetchedAt: 1_000, sbTime: 900 };
+    await store.putPage(scope, '[2,"",1,20]', page);
+    expect(await store.page(scope, '[2,"",1,20]')).toEqual(page);
+    expect(await store.page(scope, '[2,"",2,20]')).toBeUndefined();
+    expect(await store.page(`${scope}/other`, '[2,"",1,20]')).toBeUndefined();
+  });
+}
+
+describe('the budget’s memory on one replica', () => {
+  storeContract(() => createMemoryStore(RETENTION, 1_000));
+
+  it('needs no lock: calls under way are shared within the replica', async () => {
+    const store = createMemoryStore(RETENTION, 10);
+    expect(await store.lock('s', 'view:a')).toBe('free');
+  });
+
+  it('holds at most its bound of accounts, forgetting the least recently used', async () => {
+    const store = createMemoryStore(RETENTION, 3);
+    for (const id of ['a', 'b', 'c', 'd'])
+      await store.merge('s', [record(customer(id, id, '2026-01-01T10:00:00Z'), 2, 1_000)]);
+    expect((await store.records('s', ['a', 'b', 'c', 'd'])).map((r) => r?.customer.id)).toEqual([
+      undefined,
+      'b',
+      'c',
+      'd',
+    ]);
+  });
+});
+
+describeWithRedis('the budget’s memory in Redis', () => {
+  let server: RedisServer;
+  let inspector: Redis;
+  const prefix = 'sbgwtest';
+  beforeAll(async () => {
+    server = await startRedis();
+    inspector = new Redis(server.url);
+  });
+  afterAll(async () => {
+    inspector.disconnect();
+    await server.stop();
+  });
+
+  storeContract(() =>
+    createRedisStore({ url: server.url, timeoutMs: 500, keyPrefix: prefix, retention: RETENTION }),
+  );
+
+  it('lets one replica lead a call and the other see it under way', async () => {
+    const a = createRedisStore({ url: server.url, timeoutMs: 500, keyPrefix: prefix, retention: RETENTION });
+    const b = createRedisStore({ url: server.url, timeoutMs: 500, keyPrefix: prefix, retention: RETENTION });
+    try {
+      expect(await a.lock('s', 'view:x')).toBe('held');
+      expect(await b.lock('s', 'view:x')).toBe('taken');
+      expect(await b.isLocked('s', 'view:x')).toBe(true);
+      // Only its holder releases it.
+      await b.unlock('s', 'view:x');
+      expect(await a.isLocked('s', 'view:x')).toBe(true);
+      await a.unlock('s', 'view:x');
+      expect(await b.isLocked('s', 'view:x')).toBe(false);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('stores no key and no account name, and every entry expires', async () => {
+    const store = createRedisStore({
+      url: server.url,
+      timeoutMs: 500,
+      keyPrefix: prefix,
+      retention: RETENTION,
+    });
+    try {
+      const scope = 'https://secretcorp.salesbinder.com';
+      const hash = keyHashOf(SECRET_KEY);
+      await store.acceptKey(scope, hash, 2, Date.now());
+      await store.merge(scope, [record(customer('a', 'Acme', '2026-01-01T10:00:00Z'), 2, Date.now())]);
+      await store.putPage(scope, '[2,"",1,20]', { ids: ['a'], count: 1, fetchedAt: 1, sbTime: 1 });
+      await store.forget(scope, 'b', Date.now());
+      await store.refuseKey(scope, keyHashOf('madeupkey'), Date.now() + 10_000);
+      const keys = await inspector.keys(`${prefix}:*`);
+      expect(keys.length).toBeGreaterThan(0);
+      for (const key of keys) {
+        expect(key).not.toContain('secretcorp');
+        expect(key).not.toContain(SECRET_KEY);
+        const type = await inspector.type(key);
+        const dump =
+          type === 'hash' ? JSON.stringify(await inspector.hgetall(key)) : String(await inspector.get(key));
+        expect(dump).not.toContain(SECRET_KEY);
+        expect(dump).not.toContain('madeupkey');
+        // Kind states are small and shared by every record of a kind: they are the only ones kept.
+        if (!key.includes(':kind:')) expect(await inspector.pttl(key)).toBeGreaterThan(0);
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('rejects while Redis is away (the caller then goes without memory), and recovers', async () => {
+    const local = await startRedis();
+    const store = createRedisStore({
+      url: local.url,
+      timeoutMs: 200,
+      keyPrefix: prefix,
+      retention: RETENTION,
+    });
+    try {
+      await store.putPage('s', 'p', { ids: [], count: 0, fetchedAt: 1, sbTime: 1 });
+      const hash = keyHashOf('refusedkey000');
+      await store.refuseKey('s', hash, Date.now() + 60_000);
+      await local.stop();
+      await expect(store.page('s', 'p')).rejects.toThrow();
+      expect(store.health().degraded).toBe(true);
+      // A refused key stays refused while Redis is away.
+      expect((await store.keyState('s', hash)).refusedUntil).toBeGreaterThan(Date.now());
+      await local.start();
+      await expect
+        .poll(
+          async () =>
+            store.page('s', 'p').then(
+              () => 'answered',
+              () => 'away',
+            ),
+          { timeout: 5_000 },
+        )
+        .toBe('answered');
+      expect(store.health().degraded).toBe(false);
+    } finally {
+      await store.close();
+      await local.stop();
+    }
+  });
+});
