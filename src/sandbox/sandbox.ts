@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { CONTEXT_IDS, type FieldErrors, readChanges, readNewCustomer } from './customer-input.ts';
 import {
@@ -10,16 +10,12 @@ import {
   partialAnswer,
 } from './faults.ts';
 import { CONTENT_TYPES, type Format, type Payload, readCustomer, serialize } from './formats.ts';
+import { ALL_KINDS, createKeyRegistry, type KeyPermissions } from './keys.ts';
 import { createRateLimiter, type RateLimits } from './rate-limiter.ts';
-import {
-  blankCustomer,
-  type CustomerRecord,
-  DEMO_ADMIN_KEY,
-  DEMO_VIEWER_KEY,
-  seedCustomers,
-} from './seed.ts';
+import { blankCustomer, type CustomerRecord, seedCustomers } from './seed.ts';
 
 export type { Fault, FaultControl, FaultKind, FaultMatch, ListedFault } from './faults.ts';
+export type { KeyPermissions } from './keys.ts';
 export type { RateLimits } from './rate-limiter.ts';
 export type { CustomerRecord } from './seed.ts';
 
@@ -36,6 +32,24 @@ export interface SandboxOptions {
   faultSeed?: number;
 }
 
+/** What SalesBinder's own web app does, behind the API's back: `modified` moves as it would. */
+export interface AppActions {
+  /** Changes an account's fields (SalesBinder's names); undefined when there is no such account. */
+  edit(id: string, fields: Record<string, unknown>): CustomerRecord | undefined;
+  /** Deletes an account; false when there was none. */
+  remove(id: string): boolean;
+  /** Creates an account (`context_id` and `name` required). */
+  create(fields: Record<string, unknown>): CustomerRecord;
+}
+
+/** The sandbox's users' keys: the demo keys, and any added for a test or a benchmark. */
+export interface KeyControl {
+  /** A new key (or the one given) with these permissions. */
+  add(permissions: Partial<KeyPermissions>, key?: string): string;
+  /** Revokes a key: SalesBinder answers 401 to it from now on. */
+  revoke(key: string): boolean;
+}
+
 export interface RecordedRequest {
   method: string;
   /** With the query string. */
@@ -48,6 +62,8 @@ export interface RecordedRequest {
   status: number;
   /** When it arrived (ms, the sandbox's clock), to check what any window held. */
   at: number;
+  /** Its place among every request received since the last reset, from 1. */
+  seq: number;
 }
 
 export interface Sandbox {
@@ -59,6 +75,10 @@ export interface Sandbox {
   close(): Promise<void>;
   /** Every request received, in order, refused and faulted ones included; control requests are not. */
   readonly requests: RecordedRequest[];
+  /** Changes made "in SalesBinder itself" (also over HTTP under /_sandbox/customers). */
+  readonly app: AppActions;
+  /** Users' keys (also over HTTP under /_sandbox/keys). */
+  readonly keys: KeyControl;
   /** Seed data back; requests, rate-limit windows and blocks, and faults cleared; fault draws restarted. */
   reset(): void;
   setRateLimits(limits: SandboxOptions['rateLimits']): void;
@@ -77,12 +97,6 @@ const MAX_BODY_BYTES = 1024 * 1024;
 const MAX_CONTROL_BODY_BYTES = 64 * 1024;
 const MAX_PAGE_LIMIT = 200;
 const DEFAULT_PAGE_LIMIT = 20;
-
-type Permission = 'view' | 'modify';
-const PERMISSIONS = new Map<string, Permission>([
-  [DEMO_ADMIN_KEY, 'modify'],
-  [DEMO_VIEWER_KEY, 'view'],
-]);
 
 interface Answer {
   status: number;
@@ -174,6 +188,22 @@ function matchesSearch(record: CustomerRecord, term: string): boolean {
   return fields.some((field) => field.toLowerCase().includes(term));
 }
 
+/** A key as the request log shows it: a short hash, the same for the same key, never the key. */
+function maskedKey(key: string | undefined): string | null {
+  return key === undefined ? null : `sha256:${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
+}
+
+function jsonObject(body: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(body);
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function flattenHeaders(headers: IncomingHttpHeaders): Record<string, string> {
   return Object.fromEntries(
     Object.entries(headers).map(([name, value]) => [
@@ -217,6 +247,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const retryAfterHeader = options.retryAfterHeader ?? false;
   const limiter = createRateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS);
   const requests: RecordedRequest[] = [];
+  let sequence = 0;
+  const keys = createKeyRegistry();
   const maxRecorded = options.maxRecorded ?? 1000;
   const store = new Map<string, CustomerRecord>();
   const faults = createFaultRegistry(options.faultSeed ?? 1);
@@ -229,17 +261,31 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   }
   loadSeeds();
 
-  function list(query: URLSearchParams): Answer {
+  function list(query: URLSearchParams, permissions: KeyPermissions): Answer {
     const contextId = positiveInteger(query, 'contextId');
     const page = positiveInteger(query, 'page', 1);
     const pageLimit = positiveInteger(query, 'pageLimit', DEFAULT_PAGE_LIMIT);
-    if (!CONTEXT_IDS.some((id) => id === contextId) || page === undefined || pageLimit === undefined) {
+    // The change feed: accounts modified after this instant (epoch seconds).
+    const since = query.get('modifiedSince');
+    const modifiedSince = since === null ? 0 : /^\d{1,12}$/.test(since) ? Number(since) : undefined;
+    if (
+      !CONTEXT_IDS.some((id) => id === contextId) ||
+      page === undefined ||
+      pageLimit === undefined ||
+      modifiedSince === undefined
+    ) {
       return BAD_REQUEST;
     }
     if (pageLimit > MAX_PAGE_LIMIT) return BAD_REQUEST;
+    if (!permissions.kinds.includes(contextId as number)) return FORBIDDEN;
     const term = (query.get('s') ?? '').toLowerCase();
     const matches = [...store.values()]
-      .filter((record) => record.context_id === contextId && matchesSearch(record, term))
+      .filter(
+        (record) =>
+          record.context_id === contextId &&
+          matchesSearch(record, term) &&
+          Date.parse(record.modified) > modifiedSince * 1000,
+      )
       .sort((a, b) => a.customer_number - b.customer_number);
     const onPage = matches.slice((page - 1) * pageLimit, page * pageLimit);
     const envelope = {
@@ -254,9 +300,11 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     };
   }
 
-  function view(id: string): Answer {
+  function view(id: string, permissions: KeyPermissions): Answer {
     const record = store.get(id);
-    return record ? { status: 200, payload: { customer: record } } : NOT_FOUND;
+    if (!record) return NOT_FOUND;
+    if (!permissions.kinds.includes(record.context_id)) return FORBIDDEN;
+    return { status: 200, payload: { customer: record } };
   }
 
   function edit(record: CustomerRecord, input: Record<string, unknown> | undefined): Answer {
@@ -300,23 +348,29 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
         retryAfterHeader ? { 'retry-after': String(rate.retryAfterSeconds) } : undefined,
       );
     }
-    const permission = PERMISSIONS.get(apiKey(request.headers.authorization) ?? '');
-    if (!permission) return UNAUTHORIZED;
+    const permissions = keys.permissions(apiKey(request.headers.authorization), api.account);
+    if (!permissions) return UNAUTHORIZED;
     if (!api.customers) return NOT_FOUND;
 
     const { id } = api.customers;
     const method = request.method ?? '';
     const allowed = id === undefined ? ['GET', 'POST'] : ['GET', 'PUT', 'DELETE'];
     if (!allowed.includes(method)) return message(405, 'Method Not Allowed', { allow: allowed.join(', ') });
-    if (method !== 'GET' && permission !== 'modify') return FORBIDDEN;
+    if (method !== 'GET' && !permissions.modify) return FORBIDDEN;
     if (body === undefined) return TOO_LARGE;
 
-    if (method === 'GET') return id === undefined ? list(query) : view(id);
+    if (method === 'GET') return id === undefined ? list(query, permissions) : view(id, permissions);
     const input = readCustomer(body, bodyFormat(request.headers['content-type'], api.format));
-    if (id === undefined) return create(input);
+    if (id === undefined) {
+      // A kind the key may not modify; an unknown one is the validation's to refuse.
+      const kind = CONTEXT_IDS.find((id) => String(id) === String(input?.context_id));
+      if (kind !== undefined && !permissions.kinds.includes(kind)) return FORBIDDEN;
+      return create(input);
+    }
 
     const record = store.get(id);
     if (!record) return NOT_FOUND;
+    if (!permissions.kinds.includes(record.context_id)) return FORBIDDEN;
     if (method === 'DELETE') {
       store.delete(id);
       return message(200, 'Deleted');
@@ -326,6 +380,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
 
   function reset(): void {
     loadSeeds();
+    keys.reset();
+    sequence = 0;
     requests.length = 0;
     limiter.reset();
     faults.clear();
@@ -376,6 +432,11 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       reset();
       return sendJson(response, 204);
     }
+    if (pathname === '/_sandbox/requests') return controlRequests(request, response);
+    if (pathname === '/_sandbox/customers' || pathname.startsWith('/_sandbox/customers/'))
+      return controlCustomers(method, response, pathname, body);
+    if (pathname === '/_sandbox/keys' || pathname.startsWith('/_sandbox/keys/'))
+      return controlKeys(method, response, pathname, body);
     if (pathname === '/_sandbox/faults') {
       if (method === 'GET') return sendJson(response, 200, { faults: faults.list() });
       if (method === 'DELETE') {
@@ -405,6 +466,125 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     return sendJson(response, 404, { message: `No fault ${faultId}` });
   }
 
+  /** The request log, keys masked (each key is shown as a short hash of it): `?after=<seq>` for what came later. */
+  function controlRequests(request: IncomingMessage, response: ServerResponse): void {
+    if (request.method !== 'GET')
+      return sendJson(response, 405, { message: 'Method Not Allowed' }, { allow: 'GET' });
+    const after = Number(new URL(request.url ?? '/', 'http://sandbox').searchParams.get('after') ?? '0');
+    const listed = requests
+      .filter((r) => r.seq > (Number.isFinite(after) ? after : 0))
+      .map(({ headers: { authorization, ...headers }, ...rest }) => ({
+        ...rest,
+        headers,
+        key: maskedKey(apiKey(authorization)),
+      }));
+    return sendJson(response, 200, { requests: listed, last: sequence });
+  }
+
+  /** Edits "made in SalesBinder itself": PATCH or DELETE /_sandbox/customers/{id}, POST /_sandbox/customers. */
+  function controlCustomers(method: string, response: ServerResponse, pathname: string, body: string): void {
+    const id =
+      pathname === '/_sandbox/customers'
+        ? undefined
+        : decodeSegment(pathname.slice('/_sandbox/customers/'.length));
+    const allow = id === undefined ? 'POST' : 'PATCH, DELETE';
+    if (!allow.split(', ').includes(method))
+      return sendJson(response, 405, { message: 'Method Not Allowed' }, { allow });
+    if (method === 'DELETE') {
+      return app.remove(id as string)
+        ? sendJson(response, 204)
+        : sendJson(response, 404, { message: 'Not Found' });
+    }
+    const input = jsonObject(body);
+    if (!input)
+      return sendJson(response, 400, { message: 'The body must be a JSON object of SalesBinder fields' });
+    const answer = id === undefined ? create(input) : appEdit(id, input);
+    return sendJson(
+      response,
+      answer.status === 200 && id === undefined ? 201 : answer.status,
+      answer.payload,
+    );
+  }
+
+  /** Users' keys: POST /_sandbox/keys {modify, kinds, accounts, key?} makes one, DELETE /_sandbox/keys/{key} revokes it. */
+  function controlKeys(method: string, response: ServerResponse, pathname: string, body: string): void {
+    if (pathname === '/_sandbox/keys') {
+      if (method !== 'POST')
+        return sendJson(response, 405, { message: 'Method Not Allowed' }, { allow: 'POST' });
+      const input = jsonObject(body);
+      const kinds = input?.kinds ?? ALL_KINDS;
+      const accounts = input?.accounts;
+      if (
+        !input ||
+        (input.modify !== undefined && typeof input.modify !== 'boolean') ||
+        !Array.isArray(kinds) ||
+        !kinds.every((k) => CONTEXT_IDS.some((id) => id === k)) ||
+        (accounts !== undefined &&
+          !(Array.isArray(accounts) && accounts.every((a) => typeof a === 'string'))) ||
+        (input.key !== undefined && typeof input.key !== 'string')
+      ) {
+        return sendJson(response, 400, {
+          message:
+            'Send {"modify": boolean, "kinds": [2, 8, 10], "accounts": ["acme"], "key": "..."} (all optional)',
+        });
+      }
+      try {
+        const key = keyControl.add(
+          {
+            modify: input.modify === true,
+            kinds: kinds as number[],
+            accounts: accounts as string[] | undefined,
+          },
+          input.key as string | undefined,
+        );
+        return sendJson(response, 201, { key });
+      } catch (error) {
+        return sendJson(response, 400, { message: (error as Error).message });
+      }
+    }
+    if (method !== 'DELETE')
+      return sendJson(response, 405, { message: 'Method Not Allowed' }, { allow: 'DELETE' });
+    return keys.revoke(decodeSegment(pathname.slice('/_sandbox/keys/'.length)))
+      ? sendJson(response, 204)
+      : sendJson(response, 404, { message: 'No such key' });
+  }
+
+  /** An edit as SalesBinder's web app makes it: the same rules as the API's, `modified` moved. */
+  function appEdit(id: string, input: Record<string, unknown>): Answer {
+    const record = store.get(id);
+    return record ? edit(record, input) : NOT_FOUND;
+  }
+
+  const app: AppActions = {
+    edit(id, fields) {
+      const answer = appEdit(id, fields);
+      if (answer.status === 404) return undefined;
+      if (answer.status !== 200)
+        throw new Error(`SalesBinder would refuse this edit: ${JSON.stringify(answer.payload)}`);
+      return structuredClone(store.get(id));
+    },
+    remove: (id) => store.delete(id),
+    create(fields) {
+      const answer = create(fields);
+      if (answer.status !== 200)
+        throw new Error(`SalesBinder would refuse this account: ${JSON.stringify(answer.payload)}`);
+      return structuredClone((answer.payload as { customer: CustomerRecord }).customer);
+    },
+  };
+
+  const keyControl: KeyControl = {
+    add: (permissions, key) =>
+      keys.add(
+        {
+          modify: permissions.modify ?? false,
+          kinds: permissions.kinds ?? ALL_KINDS,
+          accounts: permissions.accounts,
+        },
+        key,
+      ),
+    revoke: (key) => keys.revoke(key),
+  };
+
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = request.url ?? '/';
     const queryStart = url.indexOf('?');
@@ -419,6 +599,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       body: '',
       status: 0,
       at: now(),
+      seq: ++sequence,
     };
     requests.push(recorded);
     if (requests.length > maxRecorded) requests.splice(0, requests.length - maxRecorded);
@@ -459,6 +640,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     response.writeHead(answer.status, {
       'content-type': CONTENT_TYPES[format],
       'content-length': Buffer.byteLength(text),
+      // SalesBinder's clock, which `modified` and `modifiedSince` are on.
+      date: new Date(now()).toUTCString(),
       ...answer.headers,
     });
     response.end(text);
@@ -501,6 +684,8 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       });
     },
     requests,
+    app,
+    keys: keyControl,
     reset,
     setRateLimits(limits) {
       limiter.setLimits(limits ?? DEFAULT_RATE_LIMITS);
