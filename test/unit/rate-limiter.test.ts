@@ -1,5 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createRateLimiter, RateLimitRefusal } from '../../src/transport/rate-limiter.ts';
+import {
+  type CallPriority,
+  capsFor,
+  createRateLimiter,
+  RateLimitRefusal,
+} from '../../src/transport/rate-limiter.ts';
 
 describe('the per-account rate limiter', () => {
   beforeEach(() => {
@@ -95,5 +100,65 @@ describe('the per-account rate limiter', () => {
     await l.block('acme', 60);
     await vi.runAllTimersAsync();
     expect(await waiting).toMatchObject({ reason: 'blocked' });
+  });
+
+  describe('priorities', () => {
+    /** How many calls of this priority an empty account grants at once, and then how many edits. */
+    async function fill(priority: CallPriority, maxWaitMs = 0) {
+      const l = limiter(maxWaitMs, 1);
+      let granted = 0;
+      for (;;) {
+        const ok = await l.acquire('acme', undefined, priority).then(
+          () => true,
+          () => false,
+        );
+        if (!ok) break;
+        granted++;
+      }
+      let edits = 0;
+      while (
+        await l.acquire('acme', undefined, 'edit').then(
+          () => true,
+          () => false,
+        )
+      )
+        edits++;
+      return { granted, edits };
+    }
+
+    it('lets edits take every slot, and leaves slots free for edits under every other priority', async () => {
+      expect(await fill('edit')).toEqual({ granted: 14, edits: 0 });
+      expect(await fill('read')).toEqual({ granted: 13, edits: 1 });
+      expect(await fill('background')).toEqual({ granted: 11, edits: 3 });
+      expect(await fill('newcomer')).toEqual({ granted: 9, edits: 5 });
+    });
+
+    it('keeps newcomers to about two thirds of the minute, whoever spent the rest', async () => {
+      expect(capsFor('newcomer', 14, 49)).toEqual({ short: 9, long: 34, mayWait: true });
+      expect(capsFor('read', 14, 49)).toEqual({ short: 13, long: 45, mayWait: true });
+    });
+
+    it('never lets background work wait for a slot: an edit never queues behind it', async () => {
+      const l = limiter(5_000, 1);
+      for (let i = 0; i < 11; i++) await l.acquire('acme', undefined, 'background');
+      const refused = await l.acquire('acme', undefined, 'background').catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(RateLimitRefusal);
+      // The edit goes at once: no background reservation sits ahead of it.
+      const before = Date.now();
+      await l.acquire('acme', undefined, 'edit');
+      expect(Date.now()).toBe(before);
+    });
+
+    it('reports the calls granted in each window, per account', async () => {
+      const l = limiter(0, 1);
+      await burst(l, 3);
+      await burst(l, 2, 'globex');
+      vi.advanceTimersByTime(11_000);
+      await burst(l, 1);
+      expect(await l.usage()).toEqual([
+        { account: 'acme', tenSeconds: 1, minute: 4 },
+        { account: 'globex', tenSeconds: 0, minute: 2 },
+      ]);
+    });
   });
 });

@@ -124,6 +124,21 @@ describeWithRedis('the Redis-backed rate limiter', () => {
     await Promise.all([shared.close(), local.close()]);
   });
 
+  it('keeps each priority’s reserve across replicas, and reports the calls each window holds', async () => {
+    const [a, b] = replicas(2) as [RateLimiter, RateLimiter];
+    const account = 'https://acme.salesbinder.com';
+    const granted = async (limiter: RateLimiter, priority: 'newcomer' | 'background' | 'edit') => {
+      let n = 0;
+      while ((await outcome(limiter.acquire(account, 0, priority))) === 'granted') n++;
+      return n;
+    };
+    // Newcomers leave five of the fourteen slots; background work on the other replica then two more.
+    expect(await granted(a, 'newcomer')).toBe(9);
+    expect(await granted(b, 'background')).toBe(2);
+    expect(await granted(a, 'edit')).toBe(3);
+    expect(await b.usage()).toEqual([{ account, tenSeconds: 14, minute: 14 }]);
+  });
+
   it('shares one budget between replicas: together they grant 14 of 15 per 10 s and refuse the rest with the seconds until a slot frees', async () => {
     const [a, b] = replicas(2) as [RateLimiter, RateLimiter];
     const results = await Promise.all(
