@@ -31,6 +31,10 @@ import { loadManifest, useTrustedDocuments } from './graphql/plugins/use-trusted
 import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import type { HeaderSource } from './request-id.ts';
+import { type Budget, type BudgetObserver, createBudget } from './salesbinder/budget/budget.ts';
+import { createNewcomerCredits } from './salesbinder/budget/newcomers.ts';
+import { createRedisStore } from './salesbinder/budget/redis-store.ts';
+import { createMemoryStore } from './salesbinder/budget/store.ts';
 import { accountOf } from './salesbinder/client.ts';
 import { codecFor } from './transport/codec.ts';
 import { createGuardedTransport } from './transport/guarded-transport.ts';
@@ -50,6 +54,8 @@ export interface AppDeps {
     | 'security'
     | 'redis'
     | 'fastLane'
+    | 'budget'
+    | 'trustProxy'
   >;
   upstream: Upstream;
   logger: Logger;
@@ -67,6 +73,8 @@ export interface App {
   metrics: Metrics | undefined;
   /** The per-account limiter (absent when limits are off). */
   limiter: RateLimiter | undefined;
+  /** What is remembered of SalesBinder's answers (absent with BUDGET=off). */
+  budget: Budget | undefined;
   yoga: YogaServerInstance<Record<string, unknown>, GatewayContext>;
   /** Serves plain JSON POSTs of operations Yoga already accepted, without Yoga's HTTP layer (FAST_LANE=off: absent). */
   fastLane: FastLane | undefined;
@@ -199,6 +207,31 @@ function securityPlugins(
   return plugins;
 }
 
+/**
+ * The budget's memory: in Redis when replicas share one (REDIS_URL), so that what one learned
+ * serves the others, else in this process.
+ */
+function budgetOf(
+  config: Pick<Config, 'budget' | 'redis'>,
+  observer: BudgetObserver | undefined,
+): Budget | undefined {
+  const settings = config.budget;
+  if (!settings) return undefined;
+  const retention = {
+    entryMs: settings.deletedMs + settings.freshMs,
+    trustMs: settings.keyTrustMs,
+    lockMs: settings.freshMs,
+  };
+  return createBudget({
+    settings,
+    store: config.redis
+      ? createRedisStore({ ...config.redis, retention })
+      : createMemoryStore(retention, settings.maxRecords),
+    newcomers: createNewcomerCredits(settings.newcomers),
+    observer,
+  });
+}
+
 /** Every account a request may reach, as the limiter names them: for readiness. */
 function accountsOf(upstream: Upstream): string[] {
   const names = upstream.mode === 'single' ? [null] : upstream.accounts;
@@ -220,7 +253,8 @@ export function createApp({
     : config.redis
       ? createRedisRateLimiter({ ...config.redis, limits: config.rateLimits, logger })
       : createRateLimiter(config.rateLimits);
-  const metrics = withMetrics ? createMetrics(limiter) : undefined;
+  const metrics = withMetrics ? createMetrics(limiter, { budgetStore: () => budget?.store }) : undefined;
+  const budget = budgetOf(config, metrics?.budget);
   const http =
     transport ??
     createGuardedTransport(createHttpTransport(config.http), {
@@ -250,6 +284,8 @@ export function createApp({
       logger,
       readConcurrency: config.readConcurrency,
       onPayload: metrics?.payload,
+      trustProxy: config.trustProxy,
+      budget: budget && config.budget ? { budget, sharedHost: config.budget.sharedHost } : undefined,
     }),
     graphiql: config.graphiql
       ? {
@@ -293,13 +329,14 @@ export function createApp({
   return {
     metrics,
     limiter,
+    budget,
     yoga,
     fastLane,
     setReady: (value) => {
       ready = value;
     },
     close: async () => {
-      await Promise.all([http.close(), limiter?.close()]);
+      await Promise.all([http.close(), limiter?.close(), budget?.close()]);
     },
   };
 }

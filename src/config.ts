@@ -3,6 +3,8 @@
  * hands the rest of the gateway a typed, frozen Config.
  */
 import { z } from 'zod';
+import { type BudgetSettings, DEFAULT_BUDGET_SETTINGS } from './salesbinder/budget/budget.ts';
+import { DEFAULT_NEWCOMER_SETTINGS, type NewcomerSettings } from './salesbinder/budget/newcomers.ts';
 import { DEFAULT_RETRY_OPTIONS, type RetryOptions } from './transport/guarded-transport.ts';
 import { DEFAULT_HTTP_OPTIONS, type HttpTransportOptions } from './transport/http.ts';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from './transport/rate-limiter.ts';
@@ -16,6 +18,14 @@ const optionalBoolean = z
   .optional();
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+/** Seconds, fractions allowed (tests use short bounds), at most a day; given in ms as the default. */
+const seconds = (fallbackMs: number) =>
+  z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .positive('must be more than 0 seconds')
+    .max(86_400, 'must be at most a day')
+    .default(fallbackMs / 1000)
+    .transform((s) => Math.round(s * 1000));
 const nonNegativeInt = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 
 function httpUrl(name: string) {
@@ -24,6 +34,9 @@ function httpUrl(name: string) {
     return u.username === '' && u.password === '' && u.search === '' && u.hash === '';
   }, `${name} must not carry credentials, a query or a fragment`);
 }
+
+/** SalesBinder's host where the account follows from the key, not from the host name. */
+export const SHARED_HOST = 'app.salesbinder.com';
 
 export const DEFAULT_SECURITY = {
   maxDepth: 10,
@@ -93,6 +106,17 @@ const EnvSchema = z.object({
     .default(DEFAULT_REDIS_SETTINGS.keyPrefix),
   REDIS_FALLBACK_REPLICAS: positiveInt(DEFAULT_REDIS_SETTINGS.fallbackReplicas),
   SHUTDOWN_DEADLINE_MS: positiveInt(10_000),
+  BUDGET: z.enum(['on', 'off']).default('on'),
+  BUDGET_FRESH_SECONDS: seconds(DEFAULT_BUDGET_SETTINGS.freshMs),
+  BUDGET_DELETED_SECONDS: seconds(DEFAULT_BUDGET_SETTINGS.deletedMs),
+  BUDGET_KEY_TRUST_SECONDS: seconds(DEFAULT_BUDGET_SETTINGS.keyTrustMs),
+  BUDGET_REFUSED_KEY_SECONDS: seconds(DEFAULT_BUDGET_SETTINGS.refusedKeyMs),
+  BUDGET_CONDITIONAL_EDITS: z.enum(['remembered', 'fresh']).default(DEFAULT_BUDGET_SETTINGS.conditionalEdits),
+  BUDGET_MAX_RECORDS: positiveInt(50_000),
+  BUDGET_NEWCOMER_BURST: positiveInt(DEFAULT_NEWCOMER_SETTINGS.burst),
+  BUDGET_NEWCOMER_REFILL_SECONDS: seconds(DEFAULT_NEWCOMER_SETTINGS.refillMs),
+  SALESBINDER_SHARED_HOST: optionalBoolean,
+  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
   GRAPHIQL: optionalBoolean,
   INTROSPECTION: optionalBoolean,
   FIELD_SUGGESTIONS: optionalBoolean,
@@ -175,6 +199,10 @@ export interface Config {
   redis: RedisSettings | undefined;
   /** How long in-flight requests may take after SIGTERM before the process exits anyway. */
   shutdownDeadlineMs: number;
+  /** What is remembered of SalesBinder's answers, for whom and how long; false: nothing (BUDGET=off). */
+  budget: BudgetConfig | false;
+  /** Proxies in front of the gateway whose X-Forwarded-For is believed (0: the socket's address). */
+  trustProxy: number;
   graphiql: boolean;
   security: SecurityConfig;
   /** Prometheus metrics at /metrics. */
@@ -183,6 +211,17 @@ export interface Config {
   fastLane: boolean;
   /** OTLP/HTTP traces go to `${endpoint}/v1/traces` when set. */
   tracing: { endpoint: string; serviceName: string } | undefined;
+}
+
+export interface BudgetConfig extends BudgetSettings {
+  newcomers: NewcomerSettings;
+  /** Accounts remembered per replica without Redis. */
+  maxRecords: number;
+  /**
+   * Whether the host serves many accounts, the account following from the key
+   * (app.salesbinder.com): then nothing is shared between keys. @default true for app.salesbinder.com
+   */
+  sharedHost: boolean;
 }
 
 /** What a client may send: see the README's security section for each. */
@@ -282,6 +321,27 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
             fallbackReplicas: e.REDIS_FALLBACK_REPLICAS,
           },
     shutdownDeadlineMs: e.SHUTDOWN_DEADLINE_MS,
+    budget:
+      e.BUDGET === 'off'
+        ? false
+        : {
+            ...DEFAULT_BUDGET_SETTINGS,
+            freshMs: e.BUDGET_FRESH_SECONDS,
+            deletedMs: e.BUDGET_DELETED_SECONDS,
+            keyTrustMs: e.BUDGET_KEY_TRUST_SECONDS,
+            refusedKeyMs: e.BUDGET_REFUSED_KEY_SECONDS,
+            conditionalEdits: e.BUDGET_CONDITIONAL_EDITS,
+            maxRecords: e.BUDGET_MAX_RECORDS,
+            newcomers: {
+              ...DEFAULT_NEWCOMER_SETTINGS,
+              burst: e.BUDGET_NEWCOMER_BURST,
+              refillMs: e.BUDGET_NEWCOMER_REFILL_SECONDS,
+            },
+            sharedHost:
+              e.SALESBINDER_SHARED_HOST ??
+              (upstream.mode === 'single' && upstream.baseUrl.hostname === SHARED_HOST),
+          },
+    trustProxy: e.TRUST_PROXY,
     readConcurrency: e.SALESBINDER_READ_CONCURRENCY,
     graphiql: e.GRAPHIQL ?? !production,
     metrics: e.METRICS === 'on',

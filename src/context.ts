@@ -6,10 +6,13 @@ import { Buffer } from 'node:buffer';
 import type { Context as OtelContext, Tracer } from '@opentelemetry/api';
 import DataLoader from 'dataloader';
 import pMap from 'p-map';
+import { clientAddressOf, sourceOf } from './client-address.ts';
 import type { Customer } from './domain/customer.ts';
 import type { Logger } from './logger.ts';
 import { type HeaderSource, requestIdOf } from './request-id.ts';
+import { type Budget, keyHashOf } from './salesbinder/budget/budget.ts';
 import {
+  accountOf,
   endpointFromUrl,
   type SalesBinderApi,
   SalesBinderClient,
@@ -130,6 +133,15 @@ export interface ContextDeps {
   readConcurrency?: number;
   /** Told which member of UpdateCustomerPayload each edit ended in (for metrics). */
   onPayload?: ((type: string) => void) | undefined;
+  /** What SalesBinder answered, remembered for others under the budget's rules; absent: every read is a call. */
+  budget?: { budget: Budget; sharedHost: boolean } | undefined;
+  /** Proxies whose X-Forwarded-For is believed when telling where a request came from. @default 0 */
+  trustProxy?: number;
+}
+
+/** What the Node server adds to Yoga's context: the socket a request came in on. */
+interface ServerContext {
+  req?: { socket?: { remoteAddress?: string | undefined } } | undefined;
 }
 
 async function readEach(
@@ -161,13 +173,15 @@ export function createContextFactory({
   logger,
   readConcurrency = 4,
   onPayload,
+  budget,
+  trustProxy = 0,
 }: ContextDeps) {
   // Fail at start-up, not on the first request, if the template cannot make safe URLs.
   if (upstream.mode === 'accounts') endpointFor(upstream, upstream.accounts[0] ?? null);
   // In single mode every request goes to the same place: work that out once.
   const fixedEndpoint = upstream.mode === 'single' ? endpointFromUrl(upstream.baseUrl) : undefined;
 
-  return ({ request }: { request: HeaderSource }): GatewayContext => {
+  return ({ request, req }: { request: HeaderSource } & ServerContext): GatewayContext => {
     const requestId = requestIdOf(request);
     const log = logger.child({ requestId });
     let client: SalesBinderApi | undefined;
@@ -196,7 +210,7 @@ export function createContextFactory({
           );
         }
         const endpoint = fixedEndpoint ?? endpointFor(upstream, request.headers.get(ACCOUNT_HEADER));
-        client = new SalesBinderClient({
+        const calls = new SalesBinderClient({
           transport,
           codec,
           endpoint,
@@ -205,6 +219,27 @@ export function createContextFactory({
           requestId,
           trace: tracing,
         });
+        if (!budget) {
+          client = calls;
+          return client;
+        }
+        const keyHash = keyHashOf(credentials.apiKey);
+        const account = accountOf(endpoint);
+        const address = clientAddressOf(
+          req?.socket?.remoteAddress,
+          request.headers.get('x-forwarded-for'),
+          trustProxy,
+        );
+        client = budget.budget.api(
+          calls,
+          {
+            // On a host that serves many accounts, two keys are never known to share one.
+            scope: budget.sharedHost ? `${account}#${keyHash}` : account,
+            keyHash,
+            source: sourceOf(address),
+          },
+          log,
+        );
         return client;
       },
     };

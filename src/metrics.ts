@@ -4,6 +4,8 @@
  * status class and outcome, with latency; retries; limiter waits, refusals and open blocks.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { BudgetObserver } from './salesbinder/budget/budget.ts';
+import type { BudgetStore } from './salesbinder/budget/store.ts';
 import type { UpstreamObserver } from './transport/guarded-transport.ts';
 import type { TransportFailure } from './transport/http.ts';
 import type { RateLimiter } from './transport/rate-limiter.ts';
@@ -19,6 +21,8 @@ export interface OperationObservation {
 export interface Metrics {
   registry: Registry;
   upstream: UpstreamObserver;
+  /** Calls the budget saved, and callers it refused without asking SalesBinder. */
+  budget: BudgetObserver;
   operation(observation: OperationObservation): void;
   /** An edit ended in this member of UpdateCustomerPayload (the success or a typed failure). */
   payload(type: string): void;
@@ -39,7 +43,7 @@ function statusClass(status: number | undefined): string {
 
 export function createMetrics(
   limiter: RateLimiter | undefined,
-  options: { defaultMetrics?: boolean } = {},
+  options: { defaultMetrics?: boolean; budgetStore?: () => BudgetStore | undefined } = {},
 ): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
@@ -111,6 +115,40 @@ export function createMetrics(
     },
   });
 
+  const saved = new Counter({
+    name: 'salesbinder_calls_saved_total',
+    help: 'SalesBinder calls not made, by reason: remembered (served from memory), in_flight (shared another caller’s call under way), refused_key (a key SalesBinder refused a moment ago).',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  const refusedBy = new Counter({
+    name: 'salesbinder_refusals_total',
+    help: 'Callers refused, by cause: budget (the account’s windows are full), blocked (after a 429), newcomers (too many keys SalesBinder has not accepted from one address), refused_key (refused here after SalesBinder’s 401), salesbinder_401/403/429 (SalesBinder’s own answers).',
+    labelNames: ['cause'] as const,
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'salesbinder_budget_calls',
+    help: 'Calls granted to SalesBinder per account in the last 10 s and 60 s (SalesBinder allows 15 and 50), at the time of the scrape.',
+    labelNames: ['account', 'window'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const usage of (await limiter?.usage()) ?? []) {
+        this.set({ account: usage.account, window: '10s' }, usage.tenSeconds);
+        this.set({ account: usage.account, window: '60s' }, usage.minute);
+      }
+    },
+  });
+  new Gauge({
+    name: 'salesbinder_budget_store_degraded',
+    help: '1 while the budget’s memory (Redis) does not answer: nothing is served from memory meanwhile.',
+    registers: [registry],
+    collect() {
+      this.set(options.budgetStore?.()?.health().degraded ? 1 : 0);
+    },
+  });
+
   const names = new Set<string>();
   const labelOf = (name: string | undefined): string => {
     if (name === undefined) return 'anonymous';
@@ -126,15 +164,25 @@ export function createMetrics(
       const outcome = failure ?? (status !== undefined && status < 400 ? 'ok' : 'http_error');
       attempts.inc({ endpoint, status_class: statusClass(status), outcome });
       attemptSeconds.observe({ endpoint }, seconds);
+      if (status === 401 || status === 403 || status === 429)
+        refusedBy.inc({ cause: `salesbinder_${status}` });
     },
     retry: (endpoint) => retries.inc({ endpoint }),
     limiterWait: (seconds) => limiterWaitSeconds.observe(seconds),
-    limiterRefusal: (reason) => refusals.inc({ reason }),
+    limiterRefusal: (reason) => {
+      refusals.inc({ reason });
+      refusedBy.inc({ cause: reason });
+    },
+  };
+  const budget: BudgetObserver = {
+    saved: (reason) => saved.inc({ reason }),
+    refused: (cause) => refusedBy.inc({ cause }),
   };
 
   return {
     registry,
     upstream,
+    budget,
     operation({ name, type, outcome, seconds }) {
       operations.inc({ operation_name: labelOf(name), operation_type: type, outcome });
       operationSeconds.observe({ operation_type: type }, seconds);

@@ -467,7 +467,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   }
 
   /** The request log, keys masked (each key is shown as a short hash of it): `?after=<seq>` for what came later. */
-  function controlRequests(request: IncomingMessage, response: ServerResponse): void {
+  function controlRequests(request: IncomingMessage, response: ServerResponse) {
     if (request.method !== 'GET')
       return sendJson(response, 405, { message: 'Method Not Allowed' }, { allow: 'GET' });
     const after = Number(new URL(request.url ?? '/', 'http://sandbox').searchParams.get('after') ?? '0');
@@ -482,7 +482,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   }
 
   /** Edits "made in SalesBinder itself": PATCH or DELETE /_sandbox/customers/{id}, POST /_sandbox/customers. */
-  function controlCustomers(method: string, response: ServerResponse, pathname: string, body: string): void {
+  function controlCustomers(method: string, response: ServerResponse, pathname: string, body: string) {
     const id =
       pathname === '/_sandbox/customers'
         ? undefined
@@ -507,7 +507,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   }
 
   /** Users' keys: POST /_sandbox/keys {modify, kinds, accounts, key?} makes one, DELETE /_sandbox/keys/{key} revokes it. */
-  function controlKeys(method: string, response: ServerResponse, pathname: string, body: string): void {
+  function controlKeys(method: string, response: ServerResponse, pathname: string, body: string) {
     if (pathname === '/_sandbox/keys') {
       if (method !== 'POST')
         return sendJson(response, 405, { message: 'Method Not Allowed' }, { allow: 'POST' });
