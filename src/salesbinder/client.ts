@@ -12,7 +12,8 @@ import { UnreadableBodyError, type WireCodec } from '../transport/codec.ts';
 import { retryAfterSeconds } from '../transport/guarded-transport.ts';
 import { type HttpResponse, type HttpTransport, TransportError } from '../transport/http.ts';
 import { RateLimitRefusal } from '../transport/rate-limiter.ts';
-import { SalesBinderError, type WireFieldError } from './errors.ts';
+import { SalesBinderError } from './errors.ts';
+import { decodeAny, rejectionOf } from './rejections.ts';
 
 export interface SavedCustomer {
   /** SalesBinder's confirmation, e.g. `Saved`. */
@@ -252,11 +253,14 @@ export class SalesBinderClient implements SalesBinderApi {
       case 404:
         return new SalesBinderError('SB_NOT_FOUND', 'SalesBinder has no account with this id', { status });
       case 400:
-      case 422:
-        return new SalesBinderError('SB_INVALID', 'SalesBinder rejected the values', {
-          status,
-          fieldErrors: this.#fieldErrorsOf(body),
-        });
+      case 422: {
+        const { fieldErrors, text } = rejectionOf(decodeAny(body, this.#codec));
+        return new SalesBinderError(
+          'SB_INVALID',
+          text === undefined ? 'SalesBinder rejected the values' : `SalesBinder rejected the values: ${text}`,
+          { status, fieldErrors, ...(text !== undefined && { upstreamMessage: text }) },
+        );
+      }
       case 429:
         return new SalesBinderError('SB_RATE_LIMITED', "SalesBinder's rate limit was reached", {
           status,
@@ -273,15 +277,6 @@ export class SalesBinderClient implements SalesBinderApi {
         status,
       },
     );
-  }
-
-  /** Error bodies may be JSON, XML, HTML or nothing: the status decides, the body only adds detail. */
-  #fieldErrorsOf(body: string): WireFieldError[] {
-    try {
-      return fieldErrorsOf(this.#codec.decode(body));
-    } catch {
-      return [];
-    }
   }
 }
 
@@ -329,40 +324,4 @@ function failureOfTransport(error: unknown): SalesBinderError {
     });
   }
   return new SalesBinderError('SB_UNAVAILABLE', 'SalesBinder could not be reached', { cause: error });
-}
-
-const MAX_RULE_TEXT = 300;
-
-/**
- * SalesBinder (CakePHP) reports rejected values as `{"message": {"errors": {field: {rule: text}}}}`;
- * clients have also seen the errors object at the top or directly under `message`. Accept each.
- */
-export function fieldErrorsOf(envelope: unknown): WireFieldError[] {
-  const errors = pickErrors(envelope);
-  if (errors === undefined) return [];
-  const result: WireFieldError[] = [];
-  for (const [field, rules] of Object.entries(errors)) {
-    const texts = textsOf(rules);
-    result.push({ field, message: (texts[0] ?? 'is not valid').slice(0, MAX_RULE_TEXT) });
-  }
-  return result;
-}
-
-function asObject(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
-}
-
-function pickErrors(envelope: unknown): Record<string, unknown> | undefined {
-  const root = asObject(envelope);
-  const message = asObject(root?.message);
-  return asObject(message?.errors) ?? asObject(root?.errors) ?? message;
-}
-
-function textsOf(rules: unknown): string[] {
-  if (typeof rules === 'string') return [rules];
-  if (Array.isArray(rules)) return rules.flatMap(textsOf);
-  const object = asObject(rules);
-  return object ? Object.values(object).flatMap(textsOf) : [];
 }
