@@ -5,7 +5,7 @@
  * onto SalesBinder's pages (page, pageLimit).
  */
 import { Buffer } from 'node:buffer';
-import { type Customer, customerFromWire, MalformedRecordError } from './customer.ts';
+import { type Customer, customerFromWire, kindOfContextId, MalformedRecordError } from './customer.ts';
 
 export interface CustomerPage {
   /** SalesBinder's count of every account matching the query, not just this page. */
@@ -29,12 +29,19 @@ function records(value: unknown): unknown[] {
   return value.flatMap(records);
 }
 
-export function customerPageFromWire(envelope: unknown): CustomerPage {
+/** What the list was asked for, which its answer must match. */
+export interface ListedAs {
+  /** SalesBinder's `contextId`: every record of the answer is of its kind unless it says otherwise. */
+  contextId: number;
+}
+
+export function customerPageFromWire(envelope: unknown, asked: ListedAs): CustomerPage {
   if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope)) {
     throw new MalformedRecordError('the answer is not a list of accounts');
   }
   const e = envelope as Record<string, unknown>;
-  const customers = records(e.customers).map(customerFromWire);
+  const kind = kindOfContextId(asked.contextId);
+  const customers = records(e.customers).map((record) => customerFromWire(record, kind));
   return { count: count(e.count) ?? customers.length, customers };
 }
 

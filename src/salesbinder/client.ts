@@ -116,7 +116,7 @@ export class SalesBinderClient implements SalesBinderApi {
       throw error;
     }
     try {
-      return customerPageFromWire(envelope);
+      return customerPageFromWire(envelope, { contextId });
     } catch (error) {
       throw unreadable(error);
     }

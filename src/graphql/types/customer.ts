@@ -55,7 +55,7 @@ export const CustomerRef = builder.objectRef<Customer>('Customer').implement({
       type: AccountKindRef,
       nullable: true,
       description:
-        'Customer, prospect or supplier; null if SalesBinder sends a context this gateway does not know.',
+        "Customer, prospect or supplier; null when SalesBinder's record does not say (an account read by id may leave its context out) or names a context this gateway does not know. An account listed by `customers(kind)` that does not say has that kind.",
       resolve: (c) => c.kind,
     }),
     name: t.exposeString('name', { description: 'Business name.' }),
@@ -74,7 +74,11 @@ export const CustomerRef = builder.objectRef<Customer>('Customer').implement({
       description: 'Shipping address.',
       resolve: (c) => c.shippingAddress,
     }),
-    archived: t.exposeBoolean('archived', { description: 'Whether the account is archived in SalesBinder.' }),
+    archived: t.exposeBoolean('archived', {
+      nullable: true,
+      description:
+        "Whether the account is archived in SalesBinder; null when SalesBinder's answer does not say (its View and List answers may leave it out).",
+    }),
     createdAt: t.field({
       type: DateTime,
       description: 'When the account was created.',
