@@ -6,13 +6,14 @@ import { Buffer } from 'node:buffer';
 import { type Context, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import { type Customer, customerFromWire, MalformedRecordError } from '../domain/customer.ts';
 import type { WireChanges } from '../domain/customer-changes.ts';
-import { type CustomerPage, customerPageFromWire } from '../domain/customer-page.ts';
+import { type CustomerPage, customerPageFromWire, WrongPageError } from '../domain/customer-page.ts';
 import type { Logger } from '../logger.ts';
 import { UnreadableBodyError, type WireCodec } from '../transport/codec.ts';
 import { retryAfterSeconds } from '../transport/guarded-transport.ts';
 import { type HttpResponse, type HttpTransport, TransportError } from '../transport/http.ts';
 import { type CallPriority, RateLimitRefusal } from '../transport/rate-limiter.ts';
-import { SalesBinderError, type WireFieldError } from './errors.ts';
+import { SalesBinderError } from './errors.ts';
+import { decodeAny, rejectionOf } from './rejections.ts';
 
 export interface SavedCustomer {
   /** SalesBinder's confirmation, e.g. `Saved`. */
@@ -34,6 +35,7 @@ export interface CustomerQuery {
   modifiedSince?: number | undefined;
 }
 
+/** How a caller wants one call made. */
 export interface CallOptions {
   /** How much of the account's rate-limit windows the call may use. @default 'read' for reads, 'edit' for edits */
   priority?: CallPriority;
@@ -44,7 +46,10 @@ export interface CallOptions {
 export interface SalesBinderApi {
   /** `GET customers/{id}`: the account, or SB_NOT_FOUND. */
   getCustomer(id: string, options?: CallOptions): Promise<Customer>;
-  /** `GET customers?contextId&s&page&pageLimit[&modifiedSince]`: one page, with SalesBinder's total count. */
+  /**
+   * `GET customers?contextId&s&page&pageLimit`: one page, with SalesBinder's total count. A 404
+   * past the first page is an empty page without a count; on the first page it is SB_UNREADABLE.
+   */
   listCustomers(query: CustomerQuery, options?: CallOptions): Promise<CustomerPage>;
   /** `PUT customers/{id}`: changes only the given fields; answers the whole updated account. */
   updateCustomer(id: string, changes: WireChanges, options?: CallOptions): Promise<SavedCustomer>;
@@ -65,6 +70,19 @@ export function endpointFromUrl(baseUrl: URL): SalesBinderEndpoint {
 export function accountOf({ origin, pathPrefix }: SalesBinderEndpoint): string {
   return `${origin}${pathPrefix}`;
 }
+
+type Envelope = Record<string, unknown>;
+
+interface Exchange {
+  priority: CallPriority;
+  body?: string | undefined;
+  query?: string | undefined;
+  /** A 404 answers `NOT_FOUND` instead of failing. */
+  notFoundIsEmpty?: boolean;
+}
+
+/** What `#call` answers for a 404 it was told to let through; compared by identity. */
+const NOT_FOUND: Envelope = Object.freeze({});
 
 export interface ClientOptions {
   transport: HttpTransport;
@@ -103,12 +121,9 @@ export class SalesBinderClient implements SalesBinderApi {
   }
 
   async getCustomer(id: string, { priority = 'read' }: CallOptions = {}): Promise<Customer> {
-    const { envelope } = await this.#call(
-      'GET',
-      'customers.view',
-      `customers/${encodeURIComponent(id)}`,
+    const { envelope } = await this.#call('GET', 'customers.view', `customers/${encodeURIComponent(id)}`, {
       priority,
-    );
+    });
     return recordOf(envelope);
   }
 
@@ -123,26 +138,19 @@ export class SalesBinderClient implements SalesBinderApi {
     });
     if (search !== undefined && search !== '') params.set('s', search);
     if (modifiedSince !== undefined) params.set('modifiedSince', String(modifiedSince));
-    let envelope: Record<string, unknown>;
-    let answeredAt: number | undefined;
+    // Past the last page SalesBinder may answer 404 ("we've reached the end", as one client reads
+    // it) where an empty page was expected. On the first page there is no end to be past: a 404
+    // there means the URL is wrong, and reading it as "no accounts" would hide that.
+    const { envelope, answeredAt } = await this.#call(
+      'GET',
+      modifiedSince === undefined ? 'customers.list' : 'customers.changes',
+      'customers',
+      { priority, query: params.toString(), notFoundIsEmpty: page > 1 },
+    );
+    if (envelope === NOT_FOUND) return { count: undefined, customers: [] };
     try {
-      ({ envelope, answeredAt } = await this.#call(
-        'GET',
-        modifiedSince === undefined ? 'customers.list' : 'customers.changes',
-        'customers',
-        priority,
-        undefined,
-        params.toString(),
-      ));
-    } catch (error) {
-      // Past the last page, or for a search without matches, SalesBinder may answer 404
-      // rather than an empty list (it is not documented): both mean "no accounts here".
-      if (error instanceof SalesBinderError && error.code === 'SB_NOT_FOUND')
-        return { count: 0, customers: [] };
-      throw error;
-    }
-    try {
-      return { ...customerPageFromWire(envelope), ...(answeredAt === undefined ? {} : { answeredAt }) };
+      const listed = customerPageFromWire(envelope, { contextId, page });
+      return answeredAt === undefined ? listed : { ...listed, answeredAt };
     } catch (error) {
       throw unreadable(error);
     }
@@ -153,13 +161,10 @@ export class SalesBinderClient implements SalesBinderApi {
     changes: WireChanges,
     { priority = 'edit' }: CallOptions = {},
   ): Promise<SavedCustomer> {
-    const { envelope } = await this.#call(
-      'PUT',
-      'customers.edit',
-      `customers/${encodeURIComponent(id)}`,
+    const { envelope } = await this.#call('PUT', 'customers.edit', `customers/${encodeURIComponent(id)}`, {
       priority,
-      this.#codec.encodeCustomer(changes),
-    );
+      body: this.#codec.encodeCustomer(changes),
+    });
     return {
       // A 2xx carrying the record is a save even when SalesBinder leaves its word out.
       message: typeof envelope.message === 'string' && envelope.message !== '' ? envelope.message : 'Saved',
@@ -167,14 +172,13 @@ export class SalesBinderClient implements SalesBinderApi {
     };
   }
 
+  /** The answer's envelope; `NOT_FOUND` for a 404 when `notFoundIsEmpty` lets it through. */
   async #call(
     method: 'GET' | 'PUT',
     endpoint: string,
     resource: string,
-    priority: CallPriority,
-    body?: string,
-    query?: string,
-  ): Promise<{ envelope: Record<string, unknown>; answeredAt: number | undefined }> {
+    { priority, body, query, notFoundIsEmpty = false }: Exchange,
+  ): Promise<{ envelope: Envelope; answeredAt: number | undefined }> {
     const path = `${this.#endpoint.pathPrefix}/api/2.0/${resource}.${this.#codec.format}${query ? `?${query}` : ''}`;
     const span = this.#trace?.tracer.startSpan(
       `SalesBinder ${endpoint}`,
@@ -193,7 +197,11 @@ export class SalesBinderClient implements SalesBinderApi {
     );
     const started = performance.now();
     try {
-      const { status, envelope, answeredAt } = await this.#exchange(method, path, endpoint, priority, body);
+      const { status, envelope, answeredAt } = await this.#exchange(method, path, endpoint, {
+        priority,
+        body,
+        notFoundIsEmpty,
+      });
       span?.setAttribute('http.response.status_code', status);
       this.#log?.info(
         { upstream: { method, endpoint, path, status, ms: Math.round(performance.now() - started) } },
@@ -228,9 +236,8 @@ export class SalesBinderClient implements SalesBinderApi {
     method: 'GET' | 'PUT',
     path: string,
     endpoint: string,
-    priority: CallPriority,
-    body: string | undefined,
-  ): Promise<{ status: number; envelope: Record<string, unknown>; answeredAt: number | undefined }> {
+    { priority, body, notFoundIsEmpty = false }: Exchange,
+  ): Promise<{ status: number; envelope: Envelope; answeredAt: number | undefined }> {
     const headers: Record<string, string> = {
       authorization: this.#authorization,
       accept: this.#codec.contentType,
@@ -261,11 +268,13 @@ export class SalesBinderClient implements SalesBinderApi {
       }
       return {
         status: response.status,
-        envelope: envelope as Record<string, unknown>,
+        envelope: envelope as Envelope,
         answeredAt: dateOf(response.headers.date),
       };
     }
-    throw this.#failureOfStatus(response);
+    if (response.status === 404 && notFoundIsEmpty)
+      return { status: 404, envelope: NOT_FOUND, answeredAt: undefined };
+    throw this.#failureOfStatus(response, endpoint);
   }
 
   #decode(body: string): unknown {
@@ -278,7 +287,7 @@ export class SalesBinderClient implements SalesBinderApi {
     }
   }
 
-  #failureOfStatus({ status, headers, body }: HttpResponse): SalesBinderError {
+  #failureOfStatus({ status, headers, body }: HttpResponse, endpoint: string): SalesBinderError {
     switch (status) {
       case 401:
         return new SalesBinderError('SB_AUTH', 'SalesBinder rejected the API key', { status });
@@ -289,13 +298,23 @@ export class SalesBinderClient implements SalesBinderApi {
           { status },
         );
       case 404:
-        return new SalesBinderError('SB_NOT_FOUND', 'SalesBinder has no account with this id', { status });
+        // A list has no id to be unknown: its 404 says the URL leads nowhere SalesBinder serves.
+        return endpoint === 'customers.list'
+          ? new SalesBinderError(
+              'SB_UNREADABLE',
+              'SalesBinder answered 404 for the list of accounts: the SalesBinder URL (host or path) is most likely wrong',
+              { status },
+            )
+          : new SalesBinderError('SB_NOT_FOUND', 'SalesBinder has no account with this id', { status });
       case 400:
-      case 422:
-        return new SalesBinderError('SB_INVALID', 'SalesBinder rejected the values', {
-          status,
-          fieldErrors: this.#fieldErrorsOf(body),
-        });
+      case 422: {
+        const { fieldErrors, text } = rejectionOf(decodeAny(body, this.#codec));
+        return new SalesBinderError(
+          'SB_INVALID',
+          text === undefined ? 'SalesBinder rejected the values' : `SalesBinder rejected the values: ${text}`,
+          { status, fieldErrors, ...(text !== undefined && { upstreamMessage: text }) },
+        );
+      }
       case 429:
         return new SalesBinderError('SB_RATE_LIMITED', "SalesBinder's rate limit was reached", {
           status,
@@ -312,15 +331,6 @@ export class SalesBinderClient implements SalesBinderApi {
         status,
       },
     );
-  }
-
-  /** Error bodies may be JSON, XML, HTML or nothing: the status decides, the body only adds detail. */
-  #fieldErrorsOf(body: string): WireFieldError[] {
-    try {
-      return fieldErrorsOf(this.#codec.decode(body));
-    } catch {
-      return [];
-    }
   }
 }
 
@@ -340,6 +350,11 @@ function recordOf(envelope: Record<string, unknown>): Customer {
 }
 
 function unreadable(error: unknown): unknown {
+  if (error instanceof WrongPageError) {
+    return new SalesBinderError('SB_UNREADABLE', 'SalesBinder answered another page than the one asked for', {
+      cause: error,
+    });
+  }
   return error instanceof MalformedRecordError
     ? new SalesBinderError('SB_UNREADABLE', 'SalesBinder answered without the expected account records', {
         cause: error,
@@ -375,40 +390,4 @@ function failureOfTransport(error: unknown): SalesBinderError {
     });
   }
   return new SalesBinderError('SB_UNAVAILABLE', 'SalesBinder could not be reached', { cause: error });
-}
-
-const MAX_RULE_TEXT = 300;
-
-/**
- * SalesBinder (CakePHP) reports rejected values as `{"message": {"errors": {field: {rule: text}}}}`;
- * clients have also seen the errors object at the top or directly under `message`. Accept each.
- */
-export function fieldErrorsOf(envelope: unknown): WireFieldError[] {
-  const errors = pickErrors(envelope);
-  if (errors === undefined) return [];
-  const result: WireFieldError[] = [];
-  for (const [field, rules] of Object.entries(errors)) {
-    const texts = textsOf(rules);
-    result.push({ field, message: (texts[0] ?? 'is not valid').slice(0, MAX_RULE_TEXT) });
-  }
-  return result;
-}
-
-function asObject(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
-}
-
-function pickErrors(envelope: unknown): Record<string, unknown> | undefined {
-  const root = asObject(envelope);
-  const message = asObject(root?.message);
-  return asObject(message?.errors) ?? asObject(root?.errors) ?? message;
-}
-
-function textsOf(rules: unknown): string[] {
-  if (typeof rules === 'string') return [rules];
-  if (Array.isArray(rules)) return rules.flatMap(textsOf);
-  const object = asObject(rules);
-  return object ? Object.values(object).flatMap(textsOf) : [];
 }

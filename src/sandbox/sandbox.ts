@@ -12,9 +12,15 @@ import {
 import { CONTENT_TYPES, type Format, type Payload, readCustomer, serialize } from './formats.ts';
 import { ALL_KINDS, createKeyRegistry, type KeyPermissions } from './keys.ts';
 import { createRateLimiter, type RateLimits } from './rate-limiter.ts';
-import { blankCustomer, type CustomerRecord, seedCustomers } from './seed.ts';
+import {
+  blankCustomer,
+  type CustomerRecord,
+  FIELDS_PAGES_LEAVE_OUT,
+  PAGE_SHAPED_IDS,
+  seedCustomers,
+} from './seed.ts';
 
-export type { Fault, FaultControl, FaultKind, FaultMatch, ListedFault } from './faults.ts';
+export type { ErrorForm, Fault, FaultControl, FaultKind, FaultMatch, ListedFault } from './faults.ts';
 export type { KeyPermissions } from './keys.ts';
 export type { RateLimits } from './rate-limiter.ts';
 export type { CustomerRecord } from './seed.ts';
@@ -188,6 +194,60 @@ function matchesSearch(record: CustomerRecord, term: string): boolean {
   return fields.some((field) => field.toLowerCase().includes(term));
 }
 
+interface ListQuery {
+  contextId: number;
+  /** 1-based. */
+  page: number;
+  pageLimit: number;
+  /** `s`, lower-cased; empty matches everything. */
+  term: string;
+  /** `modifiedSince` (epoch seconds): only accounts changed after it; 0 for all. */
+  modifiedSince: number;
+}
+
+/** The List page's parameters, or undefined when one is missing or malformed (SalesBinder's 400). */
+function readListQuery(query: URLSearchParams): ListQuery | undefined {
+  const asked = positiveInteger(query, 'contextId');
+  const contextId = CONTEXT_IDS.find((id) => id === asked);
+  const page = positiveInteger(query, 'page', 1);
+  const pageLimit = positiveInteger(query, 'pageLimit', DEFAULT_PAGE_LIMIT);
+  // The change feed: epoch seconds are ten digits, more than positiveInteger takes.
+  const since = query.get('modifiedSince');
+  const modifiedSince = since === null ? 0 : /^\d{1,12}$/.test(since) ? Number(since) : undefined;
+  if (contextId === undefined || page === undefined || pageLimit === undefined || modifiedSince === undefined)
+    return undefined;
+  if (pageLimit > MAX_PAGE_LIMIT) return undefined;
+  return { contextId, page, pageLimit, term: (query.get('s') ?? '').toLowerCase(), modifiedSince };
+}
+
+/**
+ * A record as the View and List pages print it: whole, or without the fields those pages leave
+ * out for the accounts that play that shape (PAGE_SHAPED_IDS).
+ */
+function asPagesPrintIt(record: CustomerRecord): Payload {
+  if (!PAGE_SHAPED_IDS.has(record.id)) return record;
+  const printed: Payload = { ...record };
+  for (const field of FIELDS_PAGES_LEAVE_OUT) delete printed[field];
+  return printed;
+}
+
+/**
+ * One page of `matches` as SalesBinder's List answers it. Past the last page SalesBinder answers
+ * 404 (as one client reports); page 1 always answers, with count 0 when nothing matches, since
+ * there is no end to be past yet.
+ */
+function listPage(matches: CustomerRecord[], { page, pageLimit }: ListQuery): Answer {
+  const pages = Math.max(1, Math.ceil(matches.length / pageLimit));
+  if (page > pages) return NOT_FOUND;
+  const onPage = matches.slice((page - 1) * pageLimit, page * pageLimit).map(asPagesPrintIt);
+  const envelope = { count: String(matches.length), page: String(page), pages: String(pages) };
+  return {
+    status: 200,
+    payload: { ...envelope, customers: onPage.map((record) => [record]) },
+    xmlPayload: { ...envelope, customers: { customer: onPage } },
+  };
+}
+
 /** A key as the request log shows it: a short hash, the same for the same key, never the key. */
 function maskedKey(key: string | undefined): string | null {
   return key === undefined ? null : `sha256:${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
@@ -261,25 +321,12 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   }
   loadSeeds();
 
-  function list(query: URLSearchParams, permissions: KeyPermissions): Answer {
-    const contextId = positiveInteger(query, 'contextId');
-    const page = positiveInteger(query, 'page', 1);
-    const pageLimit = positiveInteger(query, 'pageLimit', DEFAULT_PAGE_LIMIT);
-    // The change feed: accounts modified after this instant (epoch seconds).
-    const since = query.get('modifiedSince');
-    const modifiedSince = since === null ? 0 : /^\d{1,12}$/.test(since) ? Number(since) : undefined;
-    if (
-      !CONTEXT_IDS.some((id) => id === contextId) ||
-      page === undefined ||
-      pageLimit === undefined ||
-      modifiedSince === undefined
-    ) {
-      return BAD_REQUEST;
-    }
-    if (pageLimit > MAX_PAGE_LIMIT) return BAD_REQUEST;
-    if (!permissions.kinds.includes(contextId as number)) return FORBIDDEN;
-    const term = (query.get('s') ?? '').toLowerCase();
-    const matches = [...store.values()]
+  /**
+   * The accounts a list query selects, in SalesBinder's order (by customer number). Each filter
+   * of the List page is one more condition here.
+   */
+  function matching({ contextId, term, modifiedSince }: ListQuery): CustomerRecord[] {
+    return [...store.values()]
       .filter(
         (record) =>
           record.context_id === contextId &&
@@ -287,24 +334,20 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
           Date.parse(record.modified) > modifiedSince * 1000,
       )
       .sort((a, b) => a.customer_number - b.customer_number);
-    const onPage = matches.slice((page - 1) * pageLimit, page * pageLimit);
-    const envelope = {
-      count: String(matches.length),
-      page: String(page),
-      pages: String(Math.max(1, Math.ceil(matches.length / pageLimit))),
-    };
-    return {
-      status: 200,
-      payload: { ...envelope, customers: onPage.map((record) => [record]) },
-      xmlPayload: { ...envelope, customers: { customer: onPage } },
-    };
+  }
+
+  function list(query: URLSearchParams, permissions: KeyPermissions): Answer {
+    const listQuery = readListQuery(query);
+    if (!listQuery) return BAD_REQUEST;
+    if (!permissions.kinds.includes(listQuery.contextId)) return FORBIDDEN;
+    return listPage(matching(listQuery), listQuery);
   }
 
   function view(id: string, permissions: KeyPermissions): Answer {
     const record = store.get(id);
     if (!record) return NOT_FOUND;
     if (!permissions.kinds.includes(record.context_id)) return FORBIDDEN;
-    return { status: 200, payload: { customer: record } };
+    return { status: 200, payload: { customer: asPagesPrintIt(record) } };
   }
 
   function edit(record: CustomerRecord, input: Record<string, unknown> | undefined): Answer {

@@ -473,11 +473,12 @@ class RememberingApi implements SalesBinderApi {
       first = { count: 0, customers: [] };
     }
     const sbTime = this.#noteClock(first, sentAt);
-    const pages = Math.ceil(first.count / FULL_PAGE);
+    const count = first.count ?? first.customers.length;
+    const pages = Math.ceil(count / FULL_PAGE);
     if (pages > this.#s.settings.sweepMaxPages) {
       // Too large to sweep: remember the size, and follow the feed from here on.
       await this.#remember(first.customers, contextId, sentAt);
-      await this.#s.store.advanceKind(scope, contextId, { sweptCount: first.count });
+      await this.#s.store.advanceKind(scope, contextId, { sweptCount: count });
       return this.#changes(contextId, kind, lapsed, sentAt, purpose);
     }
     const customers = [...first.customers];
@@ -485,12 +486,12 @@ class RememberingApi implements SalesBinderApi {
       customers.push(...(await this.#list({ contextId, page, pageLimit: FULL_PAGE }, purpose)).customers);
     }
     await this.#remember(customers, contextId, sentAt);
-    const countChanged = kind.sweptCount >= 0 && kind.sweptCount !== first.count;
+    const countChanged = kind.sweptCount >= 0 && kind.sweptCount !== count;
     await this.#s.store.advanceKind(scope, contextId, {
       ...(lapsed ? { coveredSince: sentAt } : {}),
       asOf: sentAt,
       sweptAt: sentAt,
-      sweptCount: first.count,
+      sweptCount: count,
       // Fewer (or more) accounts than the last sweep counted: some page may hold other ones now.
       ...(countChanged ? { listChangedAt: sbTime } : {}),
     });

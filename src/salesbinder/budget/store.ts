@@ -59,7 +59,8 @@ export const UNFOLLOWED: KindState = {
 /** One list page as SalesBinder answered it: its accounts, in order, and the total count. */
 export interface RememberedPage {
   ids: string[];
-  count: number;
+  /** SalesBinder's count; undefined for the empty page of a 404 past the last one. */
+  count: number | undefined;
   fetchedAt: number;
   /** `fetchedAt` on SalesBinder's clock, as well as it is known. */
   sbTime: number;
