@@ -42,6 +42,12 @@ export interface GatewayContext {
    */
   customerLoader(): DataLoader<string, Customer | null>;
   /**
+   * The account as ifUnmodifiedSince compares with it: as this request's loader reads it (through
+   * the budget's memory, at most its freshness bound old), or read anew when
+   * BUDGET_CONDITIONAL_EDITS=fresh. Null for an unknown id.
+   */
+  customerForCheck(id: string): Promise<Customer | null>;
+  /**
    * Called when an operation starts with tracing on: SalesBinder calls become child spans of
    * `parent`. (A setter, not a property: Yoga copies the context object, so state set on the copy
    * would not reach the closures here.)
@@ -148,6 +154,7 @@ async function readEach(
   api: () => SalesBinderApi,
   ids: readonly string[],
   concurrency: number,
+  read: (api: SalesBinderApi, id: string) => Promise<Customer> = (client, id) => client.getCustomer(id),
 ): Promise<Array<Customer | null | Error>> {
   let client: SalesBinderApi;
   try {
@@ -158,7 +165,7 @@ async function readEach(
   return pMap(
     ids,
     (id) =>
-      client.getCustomer(id).catch((error: unknown) => {
+      read(client, id).catch((error: unknown) => {
         if (error instanceof SalesBinderError && error.code === 'SB_NOT_FOUND') return null;
         return error instanceof Error ? error : new Error(String(error));
       }),
@@ -197,6 +204,21 @@ export function createContextFactory({
       customerLoader() {
         loader ??= new DataLoader((ids) => readEach(() => context.salesbinder(), ids, readConcurrency));
         return loader;
+      },
+      async customerForCheck(id) {
+        if (budget?.budget.settings.conditionalEdits !== 'fresh') return context.customerLoader().load(id);
+        const [current] = await readEach(
+          () => context.salesbinder(),
+          [id],
+          1,
+          (api, one) => api.getCustomer(one, { purpose: 'check' }),
+        );
+        if (current instanceof Error) throw current;
+        context
+          .customerLoader()
+          .clear(id)
+          .prime(id, current ?? null);
+        return current ?? null;
       },
       salesbinder() {
         if (client) return client;

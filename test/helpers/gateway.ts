@@ -63,10 +63,13 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
   const sandboxUrl = await sandbox.listen();
   const env = typeof options.env === 'function' ? options.env(sandboxUrl) : options.env;
   // The gateway's own limiter is off unless a test turns it on: suites make many calls quickly.
+  // So is the budget: suites count the calls each request makes (test/integration/budget*.test.ts
+  // turn it on).
   const config = loadConfig({
     SALESBINDER_URL: sandboxUrl,
     LOG_LEVEL: 'debug',
     SALESBINDER_RATE_LIMITS: 'off',
+    BUDGET: 'off',
     ...env,
   });
   const logs: string[] = [];

@@ -1,6 +1,5 @@
 import { type CustomerChanges, updateCustomerRules, wireChangesFrom } from '../../domain/customer-changes.ts';
 import type { SavedCustomer } from '../../salesbinder/client.ts';
-import { SalesBinderError } from '../../salesbinder/errors.ts';
 import { builder } from '../builder.ts';
 import { PAYLOAD_ERROR_TYPES, payloadErrorFrom } from '../errors.ts';
 import { CustomerConflictError, CustomerNotFoundError } from '../payload-errors.ts';
@@ -88,16 +87,9 @@ builder.mutationType({
           if (args.ifUnmodifiedSince != null) {
             // SalesBinder has no conditional write: read, compare, then write (a check, not a lock).
             // The budget says how recent the account compared with is (BUDGET_CONDITIONAL_EDITS).
-            const current = await ctx
-              .salesbinder()
-              .getCustomer(id, { purpose: 'check' })
-              .catch((error: unknown) => {
-                if (error instanceof SalesBinderError && error.code === 'SB_NOT_FOUND') return null;
-                throw error;
-              });
+            const current = await ctx.customerForCheck(id);
             if (current === null)
               return new CustomerNotFoundError('SalesBinder has no account with this id', id);
-            loader.clear(id).prime(id, current);
             if (current.modifiedAt.getTime() > args.ifUnmodifiedSince.getTime()) {
               return new CustomerConflictError(
                 'The account changed after ifUnmodifiedSince: nothing was written; reload it and try again',

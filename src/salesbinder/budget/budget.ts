@@ -137,7 +137,9 @@ export function createBudget({ settings, store, newcomers, observer, now = Date.
    * runs behind, feed windows start earlier. The header's whole seconds only ever make it lower.
    */
   const skews = new Map<string, number>();
-  const shared = { settings, store, newcomers, observer, now, flights, skews };
+  /** The first call of each key SalesBinder has not accepted yet, under way: its other calls wait for it. */
+  const proofs = new Map<string, Promise<unknown>>();
+  const shared = { settings, store, newcomers, observer, now, flights, skews, proofs };
   return {
     settings,
     store,
@@ -150,6 +152,7 @@ type Shared = Required<Pick<BudgetDeps, 'settings' | 'store' | 'newcomers' | 'no
   observer: BudgetObserver | undefined;
   flights: Map<string, Promise<unknown>>;
   skews: Map<string, number>;
+  proofs: Map<string, Promise<unknown>>;
 };
 
 /** A remembered view of an account: the account, or SalesBinder's recent 404. */
@@ -571,7 +574,15 @@ class RememberingApi implements SalesBinderApi {
     call: (priority: CallPriority) => Promise<T>,
   ): Promise<T> {
     const { scope, keyHash, source } = this.#caller;
-    const state = await this.#usableKey();
+    let state = await this.#usableKey();
+    const proofKey = `${scope}\0${keyHash}`;
+    const proving = this.#s.proofs.get(proofKey);
+    if (proving !== undefined && state.acceptedAt < this.#s.now() - this.#s.settings.keyTrustMs) {
+      // The key's first call is under way: one proof is enough, whatever else it asked for meanwhile.
+      await proving.catch(() => {});
+      this.#key = undefined;
+      state = await this.#usableKey();
+    }
     const t = this.#s.now();
     const accepted = state.acceptedAt >= t - this.#s.settings.keyTrustMs;
     let priority: CallPriority = purpose;
@@ -592,9 +603,33 @@ class RememberingApi implements SalesBinderApi {
       }
       priority = 'newcomer';
     }
+    // Settled once what SalesBinder said of the key is remembered, not merely answered.
+    let proven = () => {};
+    if (!accepted) {
+      const proof = new Promise<void>((resolve) => {
+        proven = () => {
+          if (this.#s.proofs.get(proofKey) === proof) this.#s.proofs.delete(proofKey);
+          resolve();
+        };
+      });
+      this.#s.proofs.set(proofKey, proof);
+    }
+    try {
+      return await this.#sendAndLearn(call(priority), accepted, kindOf);
+    } finally {
+      proven();
+    }
+  }
+
+  async #sendAndLearn<T>(
+    sent: Promise<T>,
+    accepted: boolean,
+    kindOf: (result: T) => ContextId | null,
+  ): Promise<T> {
+    const { scope, keyHash, source } = this.#caller;
     let result: T;
     try {
-      result = await call(priority);
+      result = await sent;
     } catch (error) {
       if (!accepted && error instanceof SalesBinderError && error.status === undefined) {
         // Never sent (the windows were full, or SalesBinder unreachable): the credit bought nothing.
