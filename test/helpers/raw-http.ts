@@ -1,6 +1,6 @@
 /**
  * A request with exactly the headers given, for what `fetch` will not send as asked: no Accept
- * header, a forged Host, a chunked body without Content-Length.
+ * header, a forged Host, a chunked body without Content-Length, another source address.
  */
 import { type IncomingHttpHeaders, request } from 'node:http';
 
@@ -10,9 +10,15 @@ export interface RawAnswer {
   body: string;
 }
 
-export function rawPost(url: string, headers: Record<string, string>, body: string): Promise<RawAnswer> {
+export function rawPost(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  /** The loopback address to send from (e.g. 127.0.0.2: another client than 127.0.0.1). */
+  localAddress?: string,
+): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers }, (res) => {
+    const req = request(url, { method: 'POST', headers, ...(localAddress && { localAddress }) }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {

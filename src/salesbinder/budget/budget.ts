@@ -471,8 +471,8 @@ class RememberingApi implements SalesBinderApi {
       first = await this.#list({ contextId, page: 1, pageLimit: FULL_PAGE }, purpose);
     } catch (error) {
       // The key was accepted on this host and path before: a 404 here means the kind is empty.
-      const proven = (await this.#usableKey()).acceptedAt >= sentAt - this.#s.settings.keyTrustMs;
-      if (!proven || !(isStatus(error, 'SB_NOT_FOUND') || isStatus(error, 'SB_UNREADABLE', 404))) throw error;
+      if (!(isStatus(error, 'SB_NOT_FOUND') || isStatus(error, 'SB_UNREADABLE', 404))) throw error;
+      if ((await this.#usableKey()).acceptedAt < sentAt - this.#s.settings.keyTrustMs) throw error;
       first = { count: 0, customers: [] };
     }
     const sbTime = this.#noteClock(first, sentAt);
@@ -708,6 +708,8 @@ class RememberingApi implements SalesBinderApi {
     const running = this.#s.flights.get(key);
     if (running !== undefined) {
       await running.catch(() => {});
+      // That call may have been this key's proof: what SalesBinder said of it is in the store now.
+      this.#key = undefined;
       const served = await remembered();
       if (served !== undefined) {
         this.#s.observer?.saved('in_flight');
@@ -736,6 +738,7 @@ class RememberingApi implements SalesBinderApi {
       ) {
         await new Promise((resolve) => setTimeout(resolve, FLIGHT_POLL_MS));
       }
+      this.#key = undefined;
       const served = await remembered();
       if (served !== undefined) {
         this.#s.observer?.saved('in_flight');
