@@ -27,7 +27,7 @@ import {
   SUBGRAPH_SECRET_HEADER,
   useSubgraphSecret,
 } from './graphql/plugins/use-subgraph-secret.ts';
-import { loadManifest, useTrustedDocuments } from './graphql/plugins/use-trusted-documents.ts';
+import { loadManifest, type Manifest, useTrustedDocuments } from './graphql/plugins/use-trusted-documents.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import type { HeaderSource } from './request-id.ts';
@@ -175,7 +175,7 @@ function useJsonAnswersOnly(): Plugin {
 
 function securityPlugins(
   security: Config['security'],
-  graphiql: boolean,
+  manifest: Manifest | undefined,
   isRouter: (request: HeaderSource) => boolean,
 ): Plugin[] {
   const plugins: Plugin[] = [
@@ -187,12 +187,9 @@ function securityPlugins(
     ...useOperationLimits(security),
     useJsonAnswersOnly(),
   ];
-  if (security.trustedDocuments) {
-    // GraphiQL (development only) and the router may send any operation; everyone else only
-    // the documents of the manifest.
-    const manifest = loadManifest(security.trustedDocuments);
-    plugins.unshift(useTrustedDocuments(manifest, (request) => graphiql || isRouter(request)));
-  }
+  // Only the router (proven by the subgraph secret) may send any operation; everyone else only the
+  // documents of the manifest. (GraphiQL cannot be on with a manifest: config.ts refuses it.)
+  if (manifest) plugins.unshift(useTrustedDocuments(manifest, isRouter));
   if (security.subgraphSecret) plugins.push(useSubgraphSecret(isRouter) as Plugin);
   if (!security.introspection) plugins.push(useDisableIntrospection() as Plugin);
   if (!security.fieldSuggestions) plugins.push(blockFieldSuggestionsPlugin() as Plugin);
@@ -220,6 +217,8 @@ export function createApp({
     : config.redis
       ? createRedisRateLimiter({ ...config.redis, limits: config.rateLimits, logger })
       : createRateLimiter(config.rateLimits);
+  const security = config.security;
+  const manifest = security.trustedDocuments ? loadManifest(security.trustedDocuments) : undefined;
   const metrics = withMetrics ? createMetrics(limiter) : undefined;
   const http =
     transport ??
@@ -238,7 +237,6 @@ export function createApp({
     const blocked = new Set(await limiter.blockedAccounts());
     return !accounts.every((account) => blocked.has(account));
   };
-  const security = config.security;
   const isRouter = security.subgraphSecret ? createSecretCheck(security.subgraphSecret) : () => false;
   const fastLane = config.fastLane ? createFastLane({ isRouter, logger }) : undefined;
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
@@ -281,7 +279,7 @@ export function createApp({
     plugins: [
       // First, so that it sees each request's parameters as the client sent them.
       ...(fastLane ? [fastLane.plugin as Plugin] : []),
-      ...securityPlugins(security, config.graphiql, isRouter),
+      ...securityPlugins(security, manifest, isRouter),
       useObservability({ logger, metrics, tracer }),
       useUnexpectedErrorLog(),
       useReadinessCheck({ endpoint: '/ready', check: isReady }),

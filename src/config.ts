@@ -144,6 +144,13 @@ function crossVariableProblems(env: Readonly<Record<string, string>>): string[] 
   const hasAccounts = env.SALESBINDER_ACCOUNTS !== undefined;
   if (hasUrl && hasAccounts)
     problems.push('SALESBINDER_ACCOUNTS: set SALESBINDER_URL or SALESBINDER_ACCOUNTS, not both');
+  // GraphiQL's requests cannot be told apart from anyone's (any page can send what it sends), so
+  // with trusted documents on, GraphiQL would open every operation to everyone.
+  if (env.TRUSTED_DOCUMENTS !== undefined && (env.GRAPHIQL === 'true' || env.GRAPHIQL === '1')) {
+    problems.push(
+      'GRAPHIQL: cannot be on with TRUSTED_DOCUMENTS (GraphiQL sends operations that are not in the manifest, and its requests cannot be told apart from any client): unset one of them',
+    );
+  }
   if (env.NODE_ENV === 'production' && !hasUrl && !hasAccounts) {
     problems.push(
       'SALESBINDER_URL: production needs SALESBINDER_URL or SALESBINDER_ACCOUNTS (the built-in sandbox is for development only)',
@@ -203,7 +210,7 @@ export interface SecurityConfig {
   keepAliveTimeoutMs: number;
   /** Origins browsers may call from; empty for none, `*` for any. */
   corsOrigins: readonly string[];
-  /** Path of a persisted-documents manifest; when set, only its operations run (internal requests excepted). */
+  /** Path of a persisted-documents manifest; when set, only its operations run (the router's requests excepted). */
   trustedDocuments: string | undefined;
   /** When set, `_entities`/`_service` need `X-Subgraph-Secret`, and it marks a request internal. */
   subgraphSecret: string | undefined;
@@ -283,7 +290,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
           },
     shutdownDeadlineMs: e.SHUTDOWN_DEADLINE_MS,
     readConcurrency: e.SALESBINDER_READ_CONCURRENCY,
-    graphiql: e.GRAPHIQL ?? !production,
+    // Trusted documents and GraphiQL exclude each other (see crossVariableProblems).
+    graphiql: e.GRAPHIQL ?? (!production && e.TRUSTED_DOCUMENTS === undefined),
     metrics: e.METRICS === 'on',
     fastLane: e.FAST_LANE === 'on',
     tracing: e.OTEL_EXPORTER_OTLP_ENDPOINT

@@ -390,6 +390,22 @@ describe('trusted documents', () => {
     }
   });
 
+  it('holds in development too: GraphiQL is off by default with a manifest, and a plain client may only send its documents', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sbgw-'));
+    const manifest = join(dir, 'persisted-documents.json');
+    writeFileSync(manifest, JSON.stringify({ [hash]: UPDATE }));
+    const dev = await startGateway({ env: { TRUSTED_DOCUMENTS: manifest } });
+    try {
+      const page = await dev.fetch('/graphql', { headers: { accept: 'text/html' } });
+      expect(page.headers.get('content-type') ?? '').not.toMatch(/text\/html/);
+      const { body } = await dev.graphql(CUSTOMER, { id: DOC_EXAMPLE_ID }, admin);
+      expect(body.errors?.[0]?.message).toMatch(/trusts/);
+      expect(dev.sandbox.requests).toHaveLength(0);
+    } finally {
+      await dev.close();
+    }
+  });
+
   it('lets the router (with the subgraph secret) send any operation', async () => {
     const { body } = await post(
       { query: CUSTOMER, variables: { id: DOC_EXAMPLE_ID } },

@@ -27,6 +27,26 @@ describe('loadConfig', () => {
     );
   });
 
+  it('refuses GraphiQL together with trusted documents, with a message that says why', () => {
+    for (const graphiql of ['true', '1']) {
+      let error: unknown;
+      try {
+        loadConfig({ GRAPHIQL: graphiql, TRUSTED_DOCUMENTS: 'manifest.json' });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems).toEqual([
+        expect.stringMatching(/^GRAPHIQL: cannot be on with TRUSTED_DOCUMENTS .*cannot be told apart/),
+      ]);
+    }
+  });
+
+  it('turns GraphiQL off by default when trusted documents are on, even in development', () => {
+    expect(loadConfig({ TRUSTED_DOCUMENTS: 'manifest.json' }).graphiql).toBe(false);
+    expect(loadConfig({ TRUSTED_DOCUMENTS: 'manifest.json', GRAPHIQL: 'false' }).graphiql).toBe(false);
+  });
+
   it('reads several accounts, lower-cased and trimmed', () => {
     expect(loadConfig({ SALESBINDER_ACCOUNTS: ' Acme ,globex,' }).upstream).toEqual({
       mode: 'accounts',

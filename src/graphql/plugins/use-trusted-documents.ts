@@ -1,8 +1,9 @@
 /**
  * Trusted documents for first-party apps: with a manifest (hash → document, as GraphQL Code
  * Generator's client preset writes it), only those operations run; a request may name one by
- * `documentId` or by Apollo's `extensions.persistedQuery.sha256Hash`. Requests the operator marks
- * as internal (the router with its secret, GraphiQL in development) may send any operation.
+ * `documentId` or by Apollo's `extensions.persistedQuery.sha256Hash`. Only the router, proven by
+ * its secret, may send any operation: nothing else about a request (GraphiQL's included) can prove
+ * who sent it.
  */
 import { readFileSync } from 'node:fs';
 import {
@@ -41,11 +42,11 @@ const extractId: ExtractPersistedOperationId = (params, request, context) => {
   return defaultExtractPersistedOperationId(params, request, context);
 };
 
-export function useTrustedDocuments(manifest: Manifest, isInternal: (request: Request) => boolean): Plugin {
+export function useTrustedDocuments(manifest: Manifest, isRouter: (request: Request) => boolean): Plugin {
   return usePersistedOperations({
     getPersistedOperation: (id) => manifest.get(id) ?? null,
     extractPersistedOperationId: extractId,
-    allowArbitraryOperations: (request) => isInternal(request),
+    allowArbitraryOperations: (request) => isRouter(request),
     customErrors: {
       persistedQueryOnly: 'Only the operations this API trusts may run: send a documentId from the manifest',
     },
