@@ -167,6 +167,110 @@ describe('operation limits, at their boundaries', () => {
   });
 });
 
+describe('the cost limit, variables included', () => {
+  const page = '{ totalCount edges { node { id name officeEmail } } }';
+  const tenPages = `query Pages($n: Int) { ${Array.from({ length: 10 }, (_, i) => `p${i}: customers(first: $n) ${page}`).join(' ')} }`;
+
+  it('refuses ten aliased pages of 200 asked for with a variable, before calling SalesBinder', async () => {
+    const gw = await startGateway();
+    try {
+      const { body } = await gw.graphql(tenPages, { n: 200 }, admin);
+      expect(body.data ?? null).toBeNull();
+      expect(body.errors).toEqual([
+        {
+          message: 'Cost limit of 10000 exceeded: this operation would cost 20000.',
+          extensions: { code: 'BAD_USER_INPUT' },
+        },
+      ]);
+      expect(gw.sandbox.requests).toHaveLength(0);
+      // The same pages of 20 are well within it.
+      expect((await gw.graphql(tenPages, { n: 20 }, admin)).body.errors).toBeUndefined();
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('refuses fragments that expand past 10 000 fields, before calling SalesBinder', async () => {
+    const gw = await startGateway();
+    try {
+      // F0 spreads F1 twice, F1 spreads F2 twice, ...: 14 short lines, 2^13 fields.
+      const fragments = Array.from(
+        { length: 14 },
+        (_, i) =>
+          `fragment F${i} on Query { ${i === 13 ? 'customer(id: "x") { id }' : `...F${i + 1} ...F${i + 1}`} }`,
+      ).join(' ');
+      const { body } = await gw.graphql(`query { ...F0 } ${fragments}`, {}, admin);
+      expect(body.errors).toEqual([
+        {
+          message: 'Query exceeds the maximum allowed number of nodes.',
+          extensions: { code: 'BAD_USER_INPUT' },
+        },
+      ]);
+      expect(gw.sandbox.requests).toHaveLength(0);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  describe('counts a page the same however `first` is given', () => {
+    // edges { node { id } }: node 2 + 1, edges 2 + 3, the connection 2 + 5: 7 per account.
+    const selection = '{ edges { node { id } } }';
+    let gw: TestGateway;
+    beforeAll(async () => {
+      gw = await startGateway({ env: { MAX_COST: '140' } });
+    });
+    afterAll(() => gw.close());
+    beforeEach(() => gw.sandbox.reset());
+
+    const forms = (n: number): Array<[string, string, Record<string, unknown>]> => [
+      ['a literal', `{ customers(first: ${n}) ${selection} }`, {}],
+      ['a variable', `query($n: Int) { customers(first: $n) ${selection} }`, { n }],
+      ['a variable’s default', `query($n: Int = ${n}) { customers(first: $n) ${selection} }`, {}],
+      [
+        'a variable in a fragment',
+        `query($n: Int) { ...Page } fragment Page on Query { customers(first: $n) ${selection} }`,
+        { n },
+      ],
+      [
+        'an alias in an inline fragment',
+        `query($n: Int) { ... on Query { a: customers(first: $n) ${selection} } }`,
+        { n },
+      ],
+    ];
+
+    it.each(forms(20))('runs 20 accounts (cost 140, the limit) given as %s', async (_, query, variables) => {
+      const { body } = await gw.graphql(query, variables, admin);
+      expect(body.errors).toBeUndefined();
+      expect(gw.sandbox.requests).toHaveLength(1);
+    });
+
+    it('runs the default page of 20 at the limit too', async () => {
+      expect((await gw.graphql(`{ customers ${selection} }`, {}, admin)).body.errors).toBeUndefined();
+    });
+
+    it.each(forms(21))(
+      'refuses 21 accounts (cost 147) given as %s, before calling SalesBinder',
+      async (_, query, variables) => {
+        const { body } = await gw.graphql(query, variables, admin);
+        expect(body.errors?.[0]?.message).toBe('Cost limit of 140 exceeded: this operation would cost 147.');
+        expect(gw.sandbox.requests).toHaveLength(0);
+      },
+    );
+
+    it('counts _entities by its representations', async () => {
+      // ... on Customer { id name }: 2 + 2 per representation.
+      const query = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { id name } } }';
+      const representations = (n: number) =>
+        Array.from({ length: n }, () => ({ __typename: 'Customer', id: DOC_EXAMPLE_ID }));
+      expect((await gw.graphql(query, { r: representations(35) }, admin)).body.errors).toBeUndefined();
+      gw.sandbox.reset();
+      const { body } = await gw.graphql(query, { r: representations(36) }, admin);
+      expect(body.errors?.[0]?.message).toBe('Cost limit of 140 exceeded: this operation would cost 144.');
+      expect(gw.sandbox.requests).toHaveLength(0);
+    });
+  });
+});
+
 describe('HTTP limits', () => {
   let gw: TestGateway;
   beforeAll(async () => {
