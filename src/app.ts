@@ -4,7 +4,6 @@
  */
 
 import { useEngine } from '@envelop/core';
-import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import type { Tracer } from '@opentelemetry/api';
@@ -22,6 +21,7 @@ import { createFastLane, type FastLane } from './fast-lane.ts';
 import { schema } from './graphql/index.ts';
 import { useObservability } from './graphql/plugins/use-observability.ts';
 import { useOperationLimits } from './graphql/plugins/use-operation-limits.ts';
+import { useSafeErrors } from './graphql/plugins/use-safe-errors.ts';
 import {
   createSecretCheck,
   SUBGRAPH_SECRET_HEADER,
@@ -186,13 +186,13 @@ function securityPlugins(
     }) as Plugin,
     ...useOperationLimits(security),
     useJsonAnswersOnly(),
+    useSafeErrors({ suggestions: security.fieldSuggestions, details: security.errorDetails }),
   ];
   // Only the router (proven by the subgraph secret) may send any operation; everyone else only the
   // documents of the manifest. (GraphiQL cannot be on with a manifest: config.ts refuses it.)
   if (manifest) plugins.unshift(useTrustedDocuments(manifest, isRouter));
   if (security.subgraphSecret) plugins.push(useSubgraphSecret(isRouter) as Plugin);
   if (!security.introspection) plugins.push(useDisableIntrospection() as Plugin);
-  if (!security.fieldSuggestions) plugins.push(blockFieldSuggestionsPlugin() as Plugin);
   return plugins;
 }
 

@@ -40,11 +40,6 @@ describe('production defaults', () => {
     expect(body.errors?.[0]?.message).toMatch(/introspection/i);
   });
 
-  it('suggests no field names', async () => {
-    const { body } = await gw.graphql('{ custome(id: "x") { id } }', {}, admin);
-    expect(body.errors?.[0]?.message).not.toMatch(/Did you mean/);
-  });
-
   it('still serves _service to the router', async () => {
     const { body } = await gw.graphql('{ _service { sdl } }');
     expect(body.data?._service.sdl).toContain('type Customer');
@@ -66,9 +61,123 @@ describe('production defaults', () => {
       expect(
         (await open.graphql('{ custome(id: "x") { id } }', {}, admin)).body.errors?.[0]?.message,
       ).toMatch(/Did you mean/);
+      expect(
+        (await open.graphql('{ customers(kind: CUSTOMR) { totalCount } }', {}, admin)).body.errors?.[0]
+          ?.message,
+      ).toMatch(/Did you mean the enum value "CUSTOMER"\?/);
     } finally {
       await open.close();
     }
+  });
+
+  describe('no suggestions, at any stage', () => {
+    // Each: the stage, the request, and the name a suggestion would spell out.
+    it.each([
+      ['parsing', '{ customers { totalCount ', undefined, undefined],
+      ['validation: a field', '{ custome(id: "x") { id } }', undefined, '"customer"'],
+      ['validation: an argument', '{ customers(frist: 2) { totalCount } }', undefined, '"first"'],
+      ['validation: an enum literal', '{ customers(kind: CUSTOMR) { totalCount } }', undefined, '"CUSTOMER"'],
+      ['validation: a type', '{ customer(id: "x") { ... on Custmer { id } } }', undefined, '"Customer"'],
+      [
+        'variables: an input field',
+        `mutation($i: UpdateCustomerInput!) { updateCustomer(id: "${DOC_EXAMPLE_ID}", input: $i) { __typename } }`,
+        { i: { nme: 'x' } },
+        '"name"',
+      ],
+      [
+        'variables: an enum value',
+        'query($k: AccountKind) { customers(kind: $k) { totalCount } }',
+        { k: 'CUSTOMR' },
+        '"CUSTOMER"',
+      ],
+    ])('suggests nothing in %s', async (_, query, variables, suggested) => {
+      gw.sandbox.reset();
+      const { body } = await gw.graphql(query, variables, admin);
+      const text = JSON.stringify(body);
+      expect(body.errors?.length).toBeGreaterThan(0);
+      expect(text).not.toMatch(/Did you mean/);
+      if (suggested) expect(text).not.toContain(suggested.replaceAll('"', '\\"'));
+      expect(gw.sandbox.requests).toHaveLength(0);
+    });
+  });
+
+  describe('no original messages, at any stage', () => {
+    beforeEach(() => gw.sandbox.reset());
+
+    const MARKER = 'probeMarker7f3a';
+    const noOriginals = (text: string) => {
+      expect(text).not.toContain('originalError');
+      expect(text).not.toContain('stack');
+      expect(text).not.toMatch(/SyntaxError|position \d|is not valid JSON"/);
+    };
+    const post = async (body: string, contentType = 'application/json') => {
+      const response = await gw.fetch('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': contentType, accept: 'application/graphql-response+json', ...admin },
+        body,
+      });
+      return { status: response.status, text: await response.text() };
+    };
+
+    it.each([
+      ['a body cut short', '{"query": "{ __typename }",'],
+      ['a body that quotes something', `{"query": "{ __typename }", "${MARKER}`],
+    ])('answers %s that is not JSON with 400 and neither V8’s message nor the body', async (_, body) => {
+      const { status, text } = await post(body);
+      expect(status).toBe(400);
+      expect(JSON.parse(text).errors[0]).toEqual({
+        message: 'POST body sent invalid JSON.',
+        extensions: { code: 'BAD_REQUEST' },
+      });
+      expect(text).not.toContain(MARKER);
+      noOriginals(text);
+    });
+
+    it.each([
+      ['variables', 'variables'],
+      ['extensions', 'extensions'],
+    ])('answers GET %s that are not JSON with 400, not a 500, quoting nothing', async (_, param) => {
+      const response = await gw.fetch(
+        `/graphql?query=${encodeURIComponent('{ __typename }')}&${param}=${encodeURIComponent(`{${MARKER}`)}`,
+        { headers: { ...admin, accept: 'application/graphql-response+json' } },
+      );
+      const text = await response.text();
+      expect(response.status).toBe(400);
+      expect(JSON.parse(text).errors[0].extensions.code).toBe('BAD_REQUEST');
+      expect(text).not.toContain(MARKER);
+      noOriginals(text);
+    });
+
+    it('answers a form body with variables that are not JSON with 400, quoting nothing', async () => {
+      const { status, text } = await post(
+        `query=${encodeURIComponent('{ __typename }')}&variables=${encodeURIComponent(`{${MARKER}`)}`,
+        'application/x-www-form-urlencoded',
+      );
+      expect(status).toBe(400);
+      expect(text).not.toContain(MARKER);
+      noOriginals(text);
+    });
+
+    it.each([
+      ['validation', JSON.stringify({ query: '{ customers { nope } }' })],
+      [
+        'variables',
+        JSON.stringify({
+          query: 'query($k: AccountKind) { customers(kind: $k) { totalCount } }',
+          variables: { k: 7 },
+        }),
+      ],
+      ['execution', JSON.stringify({ query: '{ customers(first: 0) { totalCount } }' })],
+      [
+        'execution, _entities',
+        JSON.stringify({ query: '{ _entities(representations: [[]]) { __typename } }' }),
+      ],
+    ])('answers a mistake found in %s without an original message', async (_, body) => {
+      const { text } = await post(body);
+      expect(JSON.parse(text).errors.length).toBeGreaterThan(0);
+      noOriginals(text);
+      expect(gw.sandbox.requests).toHaveLength(0);
+    });
   });
 });
 
