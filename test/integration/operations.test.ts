@@ -3,6 +3,7 @@
  * per SalesBinder call, OpenTelemetry spans (checked with an in-memory exporter), readiness that
  * reflects blocked accounts.
  */
+import type { Tracer } from '@opentelemetry/api';
 import {
   BasicTracerProvider,
   InMemorySpanExporter,
@@ -151,6 +152,15 @@ describe('request ids and logs', () => {
   beforeEach(() => gw.sandbox.reset());
 
   const json = (lines: string[]) => lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  const post = (query: string, requestId?: string, variables?: Record<string, unknown>): RequestInit => ({
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...admin,
+      ...(requestId === undefined ? {} : { 'x-request-id': requestId }),
+    },
+    body: JSON.stringify({ query, variables }),
+  });
 
   it('takes the caller’s X-Request-Id, echoes it, sends it to SalesBinder and puts it on every log line', async () => {
     const before = gw.logs.length;
@@ -190,6 +200,97 @@ describe('request ids and logs', () => {
     expect(lines.filter((l) => l.msg === 'request')).toHaveLength(1);
     expect(lines.filter((l) => l.upstream)).toHaveLength(1);
     expect(findLeaks(gw.logs)).toEqual([]);
+  });
+
+  it('logs a client’s mistakes at info with the request id, never as an unexpected error', async () => {
+    const before = gw.logs.length;
+    const mistakes: Array<[string, Promise<Response>]> = [
+      ['first 0', gw.fetch('/graphql', post('{ customers(first: 0) { totalCount } }', 'mistake-1'))],
+      ['first 500', gw.fetch('/graphql', post('{ customers(first: 500) { totalCount } }', 'mistake-2'))],
+      ['bad cursor', gw.fetch('/graphql', post('{ customers(after: "bogus") { totalCount } }', 'mistake-3'))],
+      [
+        'no entity',
+        gw.fetch('/graphql', post('{ _entities(representations: [[]]) { __typename } }', 'mistake-4')),
+      ],
+      [
+        'GET variables',
+        gw.fetch(`/graphql?query=${encodeURIComponent('{ __typename }')}&variables=%7Bx`, {
+          headers: { ...admin, 'x-request-id': 'mistake-5' },
+        }),
+      ],
+    ];
+    for (const [what, answer] of mistakes) {
+      const { errors } = await (await answer).json();
+      expect(errors?.[0]?.extensions?.code, what).toMatch(/^BAD_(USER_INPUT|REQUEST)$/);
+    }
+    const lines = json(gw.logs.slice(before));
+    expect(lines.filter((l) => Number(l.level) >= 40)).toEqual([]);
+    for (let i = 1; i <= 5; i++) {
+      const answered = lines.find((l) => l.requestId === `mistake-${i}` && l.msg === 'answered with errors');
+      expect(answered).toMatchObject({ level: 30 });
+    }
+  });
+
+  it('puts the request id on every line a request causes, Yoga’s own included', async () => {
+    const fresh = await startGateway();
+    try {
+      const requests: Array<[string, RequestInit]> = [
+        [
+          '/graphql',
+          post(`query One($id: ID!) { customer(id: $id) { id } }`, undefined, { id: DOC_EXAMPLE_ID }),
+        ],
+        ['/graphql', post(UPDATE, undefined, { id: DOC_EXAMPLE_ID, input: { name: 'Logged' } })],
+        ['/graphql', post('{ customers(first: 0) { totalCount } }')],
+        ['/graphql', post('{ _entities(representations: [[]]) { __typename } }')],
+        ['/graphql', post('{ nope }')],
+        ['/graphql', post('{ customers { ')],
+        [
+          '/graphql',
+          { method: 'POST', headers: { 'content-type': 'application/json', ...admin }, body: '{"query":' },
+        ],
+        [`/graphql?query=${encodeURIComponent('{ __typename }')}&variables=%7Bx`, { headers: admin }],
+        ['/graphql', { headers: { accept: 'text/html' } }],
+        ['/nowhere', {}],
+      ];
+      const ids = new Set<string>();
+      for (const [path, init] of requests) {
+        const response = await fresh.fetch(path, init);
+        ids.add(response.headers.get('x-request-id') ?? 'none');
+      }
+      const lines = json(fresh.logs);
+      expect(lines.length).toBeGreaterThan(requests.length);
+      for (const line of lines) expect(ids.has(String(line.requestId)), JSON.stringify(line)).toBe(true);
+      expect(lines.filter((l) => Number(l.level) >= 50)).toEqual([]);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('logs an unexpected failure once, at error level, with the request id, and answers only "Unexpected error."', async () => {
+    // A tracer that breaks: a failure of the gateway itself, not of the client or SalesBinder.
+    const broken = {
+      startSpan() {
+        throw new TypeError('the tracer broke');
+      },
+    } as unknown as Tracer;
+    const failing = await startGateway({ tracer: broken, env: { NODE_ENV: 'production' } });
+    try {
+      const response = await failing.fetch('/graphql', post('{ __typename }', 'broken-1'));
+      const text = await response.text();
+      expect(JSON.parse(text).errors).toEqual([
+        { message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } },
+      ]);
+      expect(text).not.toContain('tracer broke');
+      const errors = json(failing.logs).filter((l) => Number(l.level) >= 50);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({
+        requestId: 'broken-1',
+        msg: 'unexpected error in the gateway',
+        err: { type: 'TypeError', message: 'the tracer broke' },
+      });
+    } finally {
+      await failing.close();
+    }
   });
 
   it('logs no line for probes', async () => {
