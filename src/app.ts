@@ -28,7 +28,12 @@ import {
   SUBGRAPH_SECRET_HEADER,
   useSubgraphSecret,
 } from './graphql/plugins/use-subgraph-secret.ts';
-import { loadManifest, type Manifest, useTrustedDocuments } from './graphql/plugins/use-trusted-documents.ts';
+import {
+  loadManifest,
+  type Manifest,
+  operationNamesOf,
+  useTrustedDocuments,
+} from './graphql/plugins/use-trusted-documents.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { currentRequestId, type HeaderSource, requestIdOf } from './request-id.ts';
@@ -60,7 +65,7 @@ export interface AppDeps {
   transport?: HttpTransport;
   /** Traces operations and SalesBinder calls when given (server.ts gives one when OTLP is configured). */
   tracer?: Tracer;
-  /** Prometheus metrics at /metrics. @default true */
+  /** Prometheus metrics (served by server.ts on their own listener). @default true */
   metrics?: boolean;
 }
 
@@ -261,7 +266,9 @@ export function createApp({
       : createRateLimiter(config.rateLimits);
   const security = config.security;
   const manifest = security.trustedDocuments ? loadManifest(security.trustedDocuments) : undefined;
-  const metrics = withMetrics ? createMetrics(limiter) : undefined;
+  const metrics = withMetrics
+    ? createMetrics(limiter, { operationNames: manifest && operationNamesOf(manifest) })
+    : undefined;
   const http =
     transport ??
     createGuardedTransport(createHttpTransport(config.http), {

@@ -128,6 +128,7 @@ const EnvSchema = z.object({
     .optional(),
   TRUSTED_DOCUMENTS: z.string().min(1).optional(),
   METRICS: z.enum(['on', 'off']).default('on'),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   FAST_LANE: z.enum(['on', 'off']).default('on'),
   OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl('OTEL_EXPORTER_OTLP_ENDPOINT').optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default('salesbinder-gateway'),
@@ -150,6 +151,10 @@ function crossVariableProblems(env: Readonly<Record<string, string>>): string[] 
     problems.push(
       'GRAPHIQL: cannot be on with TRUSTED_DOCUMENTS (GraphiQL sends operations that are not in the manifest, and its requests cannot be told apart from any client): unset one of them',
     );
+  }
+  const port = Number(env.PORT ?? 4000);
+  if (env.METRICS !== 'off' && port !== 0 && Number(env.METRICS_PORT ?? 9464) === port) {
+    problems.push('METRICS_PORT: must differ from PORT (metrics have a listener of their own)');
   }
   if (env.NODE_ENV === 'production' && !hasUrl && !hasAccounts) {
     problems.push(
@@ -184,8 +189,10 @@ export interface Config {
   shutdownDeadlineMs: number;
   graphiql: boolean;
   security: SecurityConfig;
-  /** Prometheus metrics at /metrics. */
+  /** Prometheus metrics at /metrics, on a listener of their own. */
   metrics: boolean;
+  /** The metrics listener's port (on `host`); 0 for a free one. */
+  metricsPort: number;
   /** Plain JSON POSTs of operations Yoga already ran skip Yoga's HTTP layer (src/fast-lane.ts). */
   fastLane: boolean;
   /** OTLP/HTTP traces go to `${endpoint}/v1/traces` when set. */
@@ -293,6 +300,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     // Trusted documents and GraphiQL exclude each other (see crossVariableProblems).
     graphiql: e.GRAPHIQL ?? (!production && e.TRUSTED_DOCUMENTS === undefined),
     metrics: e.METRICS === 'on',
+    metricsPort: e.METRICS_PORT,
     fastLane: e.FAST_LANE === 'on',
     tracing: e.OTEL_EXPORTER_OTLP_ENDPOINT
       ? { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME }

@@ -11,6 +11,7 @@ import {
   type ExtractPersistedOperationId,
   usePersistedOperations,
 } from '@graphql-yoga/plugin-persisted-operations';
+import { Kind, parse } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
 export type Manifest = ReadonlyMap<string, string>;
@@ -34,6 +35,22 @@ export function loadManifest(path: string): Manifest {
   return new Map(
     (entries as Array<[string, string]>).map(([hash, document]) => [hash.replace(/^sha256:/, ''), document]),
   );
+}
+
+/** The names of the manifest's operations (a document that does not parse names none). */
+export function operationNamesOf(manifest: Manifest): ReadonlySet<string> {
+  const names = new Set<string>();
+  for (const document of manifest.values()) {
+    try {
+      for (const definition of parse(document).definitions) {
+        if (definition.kind === Kind.OPERATION_DEFINITION && definition.name)
+          names.add(definition.name.value);
+      }
+    } catch {
+      // Yoga refuses it when it is asked for, with the parse error.
+    }
+  }
+  return names;
 }
 
 const extractId: ExtractPersistedOperationId = (params, request, context) => {
