@@ -96,6 +96,8 @@ export interface ClientOptions {
   requestId?: string | undefined;
   /** A span per call, child of the request's operation span. */
   trace?: { tracer: Tracer; parent: Context } | undefined;
+  /** Told when SalesBinder answers a call with success, and so has accepted the key. */
+  onKeyAccepted?: (() => void) | undefined;
 }
 
 export class SalesBinderClient implements SalesBinderApi {
@@ -108,8 +110,9 @@ export class SalesBinderClient implements SalesBinderApi {
   readonly #account: string;
   readonly #requestId: string | undefined;
   readonly #trace: ClientOptions['trace'];
+  readonly #onKeyAccepted: ClientOptions['onKeyAccepted'];
 
-  constructor({ transport, codec, endpoint, apiKey, log, requestId, trace }: ClientOptions) {
+  constructor({ transport, codec, endpoint, apiKey, log, requestId, trace, onKeyAccepted }: ClientOptions) {
     this.#transport = transport;
     this.#codec = codec;
     this.#endpoint = endpoint;
@@ -117,6 +120,7 @@ export class SalesBinderClient implements SalesBinderApi {
     this.#log = log;
     this.#requestId = requestId;
     this.#trace = trace;
+    this.#onKeyAccepted = onKeyAccepted;
     this.#authorization = `Basic ${Buffer.from(`${apiKey}:x`).toString('base64')}`;
   }
 
@@ -260,6 +264,7 @@ export class SalesBinderClient implements SalesBinderApi {
       throw failureOfTransport(error);
     }
     if (response.status >= 200 && response.status < 300) {
+      this.#onKeyAccepted?.();
       const envelope = this.#decode(response.body);
       if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope)) {
         throw new SalesBinderError('SB_UNREADABLE', 'SalesBinder answered something other than a record', {

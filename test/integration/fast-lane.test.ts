@@ -184,7 +184,7 @@ describe('the fast lane', () => {
 
   it('counts the operations it serves in the metrics, as Yoga’s path does', async () => {
     const count = async () => {
-      const text = await (await gw.fetch('/metrics')).text();
+      const text = await (await fetch(`${gw.metricsUrl}/metrics`)).text();
       const line = text
         .split('\n')
         .find((l) => l.startsWith('graphql_operations_total{operation_name="Customer"'));

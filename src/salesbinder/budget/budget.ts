@@ -98,6 +98,8 @@ export interface Caller {
   keyHash: string;
   /** Where the request came from (a client address or network), for newcomers' credits. */
   source: string;
+  /** Told when memory served this caller: SalesBinder accepted its key recently (calls tell it themselves). */
+  onAccepted?: (() => void) | undefined;
 }
 
 /** A key known by this and nothing else: what memory and Redis hold instead of the key. */
@@ -313,6 +315,7 @@ class RememberingApi implements SalesBinderApi {
     );
     if (kind === undefined || !this.#servable(record, kind, t)) return undefined;
     this.#keepAhead(record.contextId, kind, state);
+    this.#caller.onAccepted?.();
     return withKind(record.customer, record.contextId);
   }
 
@@ -344,6 +347,7 @@ class RememberingApi implements SalesBinderApi {
       customers.push(withKind(record.customer, contextId));
     }
     this.#keepAhead(contextId, kind, state);
+    this.#caller.onAccepted?.();
     return { count: page.count, customers };
   }
 
