@@ -128,6 +128,8 @@ export interface Budget {
 const FULL_PAGE = 200;
 /** A multi-page feed that needs more calls than this is given up: the kind starts over. */
 const MAX_FEED_PAGES = 3;
+/** Where a kind's whole listing (the last sweep) is kept among its pages. */
+const WHOLE = (contextId: ContextId) => JSON.stringify([contextId, '', 'whole']);
 /** How often a caller waiting for another replica's call looks whether it has ended. */
 const FLIGHT_POLL_MS = 50;
 
@@ -241,6 +243,10 @@ class RememberingApi implements SalesBinderApi {
         () => null,
         (priority) => this.#calls.listCustomers(query, { priority }),
       );
+    if (!query.search) {
+      const served = await this.#fromWholeListing(contextId, query);
+      if (served) return served;
+    }
     const pageKey = JSON.stringify([contextId, query.search ?? '', query.page, query.pageLimit]);
     const remembered = await this.#rememberedPage(pageKey, contextId);
     if (remembered) {
@@ -263,6 +269,37 @@ class RememberingApi implements SalesBinderApi {
       () => this.#rememberedPage(pageKey, contextId),
       () => this.#fetchPage(query, contextId, pageKey),
     );
+  }
+
+  /**
+   * A page of a kind's list without a search, cut from the kind's whole listing (the last sweep):
+   * while no account moved between pages since, every page is right, whatever its size. When
+   * one may have, one sweep (a single call up to 200 accounts) serves every page again, where
+   * fetching each page anew would cost a call per page. Undefined when the kind is too large to
+   * sweep, or the caller's key is not yet accepted for it (its call is then its own page).
+   */
+  async #fromWholeListing(contextId: ContextId, query: CustomerQuery): Promise<CustomerPage | undefined> {
+    const window = { page: query.page, pageLimit: query.pageLimit };
+    const served = await this.#rememberedPage(WHOLE(contextId), contextId, window);
+    if (served) {
+      this.#s.observer?.saved('remembered');
+      return served;
+    }
+    const state = await this.#usableKey();
+    const kind = await this.#forgiving(
+      () => this.#s.store.kindState(this.#caller.scope, contextId),
+      undefined,
+    );
+    if (!this.#trusted(state, contextId) || kind === undefined || kind.sweptCount > this.#sweepLimit())
+      return undefined;
+    await this.#follow(contextId, 'read', 'sweep');
+    const again = await this.#rememberedPage(WHOLE(contextId), contextId, window);
+    if (again) this.#s.observer?.saved('remembered');
+    return again;
+  }
+
+  #sweepLimit(): number {
+    return FULL_PAGE * this.#s.settings.sweepMaxPages;
   }
 
   // ---- edits -------------------------------------------------------------------------------
@@ -319,8 +356,15 @@ class RememberingApi implements SalesBinderApi {
     return withKind(record.customer, record.contextId);
   }
 
-  /** A remembered list page, if it can still be right and this caller may be served it now. */
-  async #rememberedPage(pageKey: string, contextId: ContextId): Promise<CustomerPage | undefined> {
+  /**
+   * A remembered list page, if it can still be right and this caller may be served it now; with
+   * `window`, that page cut from a remembered whole listing.
+   */
+  async #rememberedPage(
+    pageKey: string,
+    contextId: ContextId,
+    window?: { page: number; pageLimit: number },
+  ): Promise<CustomerPage | undefined> {
     const { scope } = this.#caller;
     const { freshMs, deletedMs, feedOverlapMs } = this.#s.settings;
     const state = await this.#usableKey();
@@ -339,8 +383,11 @@ class RememberingApi implements SalesBinderApi {
       // Deletions do not show in the feed: a page stands only as long as one may be missed.
       (page.fetchedAt >= t - deletedMs || (kind.sweptAt >= page.fetchedAt && kind.sweptAt >= t - deletedMs));
     if (!fetchedFresh && !stillRight) return undefined;
-    const records = await this.#forgiving(() => this.#s.store.records(scope, page.ids), []);
-    if (records.length !== page.ids.length) return undefined;
+    const ids = window
+      ? page.ids.slice((window.page - 1) * window.pageLimit, window.page * window.pageLimit)
+      : page.ids;
+    const records = await this.#forgiving(() => this.#s.store.records(scope, ids), []);
+    if (records.length !== ids.length) return undefined;
     const customers: Customer[] = [];
     for (const record of records) {
       if (record === undefined || record.confirmedAt < t - deletedMs) return undefined;
@@ -375,7 +422,7 @@ class RememberingApi implements SalesBinderApi {
     const feedAging = kind.asOf < t - freshMs * 0.6;
     const trustAging = (state.kinds[contextId] ?? 0) < t - keyTrustMs / 2 && kind.asOf < t - 2_000;
     if (!feedAging && !trustAging) return;
-    if (this.#s.flights.has(this.#flightKey(`kind:${contextId}`))) return;
+    if (this.#s.flights.has(this.#flightKey(`any:${contextId}`))) return;
     void this.#follow(contextId, 'background').catch((error: unknown) =>
       this.#log.debug({ err: error }, 'keeping remembered accounts fresh ahead of need failed'),
     );
@@ -430,34 +477,41 @@ class RememberingApi implements SalesBinderApi {
    * kind) when deletions are due to be found or the feed was not followed recently enough. As a
    * shared read it joins a follow already under way; as a proof of this key it is a call of its own.
    */
-  async #follow(contextId: ContextId, purpose: 'read' | 'background'): Promise<void> {
+  async #follow(
+    contextId: ContextId,
+    purpose: 'read' | 'background',
+    mode: 'any' | 'sweep' = 'any',
+  ): Promise<void> {
     const state = await this.#usableKey();
-    const name = `kind:${contextId}`;
     if (!this.#trusted(state, contextId)) {
       if (purpose === 'background') return;
-      await this.#followNow(contextId, purpose);
+      await this.#followNow(contextId, purpose, mode);
       return;
     }
     // Whoever waited for someone else's follow has what it needed: the kind is up to date.
     await this.#shared(
-      name,
+      `${mode}:${contextId}`,
       async () => true as const,
       async () => {
-        await this.#followNow(contextId, purpose);
+        await this.#followNow(contextId, purpose, mode);
         return true as const;
       },
     );
   }
 
-  async #followNow(contextId: ContextId, purpose: 'read' | 'background'): Promise<void> {
+  async #followNow(
+    contextId: ContextId,
+    purpose: 'read' | 'background',
+    mode: 'any' | 'sweep',
+  ): Promise<void> {
     const { scope } = this.#caller;
-    const { deletedMs, sweepMaxPages } = this.#s.settings;
+    const { deletedMs } = this.#s.settings;
     const sentAt = this.#s.now();
     const kind = await this.#s.store.kindState(scope, contextId);
     const lapsed = kind.asOf < sentAt - deletedMs;
-    const sweepDue = kind.sweptAt < sentAt - deletedMs / 2;
-    const sweepable = kind.sweptCount <= FULL_PAGE * sweepMaxPages;
-    if ((lapsed || sweepDue) && sweepable) return this.#sweep(contextId, kind, lapsed, sentAt, purpose);
+    const sweepDue = mode === 'sweep' || kind.sweptAt < sentAt - deletedMs / 2;
+    if ((lapsed || sweepDue) && kind.sweptCount <= this.#sweepLimit())
+      return this.#sweep(contextId, kind, lapsed, sentAt, purpose);
     return this.#changes(contextId, kind, lapsed, sentAt, purpose);
   }
 
@@ -492,7 +546,14 @@ class RememberingApi implements SalesBinderApi {
     for (let page = 2; page <= pages; page++) {
       customers.push(...(await this.#list({ contextId, page, pageLimit: FULL_PAGE }, purpose)).customers);
     }
-    await this.#remember(customers, contextId, sentAt);
+    const listed = await this.#remember(customers, contextId, sentAt);
+    // The whole list in SalesBinder's order: every page without a search is a cut of it.
+    await this.#s.store.putPage(scope, WHOLE(contextId), {
+      ids: listed.map((c) => c.id),
+      count,
+      fetchedAt: sentAt,
+      sbTime,
+    });
     const countChanged = kind.sweptCount >= 0 && kind.sweptCount !== count;
     await this.#s.store.advanceKind(scope, contextId, {
       ...(lapsed ? { coveredSince: sentAt } : {}),
