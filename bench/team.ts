@@ -67,6 +67,7 @@ interface Tally {
   ok: number;
   refused: number;
   refusedBy: Record<string, number>;
+  refusals: Array<{ at: number; refused: string; newcomer: boolean }>;
   conflicts: number;
   errors: number;
   errorKinds: Record<string, number>;
@@ -218,6 +219,7 @@ async function startRun(size: number, budget: boolean): Promise<Run> {
       ok: 0,
       refused: 0,
       refusedBy: {},
+      refusals: [],
       conflicts: 0,
       errors: 0,
       errorKinds: {},
@@ -252,6 +254,7 @@ function staleness(run: Run, served: Served, readStartedAt: number): number {
 async function person(run: Run, key: string, until: number): Promise<void> {
   const pick = zipfPicker(CUSTOMERS.map((r) => r.id));
   const opened = new Map<string, string>();
+  let everServed = false;
   await sleep(between(0, ARRIVAL_MS));
   while (Date.now() < until) {
     const roll = Math.random();
@@ -300,10 +303,12 @@ async function person(run: Run, key: string, until: number): Promise<void> {
     }
     const t = run.tally;
     t.actions++;
+    if (outcome.kind === 'ok' || outcome.kind === 'conflict') everServed = true;
     if (outcome.kind === 'ok') t.ok++;
     else if (outcome.kind === 'refused') {
       t.refused++;
       const why = `${action}:${outcome.detail ?? 'budget'}`;
+      t.refusals.push({ at: startedAt, refused: why, newcomer: !everServed });
       t.refusedBy[why] = (t.refusedBy[why] ?? 0) + 1;
     } else if (outcome.kind === 'conflict') t.conflicts++;
     else {
@@ -418,6 +423,23 @@ async function main(): Promise<void> {
   }
   await Promise.all(work);
   const results = runs.map(report);
+  const trace = args.find((a) => a.startsWith('--trace='))?.slice(8);
+  if (trace) {
+    const { writeFileSync } = await import('node:fs');
+    const lines = runs.flatMap((run) => [
+      ...run.sandbox.requests.map((r) =>
+        JSON.stringify({
+          run: `${run.size}-${run.budget}`,
+          at: r.at,
+          what: callsBy([r]),
+          status: r.status,
+          key: r.headers.authorization?.slice(6, 14),
+        }),
+      ),
+      ...run.tally.refusals.map((r) => JSON.stringify({ run: `${run.size}-${run.budget}`, ...r })),
+    ]);
+    writeFileSync(trace, `${lines.join('\n')}\n`);
+  }
   await Promise.all(runs.map((run) => run.close()));
 
   console.log(

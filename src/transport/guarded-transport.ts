@@ -16,7 +16,7 @@ import {
   TransportError,
   type TransportFailure,
 } from './http.ts';
-import { type CallPriority, type RateLimiter, RateLimitRefusal } from './rate-limiter.ts';
+import { type CallPriority, newcomersOf, type RateLimiter, RateLimitRefusal } from './rate-limiter.ts';
 
 export interface RetryOptions {
   /** Retries after the first attempt. @default 2 */
@@ -77,6 +77,8 @@ export function createGuardedTransport(
     if (!limiter) return;
     const started = performance.now();
     try {
+      // A key SalesBinder has not accepted yet takes a place in the newcomers' slice first.
+      if (priority === 'newcomer') await limiter.acquire(newcomersOf(account), timeLeftMs, 'slice');
       await limiter.acquire(account, timeLeftMs, priority);
     } catch (error) {
       if (error instanceof RateLimitRefusal) observer?.limiterRefusal(error.reason);

@@ -39,16 +39,36 @@ export type CallPriority = 'edit' | 'read' | 'newcomer' | 'background';
 const RESERVED_SHARE: Readonly<Record<CallPriority, number>> = {
   edit: 0,
   read: 0.07,
+  newcomer: 0.1,
   background: 0.2,
-  newcomer: 0.3,
 };
+
+/**
+ * Besides leaving their reserve, calls for keys SalesBinder has not accepted yet share a slice
+ * of their own: a log per account (`newcomersOf(account)`) that holds at most this share of each
+ * window, however many sources they come from.
+ */
+const NEWCOMERS_SLICE = 0.5;
+
+/** The log the newcomers' slice of an account is kept in. */
+export const newcomersOf = (account: string): string => `${account} (newcomers)`;
+
+/** A call's priority, or `slice` for its place in the newcomers' own log. */
+export type LogPriority = CallPriority | 'slice';
 
 /** How many calls of the windows' `perShort` and `perLong` a call of this priority may see taken before it. */
 export function capsFor(
-  priority: CallPriority,
+  priority: LogPriority,
   perShort: number,
   perLong: number,
 ): { short: number; long: number; mayWait: boolean } {
+  if (priority === 'slice') {
+    return {
+      short: Math.max(1, Math.floor(perShort * NEWCOMERS_SLICE)),
+      long: Math.max(1, Math.floor(perLong * NEWCOMERS_SLICE)),
+      mayWait: true,
+    };
+  }
   const share = RESERVED_SHARE[priority];
   return {
     short: Math.max(1, perShort - Math.ceil(perShort * share)),
@@ -97,7 +117,7 @@ export interface RateLimiter {
    * has less time left than that; background calls never wait); rejects with RateLimitRefusal.
    * @default priority 'edit'
    */
-  acquire(account: string, timeLeftMs?: number, priority?: CallPriority): Promise<void>;
+  acquire(account: string, timeLeftMs?: number, priority?: LogPriority): Promise<void>;
   /** Opens a block after SalesBinder's 429: every call for the account fails fast until it ends. */
   block(account: string, seconds: number): Promise<void>;
   /** Seconds until the account's block ends; 0 when it is not blocked. */

@@ -29,9 +29,9 @@ import { createRequire } from 'node:module';
 import type { Redis as RedisClient } from 'ioredis';
 import type { Logger } from '../logger.ts';
 import {
-  type CallPriority,
   capsFor,
   createRateLimiter,
+  type LogPriority,
   MINUTE,
   type RateLimiter,
   RateLimitRefusal,
@@ -378,7 +378,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
   async function acquireOnFallback(
     account: string,
     timeLeftMs: number | undefined,
-    priority: CallPriority,
+    priority: LogPriority,
   ): Promise<void> {
     fallback ??= startFallback(); // degrade() has set it; this only tells the compiler
     await fallback.acquire(account, timeLeftMs, priority);

@@ -300,9 +300,10 @@ describe('strangers', () => {
     expect(gw.sandbox.requests.filter((r) => r.status === 401)).toHaveLength(3);
     expect(codes.slice(0, 3)).toEqual(['UNAUTHENTICATED', 'UNAUTHENTICATED', 'UNAUTHENTICATED']);
     expect(new Set(codes.slice(3))).toEqual(new Set(['RATE_LIMITED']));
-    // More new teammates from the team's address than a new source's three credits: each one
-    // SalesBinder accepts earns its address more, so none is refused.
-    for (let i = 0; i < 6; i++) {
+    // More new teammates from the team's address than a new source's three credits (and, with the
+    // stranger's three, all the newcomers' slice of 10 s): each one SalesBinder accepts earns its
+    // address more, so none is refused.
+    for (let i = 0; i < 4; i++) {
       const key = gw.sandbox.keys.add({ modify: true });
       const { body } = await gw.graphql(CUSTOMER, { id: DOC_EXAMPLE_ID }, as(key));
       expect(body, JSON.stringify(body)).toMatchObject({ data: { customer: { id: DOC_EXAMPLE_ID } } });
@@ -325,6 +326,31 @@ describe('strangers', () => {
     // Same socket address for all: the spoofed header made no new sources.
     const refused = await header(ignoring, 'anotherstranger00000000000000000000000000', '192.0.2.1');
     expect(refused.body.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
+  });
+
+  it('keeps keys SalesBinder has not accepted, from however many addresses, to their slice of the budget', async () => {
+    const gw = await budgetGateway({ TRUST_PROXY: '1' });
+    await gw.graphql(CUSTOMER, { id: DOC_EXAMPLE_ID }, as(DEMO_ADMIN_KEY));
+    const before = gw.sandbox.requests.length;
+    const codes = await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        const { body } = await gw.graphql(
+          CUSTOMER,
+          { id: DOC_EXAMPLE_ID },
+          { ...as(`botnetkey${String(i).padStart(31, '0')}`), 'x-forwarded-for': `198.51.100.${i}` },
+        );
+        return body.errors?.[0]?.extensions?.code;
+      }),
+    );
+    // Half of the 10 s window at most (7 of 14), whatever the sources' credits.
+    expect(callsSince(gw, before).length).toBeLessThanOrEqual(7);
+    expect(codes.filter((c) => c === 'RATE_LIMITED').length).toBeGreaterThanOrEqual(13);
+    const team = await gw.graphql(
+      EDIT,
+      { id: DOC_EXAMPLE_ID, input: { officePhone: 'still served' } },
+      as(DEMO_ADMIN_KEY),
+    );
+    expect(team.body.data?.updateCustomer.__typename).toBe('UpdateCustomerSuccess');
   });
 
   it('lets a key’s parallel first requests wait for its one proof instead of spending a call each', async () => {

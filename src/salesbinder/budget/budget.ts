@@ -420,7 +420,8 @@ class RememberingApi implements SalesBinderApi {
     const t = this.#s.now();
     const { freshMs, keyTrustMs } = this.#s.settings;
     const feedAging = kind.asOf < t - freshMs * 0.6;
-    const trustAging = (state.kinds[contextId] ?? 0) < t - keyTrustMs / 2 && kind.asOf < t - 2_000;
+    // A key half way through its trust takes the next follow a little early, which renews it.
+    const trustAging = (state.kinds[contextId] ?? 0) < t - keyTrustMs / 2 && kind.asOf < t - freshMs * 0.4;
     if (!feedAging && !trustAging) return;
     if (this.#s.flights.has(this.#flightKey(`any:${contextId}`))) return;
     void this.#follow(contextId, 'background').catch((error: unknown) =>
@@ -505,9 +506,17 @@ class RememberingApi implements SalesBinderApi {
     mode: 'any' | 'sweep',
   ): Promise<void> {
     const { scope } = this.#caller;
-    const { deletedMs } = this.#s.settings;
+    const { deletedMs, freshMs, feedOverlapMs } = this.#s.settings;
     const sentAt = this.#s.now();
     const kind = await this.#s.store.kindState(scope, contextId);
+    if (this.#trusted(await this.#usableKey(), contextId)) {
+      // Someone brought the kind up to date since this caller looked: nothing left to do.
+      const followed =
+        mode === 'sweep'
+          ? kind.sweptAt >= sentAt - freshMs / 2 && kind.listChangedAt < kind.sweptAt - feedOverlapMs
+          : kind.asOf >= sentAt - freshMs * (purpose === 'background' ? 0.4 : 0.5);
+      if (followed) return;
+    }
     const lapsed = kind.asOf < sentAt - deletedMs;
     const sweepDue = mode === 'sweep' || kind.sweptAt < sentAt - deletedMs / 2;
     if ((lapsed || sweepDue) && kind.sweptCount <= this.#sweepLimit())
