@@ -134,6 +134,8 @@ function post(
         });
       },
     );
+    // An answer that never comes is an error to count, not a run that never ends.
+    req.setTimeout(60_000, () => req.destroy(new Error(`no answer in 60 s to ${query.slice(0, 40)}`)));
     req.on('error', reject);
     req.end(body);
   });
