@@ -18,7 +18,6 @@ import {
 } from 'graphql-yoga';
 import type { Config } from './config.ts';
 import { createContextFactory, endpointFor, type GatewayContext, type Upstream } from './context.ts';
-import { createFastLane, type FastLane } from './fast-lane.ts';
 import { schema } from './graphql/index.ts';
 import { useObservability } from './graphql/plugins/use-observability.ts';
 import { useOperationLimits } from './graphql/plugins/use-operation-limits.ts';
@@ -30,7 +29,6 @@ import {
 import { loadManifest, useTrustedDocuments } from './graphql/plugins/use-trusted-documents.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
-import type { HeaderSource } from './request-id.ts';
 import { accountOf } from './salesbinder/client.ts';
 import { codecFor } from './transport/codec.ts';
 import { createGuardedTransport } from './transport/guarded-transport.ts';
@@ -41,15 +39,7 @@ import { createRedisRateLimiter } from './transport/redis-rate-limiter.ts';
 export interface AppDeps {
   config: Pick<
     Config,
-    | 'format'
-    | 'http'
-    | 'graphiql'
-    | 'readConcurrency'
-    | 'rateLimits'
-    | 'retry'
-    | 'security'
-    | 'redis'
-    | 'fastLane'
+    'format' | 'http' | 'graphiql' | 'readConcurrency' | 'rateLimits' | 'retry' | 'security' | 'redis'
   >;
   upstream: Upstream;
   logger: Logger;
@@ -68,8 +58,6 @@ export interface App {
   /** The per-account limiter (absent when limits are off). */
   limiter: RateLimiter | undefined;
   yoga: YogaServerInstance<Record<string, unknown>, GatewayContext>;
-  /** Serves plain JSON POSTs of operations Yoga already accepted, without Yoga's HTTP layer (FAST_LANE=off: absent). */
-  fastLane: FastLane | undefined;
   /** Readiness: false while starting or draining, so /ready answers 503. */
   setReady(ready: boolean): void;
   close(): Promise<void>;
@@ -176,7 +164,7 @@ function useJsonAnswersOnly(): Plugin {
 function securityPlugins(
   security: Config['security'],
   graphiql: boolean,
-  isRouter: (request: HeaderSource) => boolean,
+  isRouter: (request: Request) => boolean,
 ): Plugin[] {
   const plugins: Plugin[] = [
     // A browser only sends these (or a JSON body) after a CORS preflight, so a cross-site form or
@@ -240,7 +228,6 @@ export function createApp({
   };
   const security = config.security;
   const isRouter = security.subgraphSecret ? createSecretCheck(security.subgraphSecret) : () => false;
-  const fastLane = config.fastLane ? createFastLane({ isRouter, logger }) : undefined;
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
     context: createContextFactory({
@@ -279,8 +266,6 @@ export function createApp({
       error: (...args) => logger.error(args.map(String).join(' ')),
     },
     plugins: [
-      // First, so that it sees each request's parameters as the client sent them.
-      ...(fastLane ? [fastLane.plugin as Plugin] : []),
       ...securityPlugins(security, config.graphiql, isRouter),
       useObservability({ logger, metrics, tracer }),
       useUnexpectedErrorLog(),
@@ -294,7 +279,6 @@ export function createApp({
     metrics,
     limiter,
     yoga,
-    fastLane,
     setReady: (value) => {
       ready = value;
     },

@@ -128,7 +128,6 @@ const EnvSchema = z.object({
     .optional(),
   TRUSTED_DOCUMENTS: z.string().min(1).optional(),
   METRICS: z.enum(['on', 'off']).default('on'),
-  FAST_LANE: z.enum(['on', 'off']).default('on'),
   OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl('OTEL_EXPORTER_OTLP_ENDPOINT').optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default('salesbinder-gateway'),
   SUBGRAPH_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -179,8 +178,6 @@ export interface Config {
   security: SecurityConfig;
   /** Prometheus metrics at /metrics. */
   metrics: boolean;
-  /** Plain JSON POSTs of operations Yoga already ran skip Yoga's HTTP layer (src/fast-lane.ts). */
-  fastLane: boolean;
   /** OTLP/HTTP traces go to `${endpoint}/v1/traces` when set. */
   tracing: { endpoint: string; serviceName: string } | undefined;
 }
@@ -285,7 +282,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     readConcurrency: e.SALESBINDER_READ_CONCURRENCY,
     graphiql: e.GRAPHIQL ?? !production,
     metrics: e.METRICS === 'on',
-    fastLane: e.FAST_LANE === 'on',
     tracing: e.OTEL_EXPORTER_OTLP_ENDPOINT
       ? { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME }
       : undefined,

@@ -8,7 +8,7 @@ import DataLoader from 'dataloader';
 import pMap from 'p-map';
 import type { Customer } from './domain/customer.ts';
 import type { Logger } from './logger.ts';
-import { type HeaderSource, requestIdOf } from './request-id.ts';
+import { requestIdOf } from './request-id.ts';
 import {
   endpointFromUrl,
   type SalesBinderApi,
@@ -167,7 +167,7 @@ export function createContextFactory({
   // In single mode every request goes to the same place: work that out once.
   const fixedEndpoint = upstream.mode === 'single' ? endpointFromUrl(upstream.baseUrl) : undefined;
 
-  return ({ request }: { request: HeaderSource }): GatewayContext => {
+  return ({ request }: { request: Request }): GatewayContext => {
     const requestId = requestIdOf(request);
     const log = logger.child({ requestId });
     let client: SalesBinderApi | undefined;
