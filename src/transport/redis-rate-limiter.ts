@@ -39,8 +39,8 @@ import {
 } from './rate-limiter.ts';
 
 /**
- * ioredis (about 20 MB of memory) is loaded when a Redis limiter is made, so that gateways without
- * REDIS_URL never carry it. It is CommonJS, so it loads synchronously, as createApp needs.
+ * ioredis is loaded when a Redis limiter is made, so that gateways without REDIS_URL never carry
+ * its memory. It is CommonJS, so it loads synchronously, as createApp needs.
  */
 function loadRedis(): typeof RedisClient {
   return (createRequire(import.meta.url)('ioredis') as { Redis: typeof RedisClient }).Redis;
