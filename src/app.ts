@@ -3,12 +3,10 @@
  * It neither listens nor reads the environment: server.ts does that, and tests call it directly.
  */
 
-import { useEngine } from '@envelop/core';
 import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import type { Tracer } from '@opentelemetry/api';
-import { execute } from 'graphql';
 import {
   createYoga,
   type Plugin,
@@ -270,9 +268,6 @@ export function createApp({
       useObservability({ logger, metrics, tracer }),
       useUnexpectedErrorLog(),
       useReadinessCheck({ endpoint: '/ready', check: isReady }),
-      // graphql-js's own executor instead of Yoga's (@graphql-tools/executor, which adds @defer,
-      // @stream and cancellation, none of which this schema uses), which costs less per request.
-      useEngine({ execute }),
     ],
   });
   return {
