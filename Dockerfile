@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # The SalesBinder GraphQL gateway. Build: docker build -t salesbinder-gateway .
 # Run:   docker run -p 4000:4000 -e SALESBINDER_URL=https://acme.salesbinder.com salesbinder-gateway
+#        (metrics on 9464: publish that port only where Prometheus scrapes)
 # Every variable of the README's configuration table may be set with -e.
 
 # --- Stage 1: production dependencies only (no TypeScript build: Node 24 runs the .ts sources) ---
@@ -19,6 +20,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     PORT=4000 \
+    METRICS_PORT=9464 \
     HOST=0.0.0.0
 WORKDIR /app
 COPY --from=deps --chown=node:node /app/node_modules ./node_modules
@@ -27,7 +29,8 @@ COPY --chown=node:node src ./src
 COPY --chown=node:node schema ./schema
 # The image's own non-root user (uid 1000), never root.
 USER node
-EXPOSE 4000
+# The API, and Prometheus metrics on a listener of their own (publish it only to the scraper).
+EXPOSE 4000 9464
 # Liveness: /health answers 200 while the process serves (readiness, for load balancers, is /ready).
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/health`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]

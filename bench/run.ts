@@ -300,6 +300,8 @@ async function main(): Promise<void> {
       // SalesBinder's rate limits and would make the sandbox's latency the bottleneck here).
       SALESBINDER_CONNECTIONS: String(UPSTREAM_CONNECTIONS),
       PORT: '0',
+      // Two gateways run at once: each takes a free port for its metrics listener.
+      METRICS_PORT: '0',
       HOST: '127.0.0.1',
     };
     const proxy = await start('proxy', SUT_CORE, ['bench/peers/proxy.ts'], {

@@ -13,15 +13,26 @@
  * HEAD alone would always pass in CI.) Both sides are built as subgraphs (`_entities` included),
  * so dropping the `Customer` entity breaks too. Removing a field that the baseline already marks
  * `@deprecated` is allowed: deprecate, ship, then remove.
+ *
+ * A breaking change made on purpose passes only when it is listed, reviewed, in
+ * schema/accepted-breaking-changes.json: its kind, its path and GraphQL Inspector's exact message
+ * (so `Boolean!` to `Boolean` is accepted, `Boolean!` to `String` is not), with the line of
+ * CHANGELOG.md that announces it under a `### Breaking` heading. An entry whose line is not there
+ * fails the check: nothing breaks clients without telling them. Every other breaking change fails
+ * as before.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSubgraphSchema, printSubgraphSchema } from '@apollo/subgraph';
 import { type Change, CriticalityLevel, DiffRule, diff, type Rule } from '@graphql-inspector/core';
 import { parse } from 'graphql';
+import { z } from 'zod';
 
 const SCHEMA_PATH = 'schema/schema.graphql';
+const ACCEPTED_PATH = 'schema/accepted-breaking-changes.json';
+const CHANGELOG_PATH = 'CHANGELOG.md';
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 export interface SchemaChanges {
@@ -99,6 +110,73 @@ export async function schemaChanges(baseSdl: string, sdl: string): Promise<Schem
   };
 }
 
+const acceptedListSchema = z.strictObject({
+  $comment: z.string().optional(),
+  accepted: z.array(
+    z.strictObject({
+      /** GraphQL Inspector's change type, e.g. FIELD_TYPE_CHANGED. */
+      type: z.string().min(1),
+      /** e.g. Customer.archived. */
+      path: z.string().min(1),
+      /** GraphQL Inspector's message, exactly: it names both sides of the change. */
+      message: z.string().min(1),
+      /** Text of the CHANGELOG.md line, under a `### Breaking` heading, that announces it. */
+      changelog: z.string().min(1),
+      /** Why breaking clients was the right call. */
+      why: z.string().min(1),
+    }),
+  ),
+});
+
+export type AcceptedChange = z.infer<typeof acceptedListSchema>['accepted'][number];
+
+/** The lines of CHANGELOG.md under each `### Breaking` heading, whichever release it belongs to. */
+function breakingLines(changelog: string): string[] {
+  const lines: string[] = [];
+  let inBreaking = false;
+  for (const line of changelog.split('\n')) {
+    if (/^#{1,3}\s/.test(line)) inBreaking = /^###\s+Breaking\b/i.test(line);
+    else if (inBreaking) lines.push(line);
+  }
+  return lines;
+}
+
+/**
+ * The accepted breaking changes, read from the list's text and checked against the changelog's:
+ * throws, saying which, when the list is malformed or an entry's changelog line is missing.
+ */
+export function acceptedChanges(listText: string, changelogText: string): AcceptedChange[] {
+  const parsed = acceptedListSchema.safeParse(JSON.parse(listText));
+  if (!parsed.success) throw new Error(`${ACCEPTED_PATH} is malformed: ${z.prettifyError(parsed.error)}`);
+  const announced = breakingLines(changelogText);
+  const unannounced = parsed.data.accepted.filter(
+    (entry) => !announced.some((line) => line.includes(entry.changelog)),
+  );
+  if (unannounced.length > 0) {
+    throw new Error(
+      `${CHANGELOG_PATH} announces no accepted breaking change of ${unannounced.map((e) => e.path).join(', ')} ` +
+        `under a "### Breaking" heading (looked for: ${unannounced.map((e) => JSON.stringify(e.changelog)).join(', ')})`,
+    );
+  }
+  return parsed.data.accepted;
+}
+
+/** The breaking changes that an entry of `accepted` matches exactly, and the others. */
+export function sortBreaking(
+  breaking: Change[],
+  accepted: readonly AcceptedChange[],
+): { accepted: Array<{ change: Change; entry: AcceptedChange }>; refused: Change[] } {
+  const result: ReturnType<typeof sortBreaking> = { accepted: [], refused: [] };
+  for (const change of breaking) {
+    const entry = accepted.find(
+      (e) => e.type === change.type && e.path === change.path && e.message === change.message,
+    );
+    if (entry) result.accepted.push({ change, entry });
+    else result.refused.push(change);
+  }
+  return result;
+}
+
 function git(...args: string[]): string {
   return execFileSync('git', args, { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
@@ -140,19 +218,36 @@ async function main(args: string[]): Promise<number> {
     process.stdout.write(`No committed ${SCHEMA_PATH} differs from the code's schema: nothing to compare.\n`);
     return 0;
   }
+  let acceptedList: AcceptedChange[];
+  try {
+    acceptedList = acceptedChanges(
+      readFileSync(join(root, ACCEPTED_PATH), 'utf8'),
+      readFileSync(join(root, CHANGELOG_PATH), 'utf8'),
+    );
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    return 2;
+  }
   const { breaking, dangerous, safe } = await schemaChanges(base.sdl, printed);
-  const line = (mark: string, change: Change) =>
-    `  ${mark} ${change.message}${change.path ? ` (${change.path})` : ''}\n`;
+  const { accepted, refused } = sortBreaking(breaking, acceptedList);
+  const line = (mark: string, change: Change, note = '') =>
+    `  ${mark} ${change.message}${change.path ? ` (${change.path})` : ''}${note}\n`;
   process.stdout.write(`The code's schema against ${base.label}:\n`);
-  for (const change of breaking) process.stdout.write(line('BREAKING ', change));
+  for (const change of refused) process.stdout.write(line('BREAKING ', change));
+  for (const { change, entry } of accepted) {
+    process.stdout.write(
+      line('accepted ', change, `: in ${ACCEPTED_PATH}, announced as "${entry.changelog}"`),
+    );
+  }
   for (const change of dangerous) process.stdout.write(line('dangerous', change));
   process.stdout.write(
-    `${breaking.length} breaking, ${dangerous.length} dangerous, ${safe.length} safe change(s).\n`,
+    `${refused.length} breaking, ${accepted.length} accepted breaking, ${dangerous.length} dangerous, ${safe.length} safe change(s).\n`,
   );
-  if (breaking.length > 0) {
+  if (refused.length > 0) {
     process.stderr.write(
       'Breaking changes break clients and the supergraph: keep the old field beside the new one, ' +
-        'mark it @deprecated, and remove it in a later change.\n',
+        'mark it @deprecated, and remove it in a later change. A break made on purpose goes in ' +
+        `${ACCEPTED_PATH}, announced under "### Breaking" in ${CHANGELOG_PATH}.\n`,
     );
     return 1;
   }

@@ -3,15 +3,16 @@
  * It neither listens nor reads the environment: server.ts does that, and tests call it directly.
  */
 
-import { blockFieldSuggestionsPlugin } from '@escape.tech/graphql-armor-block-field-suggestions';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import type { Tracer } from '@opentelemetry/api';
+import { GraphQLError } from 'graphql';
 import {
   createYoga,
   type Plugin,
   processRegularResult,
   useReadinessCheck,
+  type YogaLogger,
   type YogaServerInstance,
 } from 'graphql-yoga';
 import type { Config } from './config.ts';
@@ -19,14 +20,21 @@ import { createContextFactory, endpointFor, type GatewayContext, type Upstream }
 import { schema } from './graphql/index.ts';
 import { useObservability } from './graphql/plugins/use-observability.ts';
 import { useOperationLimits } from './graphql/plugins/use-operation-limits.ts';
+import { useSafeErrors } from './graphql/plugins/use-safe-errors.ts';
 import {
   createSecretCheck,
   SUBGRAPH_SECRET_HEADER,
   useSubgraphSecret,
 } from './graphql/plugins/use-subgraph-secret.ts';
-import { loadManifest, useTrustedDocuments } from './graphql/plugins/use-trusted-documents.ts';
+import {
+  loadManifest,
+  type Manifest,
+  operationNamesOf,
+  useTrustedDocuments,
+} from './graphql/plugins/use-trusted-documents.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
+import { currentRequestId, requestIdOf } from './request-id.ts';
 import { accountOf } from './salesbinder/client.ts';
 import { codecFor } from './transport/codec.ts';
 import { createGuardedTransport } from './transport/guarded-transport.ts';
@@ -47,7 +55,7 @@ export interface AppDeps {
   transport?: HttpTransport;
   /** Traces operations and SalesBinder calls when given (server.ts gives one when OTLP is configured). */
   tracer?: Tracer;
-  /** Prometheus metrics at /metrics. @default true */
+  /** Prometheus metrics (served by server.ts on their own listener). @default true */
   metrics?: boolean;
 }
 
@@ -104,23 +112,64 @@ function graphiqlHeaders(upstream: Upstream, demoApiKey: string | undefined): st
   return JSON.stringify(headers, null, 2);
 }
 
-/** Logs what Yoga will mask (anything not a GraphQLError) with the request's id, never the variables. */
-function useUnexpectedErrorLog(): Plugin<GatewayContext> {
+/**
+ * Yoga's own lines, with the id of the request being handled. Yoga writes an error line for each
+ * error it masks, at whatever stage (reading the request, execution, ...): that is the one line of
+ * an unexpected error, with the original error and its path, never the variables.
+ */
+function yogaLogger(logger: Logger): YogaLogger {
+  // Yoga hands an error that fails a whole request over twice (masking it, then handling it).
+  const logged = new WeakSet<object>();
+  const line =
+    (level: 'debug' | 'info' | 'warn' | 'error') =>
+    (...args: unknown[]) => {
+      if (!logger.isLevelEnabled(level)) return;
+      const requestId = currentRequestId();
+      logger[level](requestId === undefined ? {} : { requestId }, args.map(String).join(' '));
+    };
   return {
-    onExecute: () => ({
-      onExecuteDone: ({ args, result }) => {
-        if (!('errors' in result) || !result.errors) return;
-        for (const error of result.errors) {
-          const original = error.originalError;
-          if (original && original.name !== 'GraphQLError') {
-            args.contextValue.log.error(
-              { err: original, path: error.path },
-              'unexpected error in the gateway',
-            );
-          }
-        }
-      },
-    }),
+    debug: line('debug'),
+    info: line('info'),
+    warn: line('warn'),
+    error: (...args: unknown[]) => {
+      const requestId = currentRequestId();
+      const error = args.find((arg): arg is Error => arg instanceof Error);
+      if (!error) return line('error')(...args);
+      const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
+      if (logged.has(original)) return;
+      logged.add(original);
+      const path = error instanceof GraphQLError ? error.path : undefined;
+      logger.error(
+        { ...(requestId === undefined ? {} : { requestId }), err: original, ...(path ? { path } : {}) },
+        'unexpected error in the gateway',
+      );
+    },
+  };
+}
+
+/**
+ * An answer with errors Yoga did not mask (the client's mistakes, SalesBinder's refusals) gets an
+ * info line with their codes and paths: worth seeing, never an alert. (Their messages may quote
+ * what the client sent, so they stay out of the log.)
+ */
+function useAnswerErrorLog(logger: Logger): Plugin {
+  return {
+    onResultProcess({ request, result }) {
+      // One result per request: batching is off, and nothing here streams.
+      if (Array.isArray(result) || !('errors' in result) || !result.errors) return;
+      const expected = result.errors.filter((e) => !(e instanceof GraphQLError && e.extensions.unexpected));
+      if (expected.length === 0) return;
+      logger.info(
+        {
+          requestId: requestIdOf(request),
+          errors: expected.map((e) => ({
+            code: (e instanceof GraphQLError && e.extensions.code) || 'GRAPHQL_ERROR',
+            ...(e instanceof GraphQLError && e.path ? { path: e.path } : {}),
+          })),
+        },
+        'answered with errors',
+      );
+    },
   };
 }
 
@@ -161,7 +210,7 @@ function useJsonAnswersOnly(): Plugin {
 
 function securityPlugins(
   security: Config['security'],
-  graphiql: boolean,
+  manifest: Manifest | undefined,
   isRouter: (request: Request) => boolean,
 ): Plugin[] {
   const plugins: Plugin[] = [
@@ -172,16 +221,13 @@ function securityPlugins(
     }) as Plugin,
     ...useOperationLimits(security),
     useJsonAnswersOnly(),
+    useSafeErrors({ suggestions: security.fieldSuggestions, details: security.errorDetails }),
   ];
-  if (security.trustedDocuments) {
-    // GraphiQL (development only) and the router may send any operation; everyone else only
-    // the documents of the manifest.
-    const manifest = loadManifest(security.trustedDocuments);
-    plugins.unshift(useTrustedDocuments(manifest, (request) => graphiql || isRouter(request)));
-  }
+  // Only the router (proven by the subgraph secret) may send any operation; everyone else only the
+  // documents of the manifest. (GraphiQL cannot be on with a manifest: config.ts refuses it.)
+  if (manifest) plugins.unshift(useTrustedDocuments(manifest, isRouter));
   if (security.subgraphSecret) plugins.push(useSubgraphSecret(isRouter) as Plugin);
   if (!security.introspection) plugins.push(useDisableIntrospection() as Plugin);
-  if (!security.fieldSuggestions) plugins.push(blockFieldSuggestionsPlugin() as Plugin);
   return plugins;
 }
 
@@ -206,7 +252,11 @@ export function createApp({
     : config.redis
       ? createRedisRateLimiter({ ...config.redis, limits: config.rateLimits, logger })
       : createRateLimiter(config.rateLimits);
-  const metrics = withMetrics ? createMetrics(limiter) : undefined;
+  const security = config.security;
+  const manifest = security.trustedDocuments ? loadManifest(security.trustedDocuments) : undefined;
+  const metrics = withMetrics
+    ? createMetrics(limiter, { operationNames: manifest && operationNamesOf(manifest) })
+    : undefined;
   const http =
     transport ??
     createGuardedTransport(createHttpTransport(config.http), {
@@ -224,7 +274,6 @@ export function createApp({
     const blocked = new Set(await limiter.blockedAccounts());
     return !accounts.every((account) => blocked.has(account));
   };
-  const security = config.security;
   const isRouter = security.subgraphSecret ? createSecretCheck(security.subgraphSecret) : () => false;
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
@@ -257,16 +306,11 @@ export function createApp({
     maxRequestBodySize: false,
     multipart: false,
     cors: corsOptions(security.corsOrigins),
-    logging: {
-      debug: (...args) => logger.debug(args.map(String).join(' ')),
-      info: (...args) => logger.info(args.map(String).join(' ')),
-      warn: (...args) => logger.warn(args.map(String).join(' ')),
-      error: (...args) => logger.error(args.map(String).join(' ')),
-    },
+    logging: yogaLogger(logger),
     plugins: [
-      ...securityPlugins(security, config.graphiql, isRouter),
+      ...securityPlugins(security, manifest, isRouter),
       useObservability({ logger, metrics, tracer }),
-      useUnexpectedErrorLog(),
+      useAnswerErrorLog(logger),
       useReadinessCheck({ endpoint: '/ready', check: isReady }),
     ],
   });

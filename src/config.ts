@@ -128,6 +128,7 @@ const EnvSchema = z.object({
     .optional(),
   TRUSTED_DOCUMENTS: z.string().min(1).optional(),
   METRICS: z.enum(['on', 'off']).default('on'),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl('OTEL_EXPORTER_OTLP_ENDPOINT').optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default('salesbinder-gateway'),
   SUBGRAPH_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -143,6 +144,17 @@ function crossVariableProblems(env: Readonly<Record<string, string>>): string[] 
   const hasAccounts = env.SALESBINDER_ACCOUNTS !== undefined;
   if (hasUrl && hasAccounts)
     problems.push('SALESBINDER_ACCOUNTS: set SALESBINDER_URL or SALESBINDER_ACCOUNTS, not both');
+  // GraphiQL's requests cannot be told apart from anyone's (any page can send what it sends), so
+  // with trusted documents on, GraphiQL would open every operation to everyone.
+  if (env.TRUSTED_DOCUMENTS !== undefined && (env.GRAPHIQL === 'true' || env.GRAPHIQL === '1')) {
+    problems.push(
+      'GRAPHIQL: cannot be on with TRUSTED_DOCUMENTS (GraphiQL sends operations that are not in the manifest, and its requests cannot be told apart from any client): unset one of them',
+    );
+  }
+  const port = Number(env.PORT ?? 4000);
+  if (env.METRICS !== 'off' && port !== 0 && Number(env.METRICS_PORT ?? 9464) === port) {
+    problems.push('METRICS_PORT: must differ from PORT (metrics have a listener of their own)');
+  }
   if (env.NODE_ENV === 'production' && !hasUrl && !hasAccounts) {
     problems.push(
       'SALESBINDER_URL: production needs SALESBINDER_URL or SALESBINDER_ACCOUNTS (the built-in sandbox is for development only)',
@@ -176,8 +188,10 @@ export interface Config {
   shutdownDeadlineMs: number;
   graphiql: boolean;
   security: SecurityConfig;
-  /** Prometheus metrics at /metrics. */
+  /** Prometheus metrics at /metrics, on a listener of their own. */
   metrics: boolean;
+  /** The metrics listener's port (on `host`); 0 for a free one. */
+  metricsPort: number;
   /** OTLP/HTTP traces go to `${endpoint}/v1/traces` when set. */
   tracing: { endpoint: string; serviceName: string } | undefined;
 }
@@ -200,7 +214,7 @@ export interface SecurityConfig {
   keepAliveTimeoutMs: number;
   /** Origins browsers may call from; empty for none, `*` for any. */
   corsOrigins: readonly string[];
-  /** Path of a persisted-documents manifest; when set, only its operations run (internal requests excepted). */
+  /** Path of a persisted-documents manifest; when set, only its operations run (the router's requests excepted). */
   trustedDocuments: string | undefined;
   /** When set, `_entities`/`_service` need `X-Subgraph-Secret`, and it marks a request internal. */
   subgraphSecret: string | undefined;
@@ -280,8 +294,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
           },
     shutdownDeadlineMs: e.SHUTDOWN_DEADLINE_MS,
     readConcurrency: e.SALESBINDER_READ_CONCURRENCY,
-    graphiql: e.GRAPHIQL ?? !production,
+    // Trusted documents and GraphiQL exclude each other (see crossVariableProblems).
+    graphiql: e.GRAPHIQL ?? (!production && e.TRUSTED_DOCUMENTS === undefined),
     metrics: e.METRICS === 'on',
+    metricsPort: e.METRICS_PORT,
     tracing: e.OTEL_EXPORTER_OTLP_ENDPOINT
       ? { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME }
       : undefined,

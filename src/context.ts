@@ -46,6 +46,8 @@ export interface GatewayContext {
   setTracing(tracing: { tracer: Tracer; parent: OtelContext }): void;
   /** Told which member of UpdateCustomerPayload an edit ended in. */
   onPayload?: ((type: string) => void) | undefined;
+  /** Whether SalesBinder has answered a call of this request with success (so the key is real). */
+  keyAccepted(): boolean;
 }
 
 export type Credentials = { ok: true; apiKey: string } | { ok: false; problem: 'missing' | 'malformed' };
@@ -173,7 +175,9 @@ export function createContextFactory({
     let client: SalesBinderApi | undefined;
     let loader: DataLoader<string, Customer | null> | undefined;
     let tracing: { tracer: Tracer; parent: OtelContext } | undefined;
+    let accepted = false;
     const context: GatewayContext = {
+      keyAccepted: () => accepted,
       setTracing(value) {
         tracing = value;
       },
@@ -204,6 +208,9 @@ export function createContextFactory({
           log,
           requestId,
           trace: tracing,
+          onKeyAccepted: () => {
+            accepted = true;
+          },
         });
         return client;
       },

@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { App } from './app.ts';
 import type { SecurityConfig } from './config.ts';
+import { REQUEST_ID_HEADER, requestIdFrom, withRequestId } from './request-id.ts';
 
 // A name or IPv4 address, or an IPv6 address in brackets, with an optional port (RFC 9110 Host).
 const HOST = /^(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
@@ -37,6 +38,13 @@ export function createHttpServer(app: Pick<App, 'yoga'>, limits: HttpLimits): Se
     }
     return app.yoga(req, res);
   };
+  // Each request is handled inside its id, so that every line it causes carries it, Yoga's own too.
+  const withId = (req: IncomingMessage, res: ServerResponse) => {
+    const offered = req.headers[REQUEST_ID_HEADER];
+    return withRequestId(requestIdFrom(typeof offered === 'string' ? offered : null), () =>
+      handler(req, res),
+    );
+  };
   return createServer(
     {
       // The time a client may take to send its headers, and its whole request.
@@ -48,6 +56,6 @@ export function createHttpServer(app: Pick<App, 'yoga'>, limits: HttpLimits): Se
       connectionsCheckingInterval: Math.min(1_000, limits.headersTimeoutMs),
       maxHeaderSize: 16_384,
     },
-    handler,
+    withId,
   );
 }

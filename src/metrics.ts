@@ -1,8 +1,10 @@
 /**
  * Prometheus metrics (prom-client), on a registry of their own per app: GraphQL operations by
  * name, type and outcome; the typed failures edits end in; every SalesBinder attempt by endpoint,
- * status class and outcome, with latency; retries; limiter waits, refusals and open blocks.
+ * status class and outcome, with latency; retries; limiter waits, refusals and open blocks. They
+ * are served on a listener of their own, never on the API's port.
  */
+import { createServer, type Server } from 'node:http';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { UpstreamObserver } from './transport/guarded-transport.ts';
 import type { TransportFailure } from './transport/http.ts';
@@ -11,6 +13,8 @@ import type { RateLimiter } from './transport/rate-limiter.ts';
 export interface OperationObservation {
   /** The client's operation name, bounded before it becomes a label. */
   name: string | undefined;
+  /** SalesBinder accepted the caller's key during this operation: its name may become a label. */
+  vouched: boolean;
   type: 'query' | 'mutation' | 'subscription' | 'unknown';
   outcome: 'success' | 'error';
   seconds: number;
@@ -27,7 +31,12 @@ export interface Metrics {
   contentType: string;
 }
 
-/** Operation names are the client's words: only plain names, and only so many of them, become labels. */
+/**
+ * Operation names are the client's words. With a trusted-documents manifest, only the manifest's
+ * names become labels. Without one, a name becomes a label only once a caller whose key SalesBinder
+ * accepted has sent it (a caller without a working key cannot fill the set), plain names only, and
+ * only so many; a label once given stays, so nothing can evict it. Any other name counts as `other`.
+ */
 const MAX_OPERATION_NAMES = 200;
 const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
@@ -37,10 +46,14 @@ function statusClass(status: number | undefined): string {
   return status === undefined ? 'none' : `${Math.floor(status / 100)}xx`;
 }
 
-export function createMetrics(
-  limiter: RateLimiter | undefined,
-  options: { defaultMetrics?: boolean } = {},
-): Metrics {
+export interface MetricsOptions {
+  /** prom-client's process metrics (memory, CPU, event loop, GC). @default true */
+  defaultMetrics?: boolean;
+  /** The only operation names that become labels (the trusted documents'); unset: see MAX_OPERATION_NAMES. */
+  operationNames?: ReadonlySet<string> | undefined;
+}
+
+export function createMetrics(limiter: RateLimiter | undefined, options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
 
@@ -111,12 +124,14 @@ export function createMetrics(
     },
   });
 
+  const fixedNames = options.operationNames;
   const names = new Set<string>();
-  const labelOf = (name: string | undefined): string => {
+  const labelOf = (name: string | undefined, vouched: boolean): string => {
     if (name === undefined) return 'anonymous';
+    if (fixedNames) return fixedNames.has(name) ? name : 'other';
     if (!OPERATION_NAME.test(name)) return 'invalid';
     if (names.has(name)) return name;
-    if (names.size >= MAX_OPERATION_NAMES) return 'other';
+    if (!vouched || names.size >= MAX_OPERATION_NAMES) return 'other';
     names.add(name);
     return name;
   };
@@ -135,12 +150,30 @@ export function createMetrics(
   return {
     registry,
     upstream,
-    operation({ name, type, outcome, seconds }) {
-      operations.inc({ operation_name: labelOf(name), operation_type: type, outcome });
+    operation({ name, vouched, type, outcome, seconds }) {
+      operations.inc({ operation_name: labelOf(name, vouched), operation_type: type, outcome });
       operationSeconds.observe({ operation_type: type }, seconds);
     },
     payload: (type) => payloads.inc({ type }),
     text: () => registry.metrics(),
     contentType: registry.contentType,
   };
+}
+
+/**
+ * The metrics listener: `GET /metrics` and nothing else, apart from the API so that the metrics are
+ * not exposed wherever the API is.
+ */
+export function createMetricsServer(metrics: Pick<Metrics, 'text' | 'contentType'>): Server {
+  return createServer({ headersTimeout: 10_000, requestTimeout: 30_000 }, (req, res) => {
+    const path = (req.url ?? '/').split('?', 1)[0];
+    if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found\n');
+      return;
+    }
+    metrics.text().then(
+      (text) => res.writeHead(200, { 'content-type': metrics.contentType }).end(text),
+      () => res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' }).end('Metrics unavailable\n'),
+    );
+  });
 }

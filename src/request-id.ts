@@ -2,6 +2,7 @@
  * Every request has an id: the caller's `X-Request-Id` when it is a plain token, else a new UUID.
  * It is on every log line of the request, on the response, and on each SalesBinder call.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from './logger.ts';
 
@@ -12,12 +13,30 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 const ids = new WeakMap<Request, string>();
 
+/** The caller's id when it is a plain token, else a new one. */
+export function requestIdFrom(offered: string | null | undefined): string {
+  return typeof offered === 'string' && REQUEST_ID.test(offered) ? offered : randomUUID();
+}
+
+// The id of the request being handled, for lines written by code that is not given the request
+// (Yoga's own logging): the HTTP server runs each request's handling inside it.
+const current = new AsyncLocalStorage<string>();
+
+/** Runs `handle` as the handling of the request with this id. */
+export function withRequestId<T>(id: string, handle: () => T): T {
+  return current.run(id, handle);
+}
+
+/** The id of the request whose handling is running, if any. */
+export function currentRequestId(): string | undefined {
+  return current.getStore();
+}
+
 /** The request's id, the same every time it is asked for the same request. */
 export function requestIdOf(request: Request): string {
   let id = ids.get(request);
   if (id === undefined) {
-    const offered = request.headers.get(REQUEST_ID_HEADER);
-    id = offered !== null && REQUEST_ID.test(offered) ? offered : randomUUID();
+    id = currentRequestId() ?? requestIdFrom(request.headers.get(REQUEST_ID_HEADER));
     ids.set(request, id);
   }
   return id;

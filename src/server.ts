@@ -8,6 +8,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import type { Upstream } from './context.ts';
 import { createHttpServer } from './http-server.ts';
 import { createLogger, exitAfterFlush } from './logger.ts';
+import { createMetricsServer } from './metrics.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -75,6 +76,17 @@ async function main(): Promise<void> {
     );
     logger.flush();
   });
+  // Metrics on a listener of their own, so that they are not exposed wherever the API is.
+  const metricsServer = app.metrics ? createMetricsServer(app.metrics) : undefined;
+  metricsServer?.on('error', (error) => {
+    logger.fatal({ err: error }, `cannot listen on ${config.host}:${config.metricsPort} for metrics`);
+    exitAfterFlush(logger, 1);
+  });
+  metricsServer?.listen(config.metricsPort, config.host, () => {
+    const address = metricsServer.address();
+    const metricsPort = typeof address === 'object' && address ? address.port : config.metricsPort;
+    logger.info({ metricsPort }, `metrics on http://localhost:${metricsPort}/metrics`);
+  });
 
   let draining = false;
   const drain = (signal: string) => {
@@ -91,7 +103,14 @@ async function main(): Promise<void> {
     const sweep = setInterval(() => server.closeIdleConnections(), 100);
     sweep.unref();
     server.close(async () => {
-      await Promise.allSettled([app.close(), closeSandbox(), tracing?.shutdown()]);
+      // Scrapes go on while requests drain; the metrics listener closes with the last of them.
+      metricsServer?.closeAllConnections();
+      await Promise.allSettled([
+        app.close(),
+        closeSandbox(),
+        tracing?.shutdown(),
+        new Promise((resolve) => (metricsServer ? metricsServer.close(resolve) : resolve(undefined))),
+      ]);
       logger.info('drained');
       exitAfterFlush(logger, 0);
     });

@@ -5,11 +5,14 @@
  * onto SalesBinder's pages (page, pageLimit).
  */
 import { Buffer } from 'node:buffer';
-import { type Customer, customerFromWire, MalformedRecordError } from './customer.ts';
+import { type Customer, customerFromWire, kindOfContextId, MalformedRecordError } from './customer.ts';
 
 export interface CustomerPage {
-  /** SalesBinder's count of every account matching the query, not just this page. */
-  count: number;
+  /**
+   * SalesBinder's count of every account matching the query, not just this page; undefined when
+   * SalesBinder gave none (a 404 past the last page).
+   */
+  count: number | undefined;
   customers: Customer[];
 }
 
@@ -29,12 +32,37 @@ function records(value: unknown): unknown[] {
   return value.flatMap(records);
 }
 
-export function customerPageFromWire(envelope: unknown): CustomerPage {
+/** SalesBinder answered another page than the one asked for. */
+export class WrongPageError extends MalformedRecordError {
+  override name = 'WrongPageError';
+}
+
+/** What the list was asked for, which its answer must match. */
+export interface ListedAs {
+  /** SalesBinder's `contextId`: every record of the answer is of its kind unless it says otherwise. */
+  contextId: number;
+  /** 1-based: an answer that names another page is not this page's data. */
+  page: number;
+}
+
+/**
+ * One page of SalesBinder's list. An answer for another page than the one asked for (its `page`
+ * differs) is refused: read as data, it would repeat or skip accounts without anyone noticing.
+ * An answer that does not name its page is taken as the page asked for.
+ */
+export function customerPageFromWire(envelope: unknown, asked: ListedAs): CustomerPage {
   if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope)) {
     throw new MalformedRecordError('the answer is not a list of accounts');
   }
   const e = envelope as Record<string, unknown>;
-  const customers = records(e.customers).map(customerFromWire);
+  if (e.page !== undefined && e.page !== null && e.page !== '') {
+    const page = count(e.page);
+    if (page !== asked.page) {
+      throw new WrongPageError(`the answer names another page than page ${asked.page}`);
+    }
+  }
+  const kind = kindOfContextId(asked.contextId);
+  const customers = records(e.customers).map((record) => customerFromWire(record, kind));
   return { count: count(e.count) ?? customers.length, customers };
 }
 

@@ -17,6 +17,11 @@ const KIND_OF_CONTEXT_ID: ReadonlyMap<number, AccountKind> = new Map(
   ACCOUNT_KINDS.map((kind) => [CONTEXT_ID_OF_KIND[kind], kind]),
 );
 
+/** The kind of a SalesBinder `context_id`; undefined for a context this gateway does not know. */
+export function kindOfContextId(contextId: number): AccountKind | undefined {
+  return KIND_OF_CONTEXT_ID.get(contextId);
+}
+
 export interface Address {
   line1: string | null;
   line2: string | null;
@@ -38,7 +43,8 @@ export interface Customer {
   vatNumber: string | null;
   billingAddress: Address;
   shippingAddress: Address;
-  archived: boolean;
+  /** null when SalesBinder's record does not say (its View and List answers may leave it out). */
+  archived: boolean | null;
   createdAt: Date;
   modifiedAt: Date;
 }
@@ -62,14 +68,16 @@ function integer(value: unknown): number | null {
   return null;
 }
 
-function flag(value: unknown): boolean {
+/**
+ * `true`/`false`, `1`/`0` and their string forms; anything else (absent, `null`, `""` as XML
+ * writes a null, or a value of no known form) is unknown, and unknown is null, never a guess.
+ */
+function flag(value: unknown): boolean | null {
   if (typeof value === 'boolean') return value;
-  if (typeof value === 'number') return value === 1;
-  if (typeof value === 'string') {
-    const v = value.trim().toLowerCase();
-    return v === '1' || v === 'true';
-  }
-  return false;
+  const v = typeof value === 'string' ? value.trim().toLowerCase() : value;
+  if (v === 1 || v === '1' || v === 'true') return true;
+  if (v === 0 || v === '0' || v === 'false') return false;
+  return null;
 }
 
 // RFC 3339 / ISO 8601 with a date, a time and an offset; Date.parse alone accepts far more
@@ -93,8 +101,24 @@ function addressFromWire(record: WireRecord, prefix: 'billing' | 'shipping'): Ad
   };
 }
 
-/** Maps one SalesBinder account record to a `Customer`; throws `MalformedRecordError` when it is not one. */
-export function customerFromWire(record: unknown): Customer {
+/** SalesBinder's `context_id` → kind; undefined when the record does not say (absent, null or blank). */
+function kindOf(value: unknown): AccountKind | null | undefined {
+  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) {
+    return undefined;
+  }
+  const contextId = integer(value);
+  return contextId === null ? null : (kindOfContextId(contextId) ?? null);
+}
+
+/**
+ * Maps one SalesBinder account record to a `Customer`; throws `MalformedRecordError` when it is not one.
+ *
+ * `listedAs` is the kind of the list the record was read from (`contextId=N`): SalesBinder's List
+ * answer may leave `context_id` out, yet every record of it is of the kind asked for. A record that
+ * does say its context keeps its own word, even when it differs: it is the more specific statement,
+ * and a list that mixes kinds is SalesBinder's to explain, not the gateway's to overwrite.
+ */
+export function customerFromWire(record: unknown, listedAs?: AccountKind): Customer {
   if (typeof record !== 'object' || record === null || Array.isArray(record)) {
     throw new MalformedRecordError('the answer holds no account record');
   }
@@ -105,11 +129,11 @@ export function customerFromWire(record: unknown): Customer {
   if (id === null || typeof r.name !== 'string' || createdAt === null || modifiedAt === null) {
     throw new MalformedRecordError('the account record lacks id, name, created or modified');
   }
-  const contextId = integer(r.context_id);
+  const ownKind = kindOf(r.context_id);
   return {
     id,
     customerNumber: integer(r.customer_number),
-    kind: contextId === null ? null : (KIND_OF_CONTEXT_ID.get(contextId) ?? null),
+    kind: ownKind === undefined ? (listedAs ?? null) : ownKind,
     name: r.name,
     officeEmail: text(r.office_email),
     officePhone: text(r.office_phone),

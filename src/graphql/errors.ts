@@ -135,7 +135,12 @@ export function payloadErrorFrom(error: unknown, id: string): Error {
       return new CustomerInputError(
         error.message,
         error.fieldErrors.length === 0
-          ? [{ path: ['input'], message: 'SalesBinder rejected the values without naming a field' }]
+          ? [
+              {
+                path: ['input'],
+                message: error.upstreamMessage ?? 'SalesBinder rejected the values without naming a field',
+              },
+            ]
           : error.fieldErrors.map((f) => ({ path: inputPathOfWireField(f.field), message: f.message })),
       );
     case 'SB_RATE_LIMITED':

@@ -5,6 +5,7 @@
 import { GraphQLError } from 'graphql';
 import { AccountError } from '../context.ts';
 import { SalesBinderError } from '../salesbinder/errors.ts';
+import { boundedText } from '../salesbinder/rejections.ts';
 
 const CODE_OF: Readonly<Record<SalesBinderError['code'], string>> = {
   SB_AUTH: 'UNAUTHENTICATED',
@@ -25,5 +26,12 @@ export function queryErrorFrom(error: unknown): GraphQLError {
   if (error.code === 'SB_RATE_LIMITED') extensions.retryAfterSeconds = error.retryAfterSeconds;
   if (error.code === 'SB_UNAVAILABLE' || error.code === 'SB_UNREADABLE')
     extensions.retryable = error.retryable;
-  return new GraphQLError(error.message, { extensions });
+  return new GraphQLError(messageOf(error), { extensions });
+}
+
+/** A query has no fieldErrors to carry SalesBinder's rule texts: its message does, bounded as they are. */
+function messageOf(error: SalesBinderError): string {
+  if (error.code !== 'SB_INVALID' || error.fieldErrors.length === 0) return error.message;
+  const texts = boundedText(error.fieldErrors.map((f) => `${f.field}: ${f.message}`).join('; '));
+  return texts === undefined ? error.message : `${error.message}: ${texts}`;
 }

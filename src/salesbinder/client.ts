@@ -6,13 +6,14 @@ import { Buffer } from 'node:buffer';
 import { type Context, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import { type Customer, customerFromWire, MalformedRecordError } from '../domain/customer.ts';
 import type { WireChanges } from '../domain/customer-changes.ts';
-import { type CustomerPage, customerPageFromWire } from '../domain/customer-page.ts';
+import { type CustomerPage, customerPageFromWire, WrongPageError } from '../domain/customer-page.ts';
 import type { Logger } from '../logger.ts';
 import { UnreadableBodyError, type WireCodec } from '../transport/codec.ts';
 import { retryAfterSeconds } from '../transport/guarded-transport.ts';
 import { type HttpResponse, type HttpTransport, TransportError } from '../transport/http.ts';
 import { RateLimitRefusal } from '../transport/rate-limiter.ts';
-import { SalesBinderError, type WireFieldError } from './errors.ts';
+import { SalesBinderError } from './errors.ts';
+import { decodeAny, rejectionOf } from './rejections.ts';
 
 export interface SavedCustomer {
   /** SalesBinder's confirmation, e.g. `Saved`. */
@@ -35,7 +36,10 @@ export interface CustomerQuery {
 export interface SalesBinderApi {
   /** `GET customers/{id}`: the account, or SB_NOT_FOUND. */
   getCustomer(id: string): Promise<Customer>;
-  /** `GET customers?contextId&s&page&pageLimit`: one page, with SalesBinder's total count. */
+  /**
+   * `GET customers?contextId&s&page&pageLimit`: one page, with SalesBinder's total count. A 404
+   * past the first page is an empty page without a count; on the first page it is SB_UNREADABLE.
+   */
   listCustomers(query: CustomerQuery): Promise<CustomerPage>;
   /** `PUT customers/{id}`: changes only the given fields; answers the whole updated account. */
   updateCustomer(id: string, changes: WireChanges): Promise<SavedCustomer>;
@@ -57,6 +61,18 @@ export function accountOf({ origin, pathPrefix }: SalesBinderEndpoint): string {
   return `${origin}${pathPrefix}`;
 }
 
+type Envelope = Record<string, unknown>;
+
+interface CallOptions {
+  body?: string | undefined;
+  query?: string | undefined;
+  /** A 404 answers `NOT_FOUND` instead of failing. */
+  notFoundIsEmpty?: boolean;
+}
+
+/** What `#call` answers for a 404 it was told to let through; compared by identity. */
+const NOT_FOUND: Envelope = Object.freeze({});
+
 export interface ClientOptions {
   transport: HttpTransport;
   codec: WireCodec;
@@ -69,6 +85,8 @@ export interface ClientOptions {
   requestId?: string | undefined;
   /** A span per call, child of the request's operation span. */
   trace?: { tracer: Tracer; parent: Context } | undefined;
+  /** Told when SalesBinder answers a call with success, and so has accepted the key. */
+  onKeyAccepted?: (() => void) | undefined;
 }
 
 export class SalesBinderClient implements SalesBinderApi {
@@ -81,8 +99,9 @@ export class SalesBinderClient implements SalesBinderApi {
   readonly #account: string;
   readonly #requestId: string | undefined;
   readonly #trace: ClientOptions['trace'];
+  readonly #onKeyAccepted: ClientOptions['onKeyAccepted'];
 
-  constructor({ transport, codec, endpoint, apiKey, log, requestId, trace }: ClientOptions) {
+  constructor({ transport, codec, endpoint, apiKey, log, requestId, trace, onKeyAccepted }: ClientOptions) {
     this.#transport = transport;
     this.#codec = codec;
     this.#endpoint = endpoint;
@@ -90,11 +109,12 @@ export class SalesBinderClient implements SalesBinderApi {
     this.#log = log;
     this.#requestId = requestId;
     this.#trace = trace;
+    this.#onKeyAccepted = onKeyAccepted;
     this.#authorization = `Basic ${Buffer.from(`${apiKey}:x`).toString('base64')}`;
   }
 
   async getCustomer(id: string): Promise<Customer> {
-    return recordOf(await this.#call('GET', 'customers.view', `customers/${encodeURIComponent(id)}`));
+    return recordOf(await this.#call('GET', 'customers.view', `customers/${encodeURIComponent(id)}`, {}));
   }
 
   async listCustomers({ contextId, search, page, pageLimit }: CustomerQuery): Promise<CustomerPage> {
@@ -104,30 +124,25 @@ export class SalesBinderClient implements SalesBinderApi {
       pageLimit: String(pageLimit),
     });
     if (search !== undefined && search !== '') params.set('s', search);
-    let envelope: Record<string, unknown>;
+    // Past the last page SalesBinder may answer 404 ("we've reached the end", as one client reads
+    // it) where an empty page was expected. On the first page there is no end to be past: a 404
+    // there means the URL is wrong, and reading it as "no accounts" would hide that.
+    const envelope = await this.#call('GET', 'customers.list', 'customers', {
+      query: params.toString(),
+      notFoundIsEmpty: page > 1,
+    });
+    if (envelope === NOT_FOUND) return { count: undefined, customers: [] };
     try {
-      envelope = await this.#call('GET', 'customers.list', 'customers', undefined, params.toString());
-    } catch (error) {
-      // Past the last page, or for a search without matches, SalesBinder may answer 404
-      // rather than an empty list (it is not documented): both mean "no accounts here".
-      if (error instanceof SalesBinderError && error.code === 'SB_NOT_FOUND')
-        return { count: 0, customers: [] };
-      throw error;
-    }
-    try {
-      return customerPageFromWire(envelope);
+      return customerPageFromWire(envelope, { contextId, page });
     } catch (error) {
       throw unreadable(error);
     }
   }
 
   async updateCustomer(id: string, changes: WireChanges): Promise<SavedCustomer> {
-    const envelope = await this.#call(
-      'PUT',
-      'customers.edit',
-      `customers/${encodeURIComponent(id)}`,
-      this.#codec.encodeCustomer(changes),
-    );
+    const envelope = await this.#call('PUT', 'customers.edit', `customers/${encodeURIComponent(id)}`, {
+      body: this.#codec.encodeCustomer(changes),
+    });
     return {
       // A 2xx carrying the record is a save even when SalesBinder leaves its word out.
       message: typeof envelope.message === 'string' && envelope.message !== '' ? envelope.message : 'Saved',
@@ -135,13 +150,13 @@ export class SalesBinderClient implements SalesBinderApi {
     };
   }
 
+  /** The answer's envelope; `NOT_FOUND` for a 404 when `notFoundIsEmpty` lets it through. */
   async #call(
     method: 'GET' | 'PUT',
     endpoint: string,
     resource: string,
-    body?: string,
-    query?: string,
-  ): Promise<Record<string, unknown>> {
+    { body, query, notFoundIsEmpty = false }: CallOptions,
+  ): Promise<Envelope> {
     const path = `${this.#endpoint.pathPrefix}/api/2.0/${resource}.${this.#codec.format}${query ? `?${query}` : ''}`;
     const span = this.#trace?.tracer.startSpan(
       `SalesBinder ${endpoint}`,
@@ -160,7 +175,7 @@ export class SalesBinderClient implements SalesBinderApi {
     );
     const started = performance.now();
     try {
-      const { status, envelope } = await this.#exchange(method, path, endpoint, body);
+      const { status, envelope } = await this.#exchange(method, path, endpoint, body, notFoundIsEmpty);
       span?.setAttribute('http.response.status_code', status);
       this.#log?.info(
         { upstream: { method, endpoint, path, status, ms: Math.round(performance.now() - started) } },
@@ -196,7 +211,8 @@ export class SalesBinderClient implements SalesBinderApi {
     path: string,
     endpoint: string,
     body: string | undefined,
-  ): Promise<{ status: number; envelope: Record<string, unknown> }> {
+    notFoundIsEmpty: boolean,
+  ): Promise<{ status: number; envelope: Envelope }> {
     const headers: Record<string, string> = {
       authorization: this.#authorization,
       accept: this.#codec.contentType,
@@ -218,15 +234,17 @@ export class SalesBinderClient implements SalesBinderApi {
       throw failureOfTransport(error);
     }
     if (response.status >= 200 && response.status < 300) {
+      this.#onKeyAccepted?.();
       const envelope = this.#decode(response.body);
       if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope)) {
         throw new SalesBinderError('SB_UNREADABLE', 'SalesBinder answered something other than a record', {
           status: response.status,
         });
       }
-      return { status: response.status, envelope: envelope as Record<string, unknown> };
+      return { status: response.status, envelope: envelope as Envelope };
     }
-    throw this.#failureOfStatus(response);
+    if (response.status === 404 && notFoundIsEmpty) return { status: 404, envelope: NOT_FOUND };
+    throw this.#failureOfStatus(response, endpoint);
   }
 
   #decode(body: string): unknown {
@@ -239,7 +257,7 @@ export class SalesBinderClient implements SalesBinderApi {
     }
   }
 
-  #failureOfStatus({ status, headers, body }: HttpResponse): SalesBinderError {
+  #failureOfStatus({ status, headers, body }: HttpResponse, endpoint: string): SalesBinderError {
     switch (status) {
       case 401:
         return new SalesBinderError('SB_AUTH', 'SalesBinder rejected the API key', { status });
@@ -250,13 +268,23 @@ export class SalesBinderClient implements SalesBinderApi {
           { status },
         );
       case 404:
-        return new SalesBinderError('SB_NOT_FOUND', 'SalesBinder has no account with this id', { status });
+        // A list has no id to be unknown: its 404 says the URL leads nowhere SalesBinder serves.
+        return endpoint === 'customers.list'
+          ? new SalesBinderError(
+              'SB_UNREADABLE',
+              'SalesBinder answered 404 for the list of accounts: the SalesBinder URL (host or path) is most likely wrong',
+              { status },
+            )
+          : new SalesBinderError('SB_NOT_FOUND', 'SalesBinder has no account with this id', { status });
       case 400:
-      case 422:
-        return new SalesBinderError('SB_INVALID', 'SalesBinder rejected the values', {
-          status,
-          fieldErrors: this.#fieldErrorsOf(body),
-        });
+      case 422: {
+        const { fieldErrors, text } = rejectionOf(decodeAny(body, this.#codec));
+        return new SalesBinderError(
+          'SB_INVALID',
+          text === undefined ? 'SalesBinder rejected the values' : `SalesBinder rejected the values: ${text}`,
+          { status, fieldErrors, ...(text !== undefined && { upstreamMessage: text }) },
+        );
+      }
       case 429:
         return new SalesBinderError('SB_RATE_LIMITED', "SalesBinder's rate limit was reached", {
           status,
@@ -274,15 +302,6 @@ export class SalesBinderClient implements SalesBinderApi {
       },
     );
   }
-
-  /** Error bodies may be JSON, XML, HTML or nothing: the status decides, the body only adds detail. */
-  #fieldErrorsOf(body: string): WireFieldError[] {
-    try {
-      return fieldErrorsOf(this.#codec.decode(body));
-    } catch {
-      return [];
-    }
-  }
 }
 
 function recordOf(envelope: Record<string, unknown>): Customer {
@@ -294,6 +313,11 @@ function recordOf(envelope: Record<string, unknown>): Customer {
 }
 
 function unreadable(error: unknown): unknown {
+  if (error instanceof WrongPageError) {
+    return new SalesBinderError('SB_UNREADABLE', 'SalesBinder answered another page than the one asked for', {
+      cause: error,
+    });
+  }
   return error instanceof MalformedRecordError
     ? new SalesBinderError('SB_UNREADABLE', 'SalesBinder answered without the expected account records', {
         cause: error,
@@ -329,40 +353,4 @@ function failureOfTransport(error: unknown): SalesBinderError {
     });
   }
   return new SalesBinderError('SB_UNAVAILABLE', 'SalesBinder could not be reached', { cause: error });
-}
-
-const MAX_RULE_TEXT = 300;
-
-/**
- * SalesBinder (CakePHP) reports rejected values as `{"message": {"errors": {field: {rule: text}}}}`;
- * clients have also seen the errors object at the top or directly under `message`. Accept each.
- */
-export function fieldErrorsOf(envelope: unknown): WireFieldError[] {
-  const errors = pickErrors(envelope);
-  if (errors === undefined) return [];
-  const result: WireFieldError[] = [];
-  for (const [field, rules] of Object.entries(errors)) {
-    const texts = textsOf(rules);
-    result.push({ field, message: (texts[0] ?? 'is not valid').slice(0, MAX_RULE_TEXT) });
-  }
-  return result;
-}
-
-function asObject(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
-}
-
-function pickErrors(envelope: unknown): Record<string, unknown> | undefined {
-  const root = asObject(envelope);
-  const message = asObject(root?.message);
-  return asObject(message?.errors) ?? asObject(root?.errors) ?? message;
-}
-
-function textsOf(rules: unknown): string[] {
-  if (typeof rules === 'string') return [rules];
-  if (Array.isArray(rules)) return rules.flatMap(textsOf);
-  const object = asObject(rules);
-  return object ? Object.values(object).flatMap(textsOf) : [];
 }

@@ -31,6 +31,7 @@ export interface SalesBinderErrorDetails {
   status?: number;
   retryAfterSeconds?: number;
   fieldErrors?: WireFieldError[];
+  upstreamMessage?: string;
   cause?: unknown;
 }
 
@@ -43,6 +44,8 @@ export class SalesBinderError extends Error {
   readonly retryAfterSeconds: number;
   /** Only for SB_INVALID: the fields SalesBinder named, possibly none. */
   readonly fieldErrors: readonly WireFieldError[];
+  /** Only for SB_INVALID: SalesBinder's own words when it named no field (bounded, never its raw body). */
+  readonly upstreamMessage: string | undefined;
 
   constructor(code: SalesBinderErrorCode, message: string, details: SalesBinderErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -50,6 +53,7 @@ export class SalesBinderError extends Error {
     this.status = details.status;
     this.retryAfterSeconds = details.retryAfterSeconds ?? 0;
     this.fieldErrors = details.fieldErrors ?? [];
+    this.upstreamMessage = details.upstreamMessage;
   }
 
   /** Whether the same call may succeed later without any change. */

@@ -48,9 +48,22 @@ export interface Fault {
   location?: string;
   /** `status`: an HTML error page instead of a JSON or XML body. @default false */
   html?: boolean;
+  /**
+   * `status`: how the body says it, in the path's format: `message` is `{"message": text}`; `v1` is
+   * API 1.x's `{"Errors": [{"Error": {"message": text}}]}`; `fields` is CakePHP's
+   * `{"message": {"errors": {field: {rule: text}}}}`. @default 'message'
+   */
+  form?: ErrorForm;
+  /** `status`: the text the body carries. @default the status's reason phrase, e.g. Unprocessable Entity */
+  message?: string;
+  /** `status` with form `fields`: the field SalesBinder names. @default 'name' */
+  field?: string;
   /** `stall`: send 200 headers and half the body first, so the client hangs reading, not waiting. @default false */
   afterHeaders?: boolean;
 }
+
+export const ERROR_FORMS = ['message', 'v1', 'fields'] as const;
+export type ErrorForm = (typeof ERROR_FORMS)[number];
 
 export type ListedFault = Fault & {
   id: string;
@@ -73,6 +86,7 @@ const MIN_OVERSIZED_BYTES = 1024;
 const MAX_OVERSIZED_BYTES = 64 * 1024 * 1024;
 const MAX_DELAY_MS = 60 * 60 * 1000;
 const MAX_RETRY_AFTER = 24 * 60 * 60;
+const MAX_MESSAGE_LENGTH = 10_000;
 
 const common = {
   match: z
@@ -95,6 +109,13 @@ const faultSchema = z.discriminatedUnion('kind', [
     status: z.int().min(400).max(599).optional(),
     retryAfter: z.int().min(0).max(MAX_RETRY_AFTER).optional(),
     html: z.boolean().optional(),
+    form: z.enum(ERROR_FORMS).optional(),
+    message: z.string().min(1).max(MAX_MESSAGE_LENGTH).optional(),
+    // It becomes an element's name in XML.
+    field: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'Expected a field name such as billing_city')
+      .optional(),
   }),
   z.strictObject({ kind: z.literal('delay'), ...common, delayMs: z.int().min(0).max(MAX_DELAY_MS) }),
   z.strictObject({ kind: z.literal('stall'), ...common, afterHeaders: z.boolean().optional() }),
@@ -322,6 +343,18 @@ function oversizedBody(format: Format, bytes: number): Buffer {
   return body;
 }
 
+/** An error body in one of the forms SalesBinder has been seen to use (salesbinder-api.md, Errors). */
+function errorPayload(form: ErrorForm, text: string, field: string): Payload {
+  switch (form) {
+    case 'message':
+      return { message: text };
+    case 'v1':
+      return { Errors: [{ Error: { message: text } }] };
+    case 'fields':
+      return { message: { errors: { [field]: { invalid: text } } } };
+  }
+}
+
 /**
  * The answer of a fault that answers at once; undefined for delay, stall and reset, which the
  * server carries out itself.
@@ -332,7 +365,8 @@ export function faultAnswer(fault: Fault, url: string, format: Format): FaultAns
       const status = fault.status ?? 503;
       const headers = fault.retryAfter === undefined ? {} : { 'retry-after': String(fault.retryAfter) };
       if (fault.html) return answer(status, HTML, errorPage(status), headers);
-      const payload = { message: STATUS_CODES[status] ?? 'Error' };
+      const text = fault.message ?? STATUS_CODES[status] ?? 'Error';
+      const payload = errorPayload(fault.form ?? 'message', text, fault.field ?? 'name');
       return answer(status, CONTENT_TYPES[format], serialize(payload, format), headers);
     }
     case 'malformed': {

@@ -16,10 +16,12 @@ import {
   type CustomerRecord,
   DEMO_ADMIN_KEY,
   DEMO_VIEWER_KEY,
+  FIELDS_PAGES_LEAVE_OUT,
+  PAGE_SHAPED_IDS,
   seedCustomers,
 } from './seed.ts';
 
-export type { Fault, FaultControl, FaultKind, FaultMatch, ListedFault } from './faults.ts';
+export type { ErrorForm, Fault, FaultControl, FaultKind, FaultMatch, ListedFault } from './faults.ts';
 export type { RateLimits } from './rate-limiter.ts';
 export type { CustomerRecord } from './seed.ts';
 
@@ -174,6 +176,54 @@ function matchesSearch(record: CustomerRecord, term: string): boolean {
   return fields.some((field) => field.toLowerCase().includes(term));
 }
 
+interface ListQuery {
+  contextId: number;
+  /** 1-based. */
+  page: number;
+  pageLimit: number;
+  /** `s`, lower-cased; empty matches everything. */
+  term: string;
+}
+
+/** The List page's parameters, or undefined when one is missing or malformed (SalesBinder's 400). */
+function readListQuery(query: URLSearchParams): ListQuery | undefined {
+  const asked = positiveInteger(query, 'contextId');
+  const contextId = CONTEXT_IDS.find((id) => id === asked);
+  const page = positiveInteger(query, 'page', 1);
+  const pageLimit = positiveInteger(query, 'pageLimit', DEFAULT_PAGE_LIMIT);
+  if (contextId === undefined || page === undefined || pageLimit === undefined) return undefined;
+  if (pageLimit > MAX_PAGE_LIMIT) return undefined;
+  return { contextId, page, pageLimit, term: (query.get('s') ?? '').toLowerCase() };
+}
+
+/**
+ * A record as the View and List pages print it: whole, or without the fields those pages leave
+ * out for the accounts that play that shape (PAGE_SHAPED_IDS).
+ */
+function asPagesPrintIt(record: CustomerRecord): Payload {
+  if (!PAGE_SHAPED_IDS.has(record.id)) return record;
+  const printed: Payload = { ...record };
+  for (const field of FIELDS_PAGES_LEAVE_OUT) delete printed[field];
+  return printed;
+}
+
+/**
+ * One page of `matches` as SalesBinder's List answers it. Past the last page SalesBinder answers
+ * 404 (as one client reports); page 1 always answers, with count 0 when nothing matches, since
+ * there is no end to be past yet.
+ */
+function listPage(matches: CustomerRecord[], { page, pageLimit }: ListQuery): Answer {
+  const pages = Math.max(1, Math.ceil(matches.length / pageLimit));
+  if (page > pages) return NOT_FOUND;
+  const onPage = matches.slice((page - 1) * pageLimit, page * pageLimit).map(asPagesPrintIt);
+  const envelope = { count: String(matches.length), page: String(page), pages: String(pages) };
+  return {
+    status: 200,
+    payload: { ...envelope, customers: onPage.map((record) => [record]) },
+    xmlPayload: { ...envelope, customers: { customer: onPage } },
+  };
+}
+
 function flattenHeaders(headers: IncomingHttpHeaders): Record<string, string> {
   return Object.fromEntries(
     Object.entries(headers).map(([name, value]) => [
@@ -229,34 +279,24 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   }
   loadSeeds();
 
-  function list(query: URLSearchParams): Answer {
-    const contextId = positiveInteger(query, 'contextId');
-    const page = positiveInteger(query, 'page', 1);
-    const pageLimit = positiveInteger(query, 'pageLimit', DEFAULT_PAGE_LIMIT);
-    if (!CONTEXT_IDS.some((id) => id === contextId) || page === undefined || pageLimit === undefined) {
-      return BAD_REQUEST;
-    }
-    if (pageLimit > MAX_PAGE_LIMIT) return BAD_REQUEST;
-    const term = (query.get('s') ?? '').toLowerCase();
-    const matches = [...store.values()]
+  /**
+   * The accounts a list query selects, in SalesBinder's order (by customer number). Each filter
+   * of the List page is one more condition here.
+   */
+  function matching({ contextId, term }: ListQuery): CustomerRecord[] {
+    return [...store.values()]
       .filter((record) => record.context_id === contextId && matchesSearch(record, term))
       .sort((a, b) => a.customer_number - b.customer_number);
-    const onPage = matches.slice((page - 1) * pageLimit, page * pageLimit);
-    const envelope = {
-      count: String(matches.length),
-      page: String(page),
-      pages: String(Math.max(1, Math.ceil(matches.length / pageLimit))),
-    };
-    return {
-      status: 200,
-      payload: { ...envelope, customers: onPage.map((record) => [record]) },
-      xmlPayload: { ...envelope, customers: { customer: onPage } },
-    };
+  }
+
+  function list(query: URLSearchParams): Answer {
+    const listQuery = readListQuery(query);
+    return listQuery ? listPage(matching(listQuery), listQuery) : BAD_REQUEST;
   }
 
   function view(id: string): Answer {
     const record = store.get(id);
-    return record ? { status: 200, payload: { customer: record } } : NOT_FOUND;
+    return record ? { status: 200, payload: { customer: asPagesPrintIt(record) } } : NOT_FOUND;
   }
 
   function edit(record: CustomerRecord, input: Record<string, unknown> | undefined): Answer {

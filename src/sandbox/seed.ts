@@ -446,6 +446,34 @@ const SEEDS: readonly CustomerRecord[] = [
   }),
 ];
 
+/**
+ * Accounts whose View and List answers the sandbox prints as SalesBinder's own View and List
+ * pages print theirs: without `context_id`, `archived`, `vat_number` and the region and country
+ * ids (the Edit answer has them all). Not every one, since whether SalesBinder leaves them out
+ * always or only on those pages is not known: a customer, an archived customer, a customer with a
+ * VAT number, two prospects (one with a VAT number) and a supplier, so that every list mixes both
+ * shapes.
+ */
+export const PAGE_SHAPED_IDS: ReadonlySet<string> = new Set([
+  'fd61e9a8-5315-41f7-a6d3-3208dc16d6db', // Northwind Traders, customer
+  '810050c3-346e-4415-ad1c-05191baaafa3', // Café Olé SARL, customer with a VAT number
+  'f3655431-cb46-4bf6-93d5-16a6d4a804af', // Umbrella Health Pty Ltd, archived customer
+  '07a563f0-bba6-4f89-9c7e-ede482323bb5', // Hooli Inc., prospect
+  'd3779da4-1fd4-4f9a-b248-510607b8f7f7', // Zürcher Käse AG, prospect with a VAT number
+  'b8a09f63-546e-4c20-9c29-cc63f7f0b7f4', // Pacific Paper Supply Co., supplier
+]);
+
+/** The fields SalesBinder's View and List pages leave out of a record. */
+export const FIELDS_PAGES_LEAVE_OUT = [
+  'vat_number',
+  'context_id',
+  'archived',
+  'billing_region_id',
+  'billing_country_id',
+  'shipping_region_id',
+  'shipping_country_id',
+] as const satisfies readonly (keyof CustomerRecord)[];
+
 /** The seed accounts, as fresh copies that the caller may change. */
 export function seedCustomers(): CustomerRecord[] {
   return structuredClone([...SEEDS]);

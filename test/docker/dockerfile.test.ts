@@ -71,8 +71,9 @@ describe('the Dockerfile', () => {
     expect(jsonArgs(inFinal('ENTRYPOINT').at(-1))[0]).toMatch(/tini|dumb-init/);
   });
 
-  it('declares its port, production mode and a health check on /health', () => {
-    expect(inFinal('EXPOSE').map((i) => i.args)).toContain('4000');
+  it('declares its ports (the API and the metrics listener), production mode and a health check on /health', () => {
+    const ports = inFinal('EXPOSE').flatMap((i) => i.args.split(/\s+/));
+    expect(ports).toEqual(expect.arrayContaining(['4000', '9464']));
     expect(
       inFinal('ENV')
         .map((i) => i.args)
@@ -140,7 +141,13 @@ describe('the image’s own commands, run on its file set', () => {
     for (const i of inFinal('ENV'))
       for (const m of i.args.matchAll(/(\w+)=(\S+)/g)) env[m[1] as string] = m[2] as string;
     const port = await freePort();
-    Object.assign(env, { PORT: String(port), HOST: '127.0.0.1', SALESBINDER_URL: sandbox.url });
+    const metricsPort = await freePort();
+    Object.assign(env, {
+      PORT: String(port),
+      METRICS_PORT: String(metricsPort),
+      HOST: '127.0.0.1',
+      SALESBINDER_URL: sandbox.url,
+    });
 
     const [command = '', ...args] = jsonArgs(inFinal('CMD').at(-1));
     // The image's `node` is Node 24; so is the one running these tests.
@@ -183,6 +190,12 @@ describe('the image’s own commands, run on its file set', () => {
       });
       expect((await response.json()).data.updateCustomer.__typename).toBe('UpdateCustomerSuccess');
       expect(output).toMatch(/^\{"level":/m); // JSON log lines in production
+      // Metrics on their own listener, not on the API's port.
+      const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      expect(await metrics.text()).toMatch(
+        /^graphql_operations_total\{operation_name="anonymous",operation_type="mutation"/m,
+      );
+      expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(404);
     } finally {
       child.kill('SIGTERM');
       await new Promise((resolve) => child.once('exit', resolve));

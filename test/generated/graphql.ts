@@ -47,14 +47,14 @@ export type UpdateCustomerInput = {
   url?: string | null | undefined;
 };
 
-export type CustomerDetailsFragment = { id: string, customerNumber: number | null, kind: AccountKind | null, name: string, officeEmail: string | null, officePhone: string | null, officeFax: string | null, url: string | null, vatNumber: string | null, archived: boolean, createdAt: string, modifiedAt: string, billingAddress: { line1: string | null, line2: string | null, city: string | null, region: string | null, country: string | null, postalCode: string | null }, shippingAddress: { line1: string | null, line2: string | null, city: string | null, region: string | null, country: string | null, postalCode: string | null } };
+export type CustomerDetailsFragment = { id: string, customerNumber: number | null, kind: AccountKind | null, name: string, officeEmail: string | null, officePhone: string | null, officeFax: string | null, url: string | null, vatNumber: string | null, archived: boolean | null, createdAt: string, modifiedAt: string, billingAddress: { line1: string | null, line2: string | null, city: string | null, region: string | null, country: string | null, postalCode: string | null }, shippingAddress: { line1: string | null, line2: string | null, city: string | null, region: string | null, country: string | null, postalCode: string | null } };
 
 export type LoadCustomerQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type LoadCustomerQuery = { customer: { id: string, customerNumber: number | null, kind: AccountKind | null, name: string, officeEmail: string | null, officePhone: string | null, officeFax: string | null, url: string | null, vatNumber: string | null, archived: boolean, createdAt: string, modifiedAt: string, billingAddress: { line1: string | null, line2: string | null, city: string | null, region: string | null, country: string | null, postalCode: string | null }, shippingAddress: { line1: string | null, line2: string | null, city: string | null, region: string | null, country: string | null, postalCode: string | null } } | null };
+export type LoadCustomerQuery = { customer: { id: string, customerNumber: number | null, kind: AccountKind | null, name: string, officeEmail: string | null, officePhone: string | null, officeFax: string | null, url: string | null, vatNumber: string | null, archived: boolean | null, createdAt: string, modifiedAt: string, billingAddress: { line1: string | null, line2: string | null, city: string | null, region: string | null, country: string | null, postalCode: string | null }, shippingAddress: { line1: string | null, line2: string | null, city: string | null, region: string | null, country: string | null, postalCode: string | null } } | null };
 
 export type ListCustomersQueryVariables = Exact<{
   kind?: AccountKind | null | undefined;
@@ -74,14 +74,14 @@ export type UpdateCustomerMutationVariables = Exact<{
 
 
 export type UpdateCustomerMutation = { updateCustomer:
-    | { __typename: 'CustomerConflictError', message: string, customer: { id: string, customerNumber: number | null, kind: AccountKind | null, name: string, officeEmail: string | null, officePhone: string | null, officeFax: string | null, url: string | null, vatNumber: string | null, archived: boolean, createdAt: string, modifiedAt: string, billingAddress: { line1: string | null, line2: string | null, city: string | null, region: string | null, country: string | null, postalCode: string | null }, shippingAddress: { line1: string | null, line2: string | null, city: string | null, region: string | null, country: string | null, postalCode: string | null } } }
+    | { __typename: 'CustomerConflictError', message: string, customer: { id: string, customerNumber: number | null, kind: AccountKind | null, name: string, officeEmail: string | null, officePhone: string | null, officeFax: string | null, url: string | null, vatNumber: string | null, archived: boolean | null, createdAt: string, modifiedAt: string, billingAddress: { line1: string | null, line2: string | null, city: string | null, region: string | null, country: string | null, postalCode: string | null }, shippingAddress: { line1: string | null, line2: string | null, city: string | null, region: string | null, country: string | null, postalCode: string | null } } }
     | { __typename: 'CustomerInputError', message: string, fieldErrors: Array<{ path: Array<string>, message: string }> }
     | { __typename: 'CustomerNotFoundError', message: string, id: string }
     | { __typename: 'SalesBinderAuthError', message: string }
     | { __typename: 'SalesBinderPermissionError', message: string }
     | { __typename: 'SalesBinderRateLimitError', message: string, retryAfterSeconds: number }
     | { __typename: 'SalesBinderUnavailableError', message: string, retryable: boolean }
-    | { __typename: 'UpdateCustomerSuccess', message: string, customer: { id: string, customerNumber: number | null, kind: AccountKind | null, name: string, officeEmail: string | null, officePhone: string | null, officeFax: string | null, url: string | null, vatNumber: string | null, archived: boolean, createdAt: string, modifiedAt: string, billingAddress: { line1: string | null, line2: string | null, city: string | null, region: string | null, country: string | null, postalCode: string | null }, shippingAddress: { line1: string | null, line2: string | null, city: string | null, region: string | null, country: string | null, postalCode: string | null } } }
+    | { __typename: 'UpdateCustomerSuccess', message: string, customer: { id: string, customerNumber: number | null, kind: AccountKind | null, name: string, officeEmail: string | null, officePhone: string | null, officeFax: string | null, url: string | null, vatNumber: string | null, archived: boolean | null, createdAt: string, modifiedAt: string, billingAddress: { line1: string | null, line2: string | null, city: string | null, region: string | null, country: string | null, postalCode: string | null }, shippingAddress: { line1: string | null, line2: string | null, city: string | null, region: string | null, country: string | null, postalCode: string | null } } }
    };
 
 export type UpdateMutationVariables = Exact<{
@@ -98,17 +98,17 @@ export type UpdateMutation = { updateCustomer:
     | { __typename: 'SalesBinderPermissionError', message: string }
     | { __typename: 'SalesBinderRateLimitError', message: string, retryAfterSeconds: number }
     | { __typename: 'SalesBinderUnavailableError', message: string, retryable: boolean }
-    | { __typename: 'UpdateCustomerSuccess', message: string, customer: { id: string, name: string, customerNumber: number | null, kind: AccountKind | null, officeEmail: string | null, officePhone: string | null, officeFax: string | null, url: string | null, vatNumber: string | null, archived: boolean, createdAt: string, modifiedAt: string, billingAddress: { line1: string | null, line2: string | null, city: string | null, region: string | null, country: string | null, postalCode: string | null }, shippingAddress: { line1: string | null, line2: string | null, city: string | null, region: string | null, country: string | null, postalCode: string | null } } }
+    | { __typename: 'UpdateCustomerSuccess', message: string, customer: { id: string, name: string, customerNumber: number | null, kind: AccountKind | null, officeEmail: string | null, officePhone: string | null, officeFax: string | null, url: string | null, vatNumber: string | null, archived: boolean | null, createdAt: string, modifiedAt: string, billingAddress: { line1: string | null, line2: string | null, city: string | null, region: string | null, country: string | null, postalCode: string | null }, shippingAddress: { line1: string | null, line2: string | null, city: string | null, region: string | null, country: string | null, postalCode: string | null } } }
    };
 
-export type CustomerFieldsFragment = { id: string, name: string, customerNumber: number | null, kind: AccountKind | null, officeEmail: string | null, officePhone: string | null, officeFax: string | null, url: string | null, vatNumber: string | null, archived: boolean, createdAt: string, modifiedAt: string, billingAddress: { line1: string | null, line2: string | null, city: string | null, region: string | null, country: string | null, postalCode: string | null }, shippingAddress: { line1: string | null, line2: string | null, city: string | null, region: string | null, country: string | null, postalCode: string | null } };
+export type CustomerFieldsFragment = { id: string, name: string, customerNumber: number | null, kind: AccountKind | null, officeEmail: string | null, officePhone: string | null, officeFax: string | null, url: string | null, vatNumber: string | null, archived: boolean | null, createdAt: string, modifiedAt: string, billingAddress: { line1: string | null, line2: string | null, city: string | null, region: string | null, country: string | null, postalCode: string | null }, shippingAddress: { line1: string | null, line2: string | null, city: string | null, region: string | null, country: string | null, postalCode: string | null } };
 
 export type CustomerQueryVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type CustomerQuery = { customer: { id: string, name: string, customerNumber: number | null, kind: AccountKind | null, officeEmail: string | null, officePhone: string | null, officeFax: string | null, url: string | null, vatNumber: string | null, archived: boolean, createdAt: string, modifiedAt: string, billingAddress: { line1: string | null, line2: string | null, city: string | null, region: string | null, country: string | null, postalCode: string | null }, shippingAddress: { line1: string | null, line2: string | null, city: string | null, region: string | null, country: string | null, postalCode: string | null } } | null };
+export type CustomerQuery = { customer: { id: string, name: string, customerNumber: number | null, kind: AccountKind | null, officeEmail: string | null, officePhone: string | null, officeFax: string | null, url: string | null, vatNumber: string | null, archived: boolean | null, createdAt: string, modifiedAt: string, billingAddress: { line1: string | null, line2: string | null, city: string | null, region: string | null, country: string | null, postalCode: string | null }, shippingAddress: { line1: string | null, line2: string | null, city: string | null, region: string | null, country: string | null, postalCode: string | null } } | null };
 
 export type CustomersQueryVariables = Exact<{
   kind?: AccountKind | null | undefined;

@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 export interface GatewayProcess {
   child: ChildProcess;
   port: number;
+  /** Its metrics listener's port, once it has said it (undefined with METRICS=off). */
+  metricsPort(): number | undefined;
   /** Everything it wrote to stdout and stderr so far. */
   output: string[];
 }
@@ -26,7 +28,14 @@ export function killAll(): void {
 export function startGatewayProcess(env: Record<string, string>): Promise<GatewayProcess> {
   const child = spawn(process.execPath, ['src/server.ts'], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: '0',
+      METRICS_PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   started.add(child);
@@ -42,7 +51,11 @@ export function startGatewayProcess(env: Record<string, string>): Promise<Gatewa
       const port = /"port":(\d+)/.exec(output.join(''))?.[1];
       if (port) {
         clearTimeout(timer);
-        resolve({ child, port: Number(port), output });
+        const metricsPort = () => {
+          const found = /"metricsPort":(\d+)/.exec(output.join(''))?.[1];
+          return found === undefined ? undefined : Number(found);
+        };
+        resolve({ child, port: Number(port), metricsPort, output });
       }
     });
     child.once('exit', (code) => reject(new Error(`the gateway exited with ${code}:\n${output.join('')}`)));

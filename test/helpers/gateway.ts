@@ -11,6 +11,7 @@ import { type Config, loadConfig } from '../../src/config.ts';
 import type { Upstream } from '../../src/context.ts';
 import { createHttpServer } from '../../src/http-server.ts';
 import { createLogger } from '../../src/logger.ts';
+import { createMetricsServer } from '../../src/metrics.ts';
 import { createSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/sandbox.ts';
 import { findLeaks } from './keys.ts';
 
@@ -28,6 +29,8 @@ export interface TestGateway {
   app: App;
   logs: string[];
   responses: string[];
+  /** The metrics listener (as server.ts starts it, on a port of its own); undefined with METRICS=off. */
+  metricsUrl: string | undefined;
   // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary GraphQL results.
   graphql<T = Record<string, any>>(
     query: string,
@@ -87,6 +90,8 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
   });
   const server = createHttpServer(app, config.security);
   const url = await listen(server);
+  const metricsServer = app.metrics ? createMetricsServer(app.metrics) : undefined;
+  const metricsUrl = metricsServer ? await listen(metricsServer) : undefined;
 
   const gatewayFetch = async (path: string, init?: RequestInit) => {
     const response = await fetch(`${url}${path}`, init);
@@ -103,6 +108,7 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
     app,
     logs,
     responses,
+    metricsUrl,
     fetch: gatewayFetch,
     async graphql(query, variables, headers = {}) {
       const response = await gatewayFetch('/graphql', {
@@ -117,8 +123,11 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
       return { status: response.status, body: await response.json(), headers: response.headers };
     },
     async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      for (const listener of [server, metricsServer]) {
+        if (!listener) continue;
+        listener.closeAllConnections();
+        await new Promise((resolve) => listener.close(resolve));
+      }
       await app.close();
       await sandbox.close();
       const leaks = findLeaks([...logs, ...responses]);

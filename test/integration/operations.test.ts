@@ -1,8 +1,13 @@
 /**
- * What operators get: Prometheus metrics, request ids end to end, one log line per request and
- * per SalesBinder call, OpenTelemetry spans (checked with an in-memory exporter), readiness that
- * reflects blocked accounts.
+ * What operators get: Prometheus metrics on their own listener, request ids end to end, one log
+ * line per request and per SalesBinder call, OpenTelemetry spans (checked with an in-memory
+ * exporter), readiness that reflects blocked accounts.
  */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Tracer } from '@opentelemetry/api';
 import {
   BasicTracerProvider,
   InMemorySpanExporter,
@@ -26,13 +31,16 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
   return undefined;
 }
 
+/** The exposition, read from the gateway's metrics listener. */
+async function scrapeOf(gw: TestGateway): Promise<string> {
+  const response = await fetch(`${gw.metricsUrl}/metrics`);
+  expect(response.headers.get('content-type')).toMatch(/text\/plain/);
+  return response.text();
+}
+
 describe('metrics', () => {
   let gw: TestGateway;
-  const scrape = async () => {
-    const response = await gw.fetch('/metrics');
-    expect(response.headers.get('content-type')).toMatch(/text\/plain/);
-    return response.text();
-  };
+  const scrape = () => scrapeOf(gw);
   beforeAll(async () => {
     gw = await startGateway({ env: { SALESBINDER_RETRY_BASE_MS: '1' } });
   });
@@ -42,6 +50,8 @@ describe('metrics', () => {
   it('counts GraphQL operations by name, type and outcome, and edits by payload member', async () => {
     await gw.graphql(UPDATE, { id: DOC_EXAMPLE_ID, input: { name: 'Metered' } }, admin);
     await gw.graphql(UPDATE, { id: DOC_EXAMPLE_ID, input: { name: ' ' } }, admin);
+    // A name SalesBinder has seen served is a label from then on, whoever sends it.
+    await gw.graphql(CUSTOMER, { id: DOC_EXAMPLE_ID }, admin);
     await gw.graphql(CUSTOMER, { id: DOC_EXAMPLE_ID }, {});
     const text = await scrape();
     expect(
@@ -92,20 +102,98 @@ describe('metrics', () => {
     expect(text).toMatch(/^process_resident_memory_bytes /m);
   });
 
-  it('keeps client-chosen operation names from growing the registry without bound', async () => {
-    for (let i = 0; i < 205; i++) await gw.graphql(`query Q${i} { __typename }`);
-    await gw.graphql('query { __typename }');
-    const text = await scrape();
-    expect(sample(text, 'graphql_operations_total', { operation_name: 'other' })).toBeGreaterThanOrEqual(5);
-    expect(sample(text, 'graphql_operations_total', { operation_name: 'anonymous' })).toBe(1);
+  it('serves /metrics on its own listener only: the API port answers 404, as for any unknown path', async () => {
+    expect((await fetch(`${gw.metricsUrl}/metrics`)).status).toBe(200);
+    expect((await gw.fetch('/metrics')).status).toBe(404);
+    expect((await fetch(`${gw.metricsUrl}/graphql`)).status).toBe(404);
   });
 
   it('can be turned off', async () => {
     const quiet = await startGateway({ env: { METRICS: 'off' } });
     try {
-      expect((await quiet.fetch('/metrics')).status).not.toBe(200);
+      expect(quiet.metricsUrl).toBeUndefined();
+      expect((await quiet.fetch('/metrics')).status).toBe(404);
     } finally {
       await quiet.close();
+    }
+  });
+});
+
+describe('operation names as labels', () => {
+  const names = (text: string) =>
+    new Set([...text.matchAll(/^graphql_operations_total\{operation_name="([^"]*)"/gm)].map((m) => m[1]));
+
+  it('does not let 200+ names from a caller without a working key stop a real operation from counting under its own name', async () => {
+    const gw = await startGateway();
+    try {
+      for (let i = 0; i < 205; i++) await gw.graphql(`query Q${i} { __typename }`);
+      for (let i = 0; i < 5; i++)
+        await gw.graphql(
+          `query K${i}($id: ID!) { customer(id: $id) { id } }`,
+          { id: DOC_EXAMPLE_ID },
+          {
+            authorization: bearer('madeUpKey000000000000000000000000000000'),
+          },
+        );
+      await gw.graphql(UPDATE, { id: DOC_EXAMPLE_ID, input: { name: 'Counted' } }, admin);
+      const text = await scrapeOf(gw);
+      expect(sample(text, 'graphql_operations_total', { operation_name: 'Update', outcome: 'success' })).toBe(
+        1,
+      );
+      expect(sample(text, 'graphql_operations_total', { operation_name: 'other' })).toBe(205);
+      expect([...names(text)].filter((n) => /^[QK]\d/.test(n ?? ''))).toEqual([]);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('keeps the names of callers SalesBinder accepted to 200, and never evicts one', async () => {
+    const gw = await startGateway();
+    try {
+      const read = (name: string) =>
+        gw.graphql(`query ${name}($id: ID!) { customer(id: $id) { id } }`, { id: DOC_EXAMPLE_ID }, admin);
+      for (let i = 0; i < 205; i++) await read(`R${i}`);
+      await read('R0');
+      await gw.graphql('query { __typename }');
+      const text = await scrapeOf(gw);
+      expect([...names(text)].filter((n) => /^R\d/.test(n ?? ''))).toHaveLength(200);
+      expect(sample(text, 'graphql_operations_total', { operation_name: 'R0' })).toBe(2);
+      expect(sample(text, 'graphql_operations_total', { operation_name: 'other' })).toBe(5);
+      expect(sample(text, 'graphql_operations_total', { operation_name: 'anonymous' })).toBe(1);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('takes names only from the manifest when trusted documents are on', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sbgw-'));
+    const manifest = join(dir, 'persisted-documents.json');
+    const hash = createHash('sha256').update(UPDATE).digest('hex');
+    writeFileSync(manifest, JSON.stringify({ [hash]: UPDATE }));
+    const secret = 'router-secret-0123456789abcdef';
+    const gw = await startGateway({ env: { TRUSTED_DOCUMENTS: manifest, SUBGRAPH_SECRET: secret } });
+    try {
+      const post = (body: unknown, headers: Record<string, string> = {}) =>
+        gw.fetch('/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...admin, ...headers },
+          body: JSON.stringify(body),
+        });
+      await post({ documentId: hash, variables: { id: DOC_EXAMPLE_ID, input: { name: 'Trusted' } } });
+      // The router may send any operation, under any name: it counts as `other`.
+      await post(
+        {
+          query: 'query FromTheRouter($id: ID!) { customer(id: $id) { id } }',
+          variables: { id: DOC_EXAMPLE_ID },
+        },
+        { 'x-subgraph-secret': secret },
+      );
+      const text = await scrapeOf(gw);
+      expect(sample(text, 'graphql_operations_total', { operation_name: 'Update' })).toBe(1);
+      expect(sample(text, 'graphql_operations_total', { operation_name: 'other' })).toBe(1);
+      expect(names(text).has('FromTheRouter')).toBe(false);
+    } finally {
+      await gw.close();
     }
   });
 });
@@ -127,13 +215,13 @@ describe('the limiter, seen by operators', () => {
   it('counts refusals and open blocks, and turns readiness 503 while the only account is blocked', async () => {
     for (let i = 0; i < 4; i++)
       await gw.graphql(UPDATE, { id: DOC_EXAMPLE_ID, input: { name: `n${i}` } }, admin);
-    let text = await (await gw.fetch('/metrics')).text();
+    let text = await scrapeOf(gw);
     expect(sample(text, 'salesbinder_limiter_refusals_total', { reason: 'budget' })).toBe(1);
     expect(sample(text, 'salesbinder_blocked_accounts')).toBe(0);
     expect((await gw.fetch('/ready')).status).toBe(200);
 
     await gw.app.limiter?.block(gw.sandbox.url, 1);
-    text = await (await gw.fetch('/metrics')).text();
+    text = await scrapeOf(gw);
     expect(sample(text, 'salesbinder_blocked_accounts')).toBe(1);
     expect((await gw.fetch('/ready')).status).toBe(503);
     expect((await gw.fetch('/health')).status).toBe(200);
@@ -151,6 +239,15 @@ describe('request ids and logs', () => {
   beforeEach(() => gw.sandbox.reset());
 
   const json = (lines: string[]) => lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  const post = (query: string, requestId?: string, variables?: Record<string, unknown>): RequestInit => ({
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...admin,
+      ...(requestId === undefined ? {} : { 'x-request-id': requestId }),
+    },
+    body: JSON.stringify({ query, variables }),
+  });
 
   it('takes the caller’s X-Request-Id, echoes it, sends it to SalesBinder and puts it on every log line', async () => {
     const before = gw.logs.length;
@@ -192,11 +289,102 @@ describe('request ids and logs', () => {
     expect(findLeaks(gw.logs)).toEqual([]);
   });
 
+  it('logs a client’s mistakes at info with the request id, never as an unexpected error', async () => {
+    const before = gw.logs.length;
+    const mistakes: Array<[string, Promise<Response>]> = [
+      ['first 0', gw.fetch('/graphql', post('{ customers(first: 0) { totalCount } }', 'mistake-1'))],
+      ['first 500', gw.fetch('/graphql', post('{ customers(first: 500) { totalCount } }', 'mistake-2'))],
+      ['bad cursor', gw.fetch('/graphql', post('{ customers(after: "bogus") { totalCount } }', 'mistake-3'))],
+      [
+        'no entity',
+        gw.fetch('/graphql', post('{ _entities(representations: [[]]) { __typename } }', 'mistake-4')),
+      ],
+      [
+        'GET variables',
+        gw.fetch(`/graphql?query=${encodeURIComponent('{ __typename }')}&variables=%7Bx`, {
+          headers: { ...admin, 'x-request-id': 'mistake-5' },
+        }),
+      ],
+    ];
+    for (const [what, answer] of mistakes) {
+      const { errors } = await (await answer).json();
+      expect(errors?.[0]?.extensions?.code, what).toMatch(/^BAD_(USER_INPUT|REQUEST)$/);
+    }
+    const lines = json(gw.logs.slice(before));
+    expect(lines.filter((l) => Number(l.level) >= 40)).toEqual([]);
+    for (let i = 1; i <= 5; i++) {
+      const answered = lines.find((l) => l.requestId === `mistake-${i}` && l.msg === 'answered with errors');
+      expect(answered).toMatchObject({ level: 30 });
+    }
+  });
+
+  it('puts the request id on every line a request causes, Yoga’s own included', async () => {
+    const fresh = await startGateway();
+    try {
+      const requests: Array<[string, RequestInit]> = [
+        [
+          '/graphql',
+          post(`query One($id: ID!) { customer(id: $id) { id } }`, undefined, { id: DOC_EXAMPLE_ID }),
+        ],
+        ['/graphql', post(UPDATE, undefined, { id: DOC_EXAMPLE_ID, input: { name: 'Logged' } })],
+        ['/graphql', post('{ customers(first: 0) { totalCount } }')],
+        ['/graphql', post('{ _entities(representations: [[]]) { __typename } }')],
+        ['/graphql', post('{ nope }')],
+        ['/graphql', post('{ customers { ')],
+        [
+          '/graphql',
+          { method: 'POST', headers: { 'content-type': 'application/json', ...admin }, body: '{"query":' },
+        ],
+        [`/graphql?query=${encodeURIComponent('{ __typename }')}&variables=%7Bx`, { headers: admin }],
+        ['/graphql', { headers: { accept: 'text/html' } }],
+        ['/nowhere', {}],
+      ];
+      const ids = new Set<string>();
+      for (const [path, init] of requests) {
+        const response = await fresh.fetch(path, init);
+        ids.add(response.headers.get('x-request-id') ?? 'none');
+      }
+      const lines = json(fresh.logs);
+      expect(lines.length).toBeGreaterThan(requests.length);
+      for (const line of lines) expect(ids.has(String(line.requestId)), JSON.stringify(line)).toBe(true);
+      expect(lines.filter((l) => Number(l.level) >= 50)).toEqual([]);
+    } finally {
+      await fresh.close();
+    }
+  });
+
+  it('logs an unexpected failure once, at error level, with the request id, and answers only "Unexpected error."', async () => {
+    // A tracer that breaks: a failure of the gateway itself, not of the client or SalesBinder.
+    const broken = {
+      startSpan() {
+        throw new TypeError('the tracer broke');
+      },
+    } as unknown as Tracer;
+    const failing = await startGateway({ tracer: broken, env: { NODE_ENV: 'production' } });
+    try {
+      const response = await failing.fetch('/graphql', post('{ __typename }', 'broken-1'));
+      const text = await response.text();
+      expect(JSON.parse(text).errors).toEqual([
+        { message: 'Unexpected error.', extensions: { code: 'INTERNAL_SERVER_ERROR' } },
+      ]);
+      expect(text).not.toContain('tracer broke');
+      const errors = json(failing.logs).filter((l) => Number(l.level) >= 50);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toMatchObject({
+        requestId: 'broken-1',
+        msg: 'unexpected error in the gateway',
+        err: { type: 'TypeError', message: 'the tracer broke' },
+      });
+    } finally {
+      await failing.close();
+    }
+  });
+
   it('logs no line for probes', async () => {
     const before = gw.logs.length;
     await gw.fetch('/health');
     await gw.fetch('/ready');
-    await gw.fetch('/metrics');
+    await scrapeOf(gw);
     expect(json(gw.logs.slice(before)).filter((l) => l.msg === 'request')).toHaveLength(0);
   });
 });

@@ -3,6 +3,7 @@
  * quirks and failures against a scripted upstream. Every test counts the calls SalesBinder saw.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { cursorOf } from '../../src/domain/customer-page.ts';
 import { DOC_EXAMPLE_ID, seedCustomers } from '../../src/sandbox/seed.ts';
 import { type GraphQLResponse, startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { bearer, CANARY_KEY, DEMO_ADMIN_KEY, DEMO_VIEWER_KEY } from '../helpers/keys.ts';
@@ -328,9 +329,20 @@ describe('reads against recorded SalesBinder shapes and failures', () => {
     expect(connection.pageInfo.hasNextPage).toBe(false);
   });
 
-  it('answers an empty page when SalesBinder answers 404 for a list', async () => {
+  it('reports a 404 for the first page of a list as UPSTREAM_UNAVAILABLE, not retryable', async () => {
     upstream.answer((_req, res) => res.writeHead(404).end());
-    expect((await names()).edges).toEqual([]);
+    const { body } = await gw.graphql(CUSTOMERS, { first: 3 }, admin);
+    expect(body.errors?.[0]?.extensions).toEqual({ code: 'UPSTREAM_UNAVAILABLE', retryable: false });
+    expect(upstream.hits).toHaveLength(1);
+  });
+
+  it('answers an empty page when SalesBinder answers 404 past the last page', async () => {
+    upstream.answer((_req, res) => res.writeHead(404).end());
+    const connection = await names({ first: 3, after: cursorOf(5) });
+    expect(connection).toMatchObject({ edges: [], totalCount: 6, pageInfo: { hasNextPage: false } });
+    expect(upstream.hits.map((h) => h.path)).toEqual([
+      '/api/2.0/customers.json?contextId=2&page=3&pageLimit=3',
+    ]);
   });
 
   it.each([

@@ -40,11 +40,6 @@ describe('production defaults', () => {
     expect(body.errors?.[0]?.message).toMatch(/introspection/i);
   });
 
-  it('suggests no field names', async () => {
-    const { body } = await gw.graphql('{ custome(id: "x") { id } }', {}, admin);
-    expect(body.errors?.[0]?.message).not.toMatch(/Did you mean/);
-  });
-
   it('still serves _service to the router', async () => {
     const { body } = await gw.graphql('{ _service { sdl } }');
     expect(body.data?._service.sdl).toContain('type Customer');
@@ -66,9 +61,123 @@ describe('production defaults', () => {
       expect(
         (await open.graphql('{ custome(id: "x") { id } }', {}, admin)).body.errors?.[0]?.message,
       ).toMatch(/Did you mean/);
+      expect(
+        (await open.graphql('{ customers(kind: CUSTOMR) { totalCount } }', {}, admin)).body.errors?.[0]
+          ?.message,
+      ).toMatch(/Did you mean the enum value "CUSTOMER"\?/);
     } finally {
       await open.close();
     }
+  });
+
+  describe('no suggestions, at any stage', () => {
+    // Each: the stage, the request, and the name a suggestion would spell out.
+    it.each([
+      ['parsing', '{ customers { totalCount ', undefined, undefined],
+      ['validation: a field', '{ custome(id: "x") { id } }', undefined, '"customer"'],
+      ['validation: an argument', '{ customers(frist: 2) { totalCount } }', undefined, '"first"'],
+      ['validation: an enum literal', '{ customers(kind: CUSTOMR) { totalCount } }', undefined, '"CUSTOMER"'],
+      ['validation: a type', '{ customer(id: "x") { ... on Custmer { id } } }', undefined, '"Customer"'],
+      [
+        'variables: an input field',
+        `mutation($i: UpdateCustomerInput!) { updateCustomer(id: "${DOC_EXAMPLE_ID}", input: $i) { __typename } }`,
+        { i: { nme: 'x' } },
+        '"name"',
+      ],
+      [
+        'variables: an enum value',
+        'query($k: AccountKind) { customers(kind: $k) { totalCount } }',
+        { k: 'CUSTOMR' },
+        '"CUSTOMER"',
+      ],
+    ])('suggests nothing in %s', async (_, query, variables, suggested) => {
+      gw.sandbox.reset();
+      const { body } = await gw.graphql(query, variables, admin);
+      const text = JSON.stringify(body);
+      expect(body.errors?.length).toBeGreaterThan(0);
+      expect(text).not.toMatch(/Did you mean/);
+      if (suggested) expect(text).not.toContain(suggested.replaceAll('"', '\\"'));
+      expect(gw.sandbox.requests).toHaveLength(0);
+    });
+  });
+
+  describe('no original messages, at any stage', () => {
+    beforeEach(() => gw.sandbox.reset());
+
+    const MARKER = 'probeMarker7f3a';
+    const noOriginals = (text: string) => {
+      expect(text).not.toContain('originalError');
+      expect(text).not.toContain('stack');
+      expect(text).not.toMatch(/SyntaxError|position \d|is not valid JSON"/);
+    };
+    const post = async (body: string, contentType = 'application/json') => {
+      const response = await gw.fetch('/graphql', {
+        method: 'POST',
+        headers: { 'content-type': contentType, accept: 'application/graphql-response+json', ...admin },
+        body,
+      });
+      return { status: response.status, text: await response.text() };
+    };
+
+    it.each([
+      ['a body cut short', '{"query": "{ __typename }",'],
+      ['a body that quotes something', `{"query": "{ __typename }", "${MARKER}`],
+    ])('answers %s that is not JSON with 400 and neither V8’s message nor the body', async (_, body) => {
+      const { status, text } = await post(body);
+      expect(status).toBe(400);
+      expect(JSON.parse(text).errors[0]).toEqual({
+        message: 'POST body sent invalid JSON.',
+        extensions: { code: 'BAD_REQUEST' },
+      });
+      expect(text).not.toContain(MARKER);
+      noOriginals(text);
+    });
+
+    it.each([
+      ['variables', 'variables'],
+      ['extensions', 'extensions'],
+    ])('answers GET %s that are not JSON with 400, not a 500, quoting nothing', async (_, param) => {
+      const response = await gw.fetch(
+        `/graphql?query=${encodeURIComponent('{ __typename }')}&${param}=${encodeURIComponent(`{${MARKER}`)}`,
+        { headers: { ...admin, accept: 'application/graphql-response+json' } },
+      );
+      const text = await response.text();
+      expect(response.status).toBe(400);
+      expect(JSON.parse(text).errors[0].extensions.code).toBe('BAD_REQUEST');
+      expect(text).not.toContain(MARKER);
+      noOriginals(text);
+    });
+
+    it('answers a form body with variables that are not JSON with 400, quoting nothing', async () => {
+      const { status, text } = await post(
+        `query=${encodeURIComponent('{ __typename }')}&variables=${encodeURIComponent(`{${MARKER}`)}`,
+        'application/x-www-form-urlencoded',
+      );
+      expect(status).toBe(400);
+      expect(text).not.toContain(MARKER);
+      noOriginals(text);
+    });
+
+    it.each([
+      ['validation', JSON.stringify({ query: '{ customers { nope } }' })],
+      [
+        'variables',
+        JSON.stringify({
+          query: 'query($k: AccountKind) { customers(kind: $k) { totalCount } }',
+          variables: { k: 7 },
+        }),
+      ],
+      ['execution', JSON.stringify({ query: '{ customers(first: 0) { totalCount } }' })],
+      [
+        'execution, _entities',
+        JSON.stringify({ query: '{ _entities(representations: [[]]) { __typename } }' }),
+      ],
+    ])('answers a mistake found in %s without an original message', async (_, body) => {
+      const { text } = await post(body);
+      expect(JSON.parse(text).errors.length).toBeGreaterThan(0);
+      noOriginals(text);
+      expect(gw.sandbox.requests).toHaveLength(0);
+    });
   });
 });
 
@@ -164,6 +273,110 @@ describe('operation limits, at their boundaries', () => {
     } finally {
       await gw.close();
     }
+  });
+});
+
+describe('the cost limit, variables included', () => {
+  const page = '{ totalCount edges { node { id name officeEmail } } }';
+  const tenPages = `query Pages($n: Int) { ${Array.from({ length: 10 }, (_, i) => `p${i}: customers(first: $n) ${page}`).join(' ')} }`;
+
+  it('refuses ten aliased pages of 200 asked for with a variable, before calling SalesBinder', async () => {
+    const gw = await startGateway();
+    try {
+      const { body } = await gw.graphql(tenPages, { n: 200 }, admin);
+      expect(body.data ?? null).toBeNull();
+      expect(body.errors).toEqual([
+        {
+          message: 'Cost limit of 10000 exceeded: this operation would cost 20000.',
+          extensions: { code: 'BAD_USER_INPUT' },
+        },
+      ]);
+      expect(gw.sandbox.requests).toHaveLength(0);
+      // The same pages of 20 are well within it.
+      expect((await gw.graphql(tenPages, { n: 20 }, admin)).body.errors).toBeUndefined();
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('refuses fragments that expand past 10 000 fields, before calling SalesBinder', async () => {
+    const gw = await startGateway();
+    try {
+      // F0 spreads F1 twice, F1 spreads F2 twice, ...: 14 short lines, 2^13 fields.
+      const fragments = Array.from(
+        { length: 14 },
+        (_, i) =>
+          `fragment F${i} on Query { ${i === 13 ? 'customer(id: "x") { id }' : `...F${i + 1} ...F${i + 1}`} }`,
+      ).join(' ');
+      const { body } = await gw.graphql(`query { ...F0 } ${fragments}`, {}, admin);
+      expect(body.errors).toEqual([
+        {
+          message: 'Query exceeds the maximum allowed number of nodes.',
+          extensions: { code: 'BAD_USER_INPUT' },
+        },
+      ]);
+      expect(gw.sandbox.requests).toHaveLength(0);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  describe('counts a page the same however `first` is given', () => {
+    // edges { node { id } }: node 2 + 1, edges 2 + 3, the connection 2 + 5: 7 per account.
+    const selection = '{ edges { node { id } } }';
+    let gw: TestGateway;
+    beforeAll(async () => {
+      gw = await startGateway({ env: { MAX_COST: '140' } });
+    });
+    afterAll(() => gw.close());
+    beforeEach(() => gw.sandbox.reset());
+
+    const forms = (n: number): Array<[string, string, Record<string, unknown>]> => [
+      ['a literal', `{ customers(first: ${n}) ${selection} }`, {}],
+      ['a variable', `query($n: Int) { customers(first: $n) ${selection} }`, { n }],
+      ['a variable’s default', `query($n: Int = ${n}) { customers(first: $n) ${selection} }`, {}],
+      [
+        'a variable in a fragment',
+        `query($n: Int) { ...Page } fragment Page on Query { customers(first: $n) ${selection} }`,
+        { n },
+      ],
+      [
+        'an alias in an inline fragment',
+        `query($n: Int) { ... on Query { a: customers(first: $n) ${selection} } }`,
+        { n },
+      ],
+    ];
+
+    it.each(forms(20))('runs 20 accounts (cost 140, the limit) given as %s', async (_, query, variables) => {
+      const { body } = await gw.graphql(query, variables, admin);
+      expect(body.errors).toBeUndefined();
+      expect(gw.sandbox.requests).toHaveLength(1);
+    });
+
+    it('runs the default page of 20 at the limit too', async () => {
+      expect((await gw.graphql(`{ customers ${selection} }`, {}, admin)).body.errors).toBeUndefined();
+    });
+
+    it.each(forms(21))(
+      'refuses 21 accounts (cost 147) given as %s, before calling SalesBinder',
+      async (_, query, variables) => {
+        const { body } = await gw.graphql(query, variables, admin);
+        expect(body.errors?.[0]?.message).toBe('Cost limit of 140 exceeded: this operation would cost 147.');
+        expect(gw.sandbox.requests).toHaveLength(0);
+      },
+    );
+
+    it('counts _entities by its representations', async () => {
+      // ... on Customer { id name }: 2 + 2 per representation.
+      const query = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { id name } } }';
+      const representations = (n: number) =>
+        Array.from({ length: n }, () => ({ __typename: 'Customer', id: DOC_EXAMPLE_ID }));
+      expect((await gw.graphql(query, { r: representations(35) }, admin)).body.errors).toBeUndefined();
+      gw.sandbox.reset();
+      const { body } = await gw.graphql(query, { r: representations(36) }, admin);
+      expect(body.errors?.[0]?.message).toBe('Cost limit of 140 exceeded: this operation would cost 144.');
+      expect(gw.sandbox.requests).toHaveLength(0);
+    });
   });
 });
 
@@ -387,6 +600,22 @@ describe('trusted documents', () => {
       expect((await response.json()).data.customer.id).toBe(DOC_EXAMPLE_ID);
     } finally {
       await committed.close();
+    }
+  });
+
+  it('holds in development too: GraphiQL is off by default with a manifest, and a plain client may only send its documents', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sbgw-'));
+    const manifest = join(dir, 'persisted-documents.json');
+    writeFileSync(manifest, JSON.stringify({ [hash]: UPDATE }));
+    const dev = await startGateway({ env: { TRUSTED_DOCUMENTS: manifest } });
+    try {
+      const page = await dev.fetch('/graphql', { headers: { accept: 'text/html' } });
+      expect(page.headers.get('content-type') ?? '').not.toMatch(/text\/html/);
+      const { body } = await dev.graphql(CUSTOMER, { id: DOC_EXAMPLE_ID }, admin);
+      expect(body.errors?.[0]?.message).toMatch(/trusts/);
+      expect(dev.sandbox.requests).toHaveLength(0);
+    } finally {
+      await dev.close();
     }
   });
 

@@ -111,27 +111,48 @@ describe.each(FORMATS)('updateCustomer when SalesBinder misbehaves, over %s', (f
       expect(upstream.hits).toHaveLength(1);
     });
 
+    const NO_TEXT = 'SalesBinder rejected the values without naming a field';
     it.each([
-      ['a 400 with no body', 400, ''],
-      ['a 422 with an HTML body', 422, '<html><body>Unprocessable</body></html>'],
-      ['a 422 whose message is a plain string (JSON)', 422, '{"message":"Invalid data"}'],
+      ['a 400 with no body', 400, '', NO_TEXT],
+      ['a 422 with an HTML body', 422, '<html><body>Unprocessable</body></html>', NO_TEXT],
+      ['a 422 whose message is a plain string (JSON)', 422, '{"message":"Invalid data"}', 'Invalid data'],
       [
         'a 422 whose message is a plain string (XML)',
         422,
         '<response><message>Invalid data</message></response>',
+        'Invalid data',
+      ],
+      [
+        'a 400 in API 1.x’s form (JSON)',
+        400,
+        '{"Errors":[{"Error":{"message":"Name cannot be left blank"}},{"Error":{"message":"Too long"}}]}',
+        'Name cannot be left blank; Too long',
+      ],
+      [
+        'a 422 in API 1.x’s form (XML)',
+        422,
+        '<?xml version="1.0"?><response><Errors><Error><message>Name cannot be left blank</message></Error></Errors></response>',
+        'Name cannot be left blank',
       ],
       [
         'a 422 with hostile XML',
         422,
         '<!DOCTYPE r [<!ENTITY a "b">]><response><message>&a;</message></response>',
+        NO_TEXT,
       ],
-    ])('puts %s at path ["input"]', async (_, status, body) => {
-      upstream.answer(raw(format, status, body));
-      const payload = await edit();
-      expect(payload.__typename).toBe('CustomerInputError');
-      expect(payload.fieldErrors).toHaveLength(1);
-      expect(payload.fieldErrors[0].path).toEqual(['input']);
-    });
+    ])(
+      'puts %s at path ["input"], with SalesBinder’s own text when it gave one',
+      async (_, status, body, text) => {
+        upstream.answer(raw(format, status, body));
+        const payload = await edit();
+        expect(payload.__typename).toBe('CustomerInputError');
+        expect(payload.fieldErrors).toEqual([{ path: ['input'], message: text }]);
+        expect(payload.message).toBe(
+          text === NO_TEXT ? 'SalesBinder rejected the values' : `SalesBinder rejected the values: ${text}`,
+        );
+        expect(upstream.hits).toHaveLength(1);
+      },
+    );
   });
 
   describe('rate limits (429)', () => {

@@ -94,6 +94,34 @@ describe('sandbox faults', () => {
       expect(await response.text()).toContain('<h1>502 Bad Gateway</h1>');
     });
 
+    it.each([
+      ['message', '{"message":"Name cannot be left blank"}', '<message>Name cannot be left blank</message>'],
+      [
+        'v1',
+        '{"Errors":[{"Error":{"message":"Name cannot be left blank"}}]}',
+        '<Errors><Error><message>Name cannot be left blank</message></Error></Errors>',
+      ],
+      [
+        'fields',
+        '{"message":{"errors":{"billing_city":{"invalid":"Name cannot be left blank"}}}}',
+        '<message><errors><billing_city><invalid>Name cannot be left blank</invalid></billing_city></errors></message>',
+      ],
+    ] as const)('answers a rejection in the %s form, in JSON and in XML', async (form, json, xml) => {
+      sandbox.faults.add({
+        kind: 'status',
+        status: 422,
+        form,
+        message: 'Name cannot be left blank',
+        ...(form === 'fields' && { field: 'billing_city' }),
+      });
+      const byJson = await request(VIEW);
+      expect(byJson.status).toBe(422);
+      expect(await byJson.text()).toBe(json);
+      const byXml = await request(VIEW_XML);
+      expect(byXml.status).toBe(422);
+      expect(await byXml.text()).toBe(`<?xml version="1.0" encoding="UTF-8"?><response>${xml}</response>`);
+    });
+
     it('sends Retry-After with a 429 when given, and none otherwise', async () => {
       sandbox.faults.add({ kind: 'status', status: 429, retryAfter: 7, times: 1 });
       sandbox.faults.add({ kind: 'status', status: 429, times: 1 });
@@ -414,6 +442,11 @@ describe('sandbox faults', () => {
       [{ kind: 'status', times: 0 }, 'times: Too small: expected number to be >=1'],
       [{ kind: 'stall', match: { url: 'x' } }, 'match: Unrecognized key: "url"'],
       [{ kind: 'delay', delayMs: 5, status: 500 }, '(a delay fault takes kind, match, rate, times, delayMs)'],
+      [{ kind: 'status', form: 'v2' }, 'form: Invalid option: expected one of "message"|"v1"|"fields"'],
+      [
+        { kind: 'status', form: 'fields', field: '<name>' },
+        'field: Expected a field name such as billing_city',
+      ],
       [
         [{ kind: 'html' }, { kind: 'oversized', bytes: 10 }],
         '[1].bytes: Too small: expected number to be >=1024',

@@ -7,6 +7,8 @@ import {
   DEMO_ADMIN_KEY,
   DEMO_VIEWER_KEY,
   DOC_EXAMPLE_ID,
+  FIELDS_PAGES_LEAVE_OUT,
+  PAGE_SHAPED_IDS,
   seedCustomers,
 } from '../../src/sandbox/seed.ts';
 
@@ -183,10 +185,15 @@ describe('the SalesBinder sandbox', () => {
     ])('lists only the accounts of context %i, at least %i of them', async (contextId, atLeast) => {
       const records = await listAll(request, `contextId=${contextId}`);
       expect(records.length).toBeGreaterThanOrEqual(atLeast);
-      expect(records.every((record) => record.context_id === contextId)).toBe(true);
+      const ofContext = seedCustomers().filter((record) => record.context_id === contextId);
+      expect(records.map((record) => record.id).sort()).toEqual(ofContext.map((record) => record.id).sort());
+      // The records that say their context (not all do: see 'as the pages print records') say this one.
+      expect(
+        records.every((record) => record.context_id === undefined || record.context_id === contextId),
+      ).toBe(true);
     });
 
-    it('pages through with pageLimit and answers an empty page beyond the end', async () => {
+    it('pages through with pageLimit and answers 404 past the last page', async () => {
       const all = await listAll(request, 'contextId=2');
       const pages = Math.ceil(all.length / 3);
       const paged: CustomerRecord[] = [];
@@ -198,15 +205,23 @@ describe('the SalesBinder sandbox', () => {
         paged.push(...body.customers.flat());
       }
       expect(paged).toEqual(all);
-      const beyond = await (
-        await request(`/api/2.0/customers.json?contextId=2&page=${pages + 1}&pageLimit=3`)
-      ).json();
-      expect(beyond).toEqual({
-        count: String(all.length),
-        page: String(pages + 1),
-        pages: String(pages),
-        customers: [],
-      });
+      const beyond = await request(`/api/2.0/customers.json?contextId=2&page=${pages + 1}&pageLimit=3`);
+      expect(beyond.status).toBe(404);
+      expect(await beyond.json()).toEqual({ message: 'Not Found' });
+    });
+
+    it('answers 404 in XML past the last page asked as XML', async () => {
+      const response = await request('/api/2.0/customers.xml?contextId=10&page=2&pageLimit=200');
+      expect(response.status).toBe(404);
+      expect(await response.text()).toBe(
+        '<?xml version="1.0" encoding="UTF-8"?><response><message>Not Found</message></response>',
+      );
+    });
+
+    it('answers 404 past the end of a search without matches, but page 1 of it with count 0', async () => {
+      const query = 'contextId=8&s=nothing-like-this';
+      expect((await request(`/api/2.0/customers.json?${query}`)).status).toBe(200);
+      expect((await request(`/api/2.0/customers.json?${query}&page=2`)).status).toBe(404);
     });
 
     it.each([
@@ -253,6 +268,70 @@ describe('the SalesBinder sandbox', () => {
       expect(body.page).toBe('1');
       expect(body.customers.customer).toHaveLength(2);
       expect(body.customers.customer[0].context_id).toBe('10');
+    });
+  });
+
+  describe('as the pages print records', () => {
+    const pageShaped = seedCustomers().filter((record) => PAGE_SHAPED_IDS.has(record.id));
+    const left = (record: Record<string, unknown>) =>
+      FIELDS_PAGES_LEAVE_OUT.filter((field) => Object.hasOwn(record, field));
+    const viewOf = async (id: string, format: 'json' | 'xml') => {
+      const response = await request(`/api/2.0/customers/${id}.${format}`);
+      expect(response.status).toBe(200);
+      return format === 'json'
+        ? (await response.json()).customer
+        : xml.parse(await response.text()).response.customer[0];
+    };
+
+    it('plays both shapes among the accounts of every kind', () => {
+      for (const contextId of [2, 8, 10]) {
+        const ofContext = seedCustomers().filter((record) => record.context_id === contextId);
+        expect(ofContext.some((record) => PAGE_SHAPED_IDS.has(record.id))).toBe(true);
+        expect(ofContext.some((record) => !PAGE_SHAPED_IDS.has(record.id))).toBe(true);
+      }
+      expect(pageShaped.some((record) => record.archived)).toBe(true);
+      expect(pageShaped.some((record) => record.vat_number !== '')).toBe(true);
+    });
+
+    it.each(['json', 'xml'] as const)(
+      'views those accounts in %s without context_id, archived, vat_number or the region and country ids',
+      async (format) => {
+        for (const record of pageShaped) {
+          const viewed = await viewOf(record.id, format);
+          expect(left(viewed)).toEqual([]);
+          expect(viewed).toMatchObject({ id: record.id, name: record.name, created: record.created });
+          expect(Object.keys(viewed)).toEqual(
+            Object.keys(record).filter(
+              (field) => !(FIELDS_PAGES_LEAVE_OUT as readonly string[]).includes(field),
+            ),
+          );
+        }
+        expect(left(await viewOf(DOC_EXAMPLE_ID, format))).toEqual([...FIELDS_PAGES_LEAVE_OUT]);
+      },
+    );
+
+    it.each(['json', 'xml'] as const)(
+      'lists them in %s as it views them, beside whole records',
+      async (format) => {
+        const response = await request(`/api/2.0/customers.${format}?contextId=2&pageLimit=200`);
+        const records: Record<string, unknown>[] =
+          format === 'json'
+            ? (await response.json()).customers.flat()
+            : xml.parse(await response.text()).response.customers.customer;
+        const shapes = records.map((record) => [record.id, left(record).length === 0]);
+        expect(shapes).toContainEqual([DOC_EXAMPLE_ID, false]);
+        for (const record of pageShaped.filter((r) => r.context_id === 2)) {
+          expect(shapes).toContainEqual([record.id, true]);
+        }
+      },
+    );
+
+    it('answers an edit of such an account with the whole record, as the Edit page shows', async () => {
+      const [record] = pageShaped;
+      const response = await request(`/api/2.0/customers/${record?.id}.json`, putJson({ name: 'Edited' }));
+      const { customer } = await response.json();
+      expect(Object.keys(customer)).toEqual(Object.keys(DOC_RECORD));
+      expect(customer).toMatchObject({ context_id: record?.context_id, archived: record?.archived });
     });
   });
 

@@ -27,6 +27,37 @@ describe('loadConfig', () => {
     );
   });
 
+  it('refuses GraphiQL together with trusted documents, with a message that says why', () => {
+    for (const graphiql of ['true', '1']) {
+      let error: unknown;
+      try {
+        loadConfig({ GRAPHIQL: graphiql, TRUSTED_DOCUMENTS: 'manifest.json' });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems).toEqual([
+        expect.stringMatching(/^GRAPHIQL: cannot be on with TRUSTED_DOCUMENTS .*cannot be told apart/),
+      ]);
+    }
+  });
+
+  it('turns GraphiQL off by default when trusted documents are on, even in development', () => {
+    expect(loadConfig({ TRUSTED_DOCUMENTS: 'manifest.json' }).graphiql).toBe(false);
+    expect(loadConfig({ TRUSTED_DOCUMENTS: 'manifest.json', GRAPHIQL: 'false' }).graphiql).toBe(false);
+  });
+
+  it('serves metrics on port 9464 unless told otherwise, and never on the API port', () => {
+    expect(loadConfig({})).toMatchObject({ metrics: true, metricsPort: 9464 });
+    expect(loadConfig({ METRICS_PORT: '0' }).metricsPort).toBe(0);
+    expect(() => loadConfig({ PORT: '9000', METRICS_PORT: '9000' })).toThrow(
+      /METRICS_PORT: must differ from PORT/,
+    );
+    expect(() => loadConfig({ PORT: '9464' })).toThrow(/METRICS_PORT/);
+    expect(loadConfig({ PORT: '9464', METRICS: 'off' }).metrics).toBe(false);
+    expect(() => loadConfig({ METRICS_PORT: '70000' })).toThrow(/METRICS_PORT/);
+  });
+
   it('reads several accounts, lower-cased and trimmed', () => {
     expect(loadConfig({ SALESBINDER_ACCOUNTS: ' Acme ,globex,' }).upstream).toEqual({
       mode: 'accounts',

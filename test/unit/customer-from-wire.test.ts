@@ -69,10 +69,30 @@ describe('customerFromWire', () => {
     ['0', false],
     ['true', true],
     ['false', false],
-    ['', false],
-    [undefined, false],
+    [' TRUE ', true],
+    ['', null],
+    [null, null],
+    [undefined, null],
+    ['yes', null],
+    [2, null],
   ])('reads archived %j as %s', (value, expected) => {
     expect(customerFromWire({ ...doc, archived: value }).archived).toBe(expected);
+  });
+
+  it('leaves archived and kind null when the record does not say, as the View page prints it', () => {
+    const { context_id: _c, archived: _a, ...viewShaped } = doc;
+    expect(customerFromWire(viewShaped)).toMatchObject({ kind: null, archived: null });
+  });
+
+  it.each([
+    ['a record without context_id', undefined, 'PROSPECT'],
+    ['a record with a blank context_id (XML’s null)', '', 'PROSPECT'],
+    ['a record that says its own kind', '10', 'SUPPLIER'],
+    ['a record with a context the gateway does not know', 3, null],
+  ])('gives %s, read from a list of prospects, the kind %s', (_, contextId, kind) => {
+    const { context_id: _c, ...rest } = doc;
+    const record = contextId === undefined ? rest : { ...rest, context_id: contextId };
+    expect(customerFromWire(record, 'PROSPECT').kind).toBe(kind);
   });
 
   it('keeps values verbatim: leading zeros, whitespace, markup', () => {

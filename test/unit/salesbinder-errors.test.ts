@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fieldErrorsOf } from '../../src/salesbinder/client.ts';
+import { fieldErrorsOf } from '../../src/salesbinder/rejections.ts';
 import { retryAfterSeconds } from '../../src/transport/guarded-transport.ts';
 
 describe('fieldErrorsOf', () => {

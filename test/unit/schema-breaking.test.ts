@@ -5,9 +5,30 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { schemaChanges } from '../../scripts/schema-breaking.ts';
+import { acceptedChanges, schemaChanges, sortBreaking } from '../../scripts/schema-breaking.ts';
 
 const committed = readFileSync(new URL('../../schema/schema.graphql', import.meta.url), 'utf8');
+const acceptedList = readFileSync(
+  new URL('../../schema/accepted-breaking-changes.json', import.meta.url),
+  'utf8',
+);
+const changelog = readFileSync(new URL('../../CHANGELOG.md', import.meta.url), 'utf8');
+const ARCHIVED = '  archived: Boolean\n';
+
+/** The schema with `Customer.archived` as it was before it became nullable. */
+const beforeNullableArchived = () => edited(ARCHIVED, '  archived: Boolean!\n');
+
+function run(...args: string[]) {
+  return promisify(execFile)(process.execPath, ['scripts/schema-breaking.ts', ...args], {
+    cwd: new URL('../..', import.meta.url),
+  });
+}
+
+function baselineFile(sdl: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'schema-breaking-')), 'baseline.graphql');
+  writeFileSync(file, sdl);
+  return file;
+}
 
 function edited(from: string, to: string): string {
   expect(committed).toContain(from);
@@ -84,21 +105,68 @@ describe('the breaking-change check', () => {
   });
 
   it('fails `npm run schema:breaking` with exit code 1, naming the field, against a baseline the code breaks', async () => {
-    const baseline = join(mkdtempSync(join(tmpdir(), 'schema-breaking-')), 'baseline.graphql');
-    writeFileSync(
-      baseline,
+    const baseline = baselineFile(
       edited(VAT_FIELD, `${VAT_FIELD}\n  """Gone in the code."""\n  legacyCode: String\n`),
     );
-    const run = promisify(execFile)(
-      process.execPath,
-      ['scripts/schema-breaking.ts', '--base-file', baseline],
-      {
-        cwd: new URL('../..', import.meta.url),
-      },
-    );
-    await expect(run).rejects.toMatchObject({
+    await expect(run('--base-file', baseline)).rejects.toMatchObject({
       code: 1,
       stdout: expect.stringContaining('Customer.legacyCode'),
+    });
+  });
+});
+
+describe('breaking changes made on purpose', () => {
+  const accepted = acceptedChanges(acceptedList, changelog);
+
+  it('lets Customer.archived become nullable, as listed and announced in CHANGELOG.md', async () => {
+    const { breaking } = await schemaChanges(beforeNullableArchived(), committed);
+    expect(breaking.map((change) => change.path)).toEqual(['Customer.archived']);
+    const sorted = sortBreaking(breaking, accepted);
+    expect(sorted.refused).toEqual([]);
+    expect(sorted.accepted.map(({ entry }) => entry.changelog)).toEqual(['`Customer.archived` is nullable']);
+  });
+
+  it('still refuses the same field changed any other way, and every other breaking change', async () => {
+    const toText = await schemaChanges(beforeNullableArchived(), edited(ARCHIVED, '  archived: String\n'));
+    expect(sortBreaking(toText.breaking, accepted).refused.map((change) => change.path)).toEqual([
+      'Customer.archived',
+    ]);
+    const alsoRemoved = await schemaChanges(beforeNullableArchived(), committed.replace(VAT_FIELD, ''));
+    const sorted = sortBreaking(alsoRemoved.breaking, accepted);
+    expect(sorted.accepted.map(({ change }) => change.path)).toEqual(['Customer.archived']);
+    expect(sorted.refused.map((change) => change.path)).toEqual(['Customer.vatNumber']);
+  });
+
+  it('refuses a list whose entry CHANGELOG.md does not announce under a Breaking heading', () => {
+    expect(() => acceptedChanges(acceptedList, '# Changelog\n\n## [Unreleased]\n')).toThrow(
+      /announces no accepted breaking change of Customer\.archived/,
+    );
+    const underChanged = changelog.replace(/^### Breaking/m, '### Changed');
+    expect(() => acceptedChanges(acceptedList, underChanged)).toThrow(/Customer\.archived/);
+  });
+
+  it('refuses a malformed list', () => {
+    expect(() => acceptedChanges('{"accepted": [{"path": "Customer.archived"}]}', changelog)).toThrow(
+      /malformed/,
+    );
+  });
+
+  it('passes `npm run schema:breaking` against the schema before the change, naming it accepted', async () => {
+    const { stdout } = await run('--base-file', baselineFile(beforeNullableArchived()));
+    expect(stdout).toContain("accepted  Field 'Customer.archived' changed type");
+    expect(stdout).toContain('0 breaking, 1 accepted breaking');
+  });
+
+  it('fails `npm run schema:breaking` when the code breaks something else as well', async () => {
+    const baseline = baselineFile(
+      beforeNullableArchived().replace(
+        VAT_FIELD,
+        `${VAT_FIELD}\n  """Gone in the code."""\n  legacyCode: String\n`,
+      ),
+    );
+    await expect(run('--base-file', baseline)).rejects.toMatchObject({
+      code: 1,
+      stdout: expect.stringMatching(/BREAKING .*Customer\.legacyCode[\s\S]*accepted .*Customer\.archived/),
     });
   });
 });

@@ -1,7 +1,7 @@
 /**
  * What operators see of each request: a log line with its id, status and duration; the id echoed
- * on the response; an operation span (when tracing is on) that SalesBinder calls hang under;
- * operation metrics; and the metrics endpoint.
+ * on the response; an operation span (when tracing is on) that SalesBinder calls hang under; and
+ * operation metrics (served on their own listener, see metrics.ts).
  */
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import { getOperationAST } from 'graphql';
@@ -15,29 +15,15 @@ export interface ObservabilityOptions {
   logger: Logger;
   metrics: Metrics | undefined;
   tracer: Tracer | undefined;
-  /** Where Prometheus scrapes. @default '/metrics' */
-  metricsPath?: string;
 }
 
-const PROBE_PATHS = new Set(['/health', '/ready', '/metrics']);
+const PROBE_PATHS = new Set(['/health', '/ready']);
 
-export function useObservability({
-  logger,
-  metrics,
-  tracer,
-  metricsPath = '/metrics',
-}: ObservabilityOptions): Plugin<GatewayContext> {
+export function useObservability({ logger, metrics, tracer }: ObservabilityOptions): Plugin<GatewayContext> {
   // When each request started, and its path, read from the URL Yoga already parsed.
   const started = new WeakMap<Request, { at: number; path: string }>();
   return {
-    onRequest({ request, url, endResponse, fetchAPI }) {
-      if (metrics && url.pathname === metricsPath && request.method === 'GET') {
-        return metrics
-          .text()
-          .then((text) =>
-            endResponse(new fetchAPI.Response(text, { headers: { 'content-type': metrics.contentType } })),
-          );
-      }
+    onRequest({ request, url }) {
       // Probes come every few seconds: a log line each would drown the requests that matter.
       if (!PROBE_PATHS.has(url.pathname)) started.set(request, { at: performance.now(), path: url.pathname });
     },
@@ -56,6 +42,7 @@ export function useObservability({
           const failed = 'errors' in result && (result.errors?.length ?? 0) > 0;
           metrics?.operation({
             name,
+            vouched: args.contextValue.keyAccepted(),
             type,
             outcome: failed ? 'error' : 'success',
             seconds: (performance.now() - executionStarted) / 1000,

@@ -1,8 +1,9 @@
 /**
  * Trusted documents for first-party apps: with a manifest (hash → document, as GraphQL Code
  * Generator's client preset writes it), only those operations run; a request may name one by
- * `documentId` or by Apollo's `extensions.persistedQuery.sha256Hash`. Requests the operator marks
- * as internal (the router with its secret, GraphiQL in development) may send any operation.
+ * `documentId` or by Apollo's `extensions.persistedQuery.sha256Hash`. Only the router, proven by
+ * its secret, may send any operation: nothing else about a request (GraphiQL's included) can prove
+ * who sent it.
  */
 import { readFileSync } from 'node:fs';
 import {
@@ -10,6 +11,7 @@ import {
   type ExtractPersistedOperationId,
   usePersistedOperations,
 } from '@graphql-yoga/plugin-persisted-operations';
+import { Kind, parse } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
 export type Manifest = ReadonlyMap<string, string>;
@@ -35,17 +37,33 @@ export function loadManifest(path: string): Manifest {
   );
 }
 
+/** The names of the manifest's operations (a document that does not parse names none). */
+export function operationNamesOf(manifest: Manifest): ReadonlySet<string> {
+  const names = new Set<string>();
+  for (const document of manifest.values()) {
+    try {
+      for (const definition of parse(document).definitions) {
+        if (definition.kind === Kind.OPERATION_DEFINITION && definition.name)
+          names.add(definition.name.value);
+      }
+    } catch {
+      // Yoga refuses it when it is asked for, with the parse error.
+    }
+  }
+  return names;
+}
+
 const extractId: ExtractPersistedOperationId = (params, request, context) => {
   const documentId = (params as { documentId?: unknown }).documentId;
   if (typeof documentId === 'string') return documentId.replace(/^sha256:/, '');
   return defaultExtractPersistedOperationId(params, request, context);
 };
 
-export function useTrustedDocuments(manifest: Manifest, isInternal: (request: Request) => boolean): Plugin {
+export function useTrustedDocuments(manifest: Manifest, isRouter: (request: Request) => boolean): Plugin {
   return usePersistedOperations({
     getPersistedOperation: (id) => manifest.get(id) ?? null,
     extractPersistedOperationId: extractId,
-    allowArbitraryOperations: (request) => isInternal(request),
+    allowArbitraryOperations: (request) => isRouter(request),
     customErrors: {
       persistedQueryOnly: 'Only the operations this API trusts may run: send a documentId from the manifest',
     },

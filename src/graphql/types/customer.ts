@@ -2,13 +2,7 @@ import { z } from 'zod';
 import type { GatewayContext } from '../../context.ts';
 import { ACCOUNT_KINDS, type Address, CONTEXT_ID_OF_KIND, type Customer } from '../../domain/customer.ts';
 import { isCustomerId, MAX_VALUE_LENGTH } from '../../domain/customer-changes.ts';
-import {
-  type CustomerPage,
-  cursorOf,
-  MAX_PAGE_LIMIT,
-  offsetAfterCursor,
-  pagesFor,
-} from '../../domain/customer-page.ts';
+import { cursorOf, MAX_PAGE_LIMIT, offsetAfterCursor, pagesFor } from '../../domain/customer-page.ts';
 import { builder } from '../builder.ts';
 import { queryErrorFrom } from '../query-errors.ts';
 import { DateTime } from './date-time.ts';
@@ -55,7 +49,7 @@ export const CustomerRef = builder.objectRef<Customer>('Customer').implement({
       type: AccountKindRef,
       nullable: true,
       description:
-        'Customer, prospect or supplier; null if SalesBinder sends a context this gateway does not know.',
+        "Customer, prospect or supplier; null when SalesBinder's record does not say (an account read by id may leave its context out) or names a context this gateway does not know. An account listed by `customers(kind)` that does not say has that kind.",
       resolve: (c) => c.kind,
     }),
     name: t.exposeString('name', { description: 'Business name.' }),
@@ -74,7 +68,11 @@ export const CustomerRef = builder.objectRef<Customer>('Customer').implement({
       description: 'Shipping address.',
       resolve: (c) => c.shippingAddress,
     }),
-    archived: t.exposeBoolean('archived', { description: 'Whether the account is archived in SalesBinder.' }),
+    archived: t.exposeBoolean('archived', {
+      nullable: true,
+      description:
+        "Whether the account is archived in SalesBinder; null when SalesBinder's answer does not say (its View and List answers may leave it out).",
+    }),
     createdAt: t.field({
       type: DateTime,
       description: 'When the account was created.',
@@ -130,24 +128,32 @@ const CustomerConnection = builder.connectionObject(
   { name: 'CustomerEdge', description: 'An account and its cursor.' },
 );
 
+interface Window {
+  count: number;
+  customers: Customer[];
+}
+
 /** Reads SalesBinder pages until the window [offset, offset + first) is filled or the list ends. */
 async function windowOf(
   ctx: GatewayContext,
   query: { contextId: number; search?: string | undefined },
   offset: number,
   first: number,
-): Promise<CustomerPage> {
+): Promise<Window> {
   const api = ctx.salesbinder();
   const customers: Customer[] = [];
-  let count = 0;
+  let count: number | undefined;
   for (const { page, pageLimit, skip } of pagesFor(offset, first)) {
     const result = await api.listCustomers({ ...query, page, pageLimit });
-    count = result.count;
+    // A 404 past the last page says no count; all it tells is that the accounts end before this
+    // page, which is exact for a client that paged to the end with one page size. A count from an
+    // earlier page of this window is better.
+    count ??= result.count ?? (page - 1) * pageLimit;
     customers.push(...result.customers.slice(skip));
     // A short page is the last one: there is nothing further to read.
     if (result.customers.length < pageLimit) break;
   }
-  return { count, customers: customers.slice(0, first) };
+  return { count: count ?? 0, customers: customers.slice(0, first) };
 }
 
 builder.queryFields((t) => ({
@@ -190,7 +196,7 @@ builder.queryFields((t) => ({
     resolve: async (_root, { kind, search, first, after }, ctx) => {
       const offset = after == null ? 0 : (offsetAfterCursor(after) ?? 0);
       const size = first ?? 20;
-      let page: CustomerPage;
+      let page: Window;
       try {
         page = await windowOf(
           ctx,
