@@ -283,7 +283,8 @@ describe('the cost limit, variables included', () => {
   it('refuses ten aliased pages of 200 asked for with a variable, before calling SalesBinder', async () => {
     const gw = await startGateway();
     try {
-      const { body } = await gw.graphql(tenPages, { n: 200 }, admin);
+      const { body, status } = await gw.graphql(tenPages, { n: 200 }, admin);
+      expect(status).toBe(400);
       expect(body.data ?? null).toBeNull();
       expect(body.errors).toEqual([
         {
