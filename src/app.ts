@@ -20,6 +20,7 @@ import type { Config } from './config.ts';
 import { createContextFactory, endpointFor, type GatewayContext, type Upstream } from './context.ts';
 import { createFastLane, type FastLane } from './fast-lane.ts';
 import { schema } from './graphql/index.ts';
+import { createGraphiQLPage } from './graphql/plugins/use-graphiql-page.ts';
 import { useObservability } from './graphql/plugins/use-observability.ts';
 import { useOperationLimits } from './graphql/plugins/use-operation-limits.ts';
 import { useSafeErrors } from './graphql/plugins/use-safe-errors.ts';
@@ -288,6 +289,12 @@ export function createApp({
   };
   const isRouter = security.subgraphSecret ? createSecretCheck(security.subgraphSecret) : () => false;
   const fastLane = config.fastLane ? createFastLane({ isRouter, logger }) : undefined;
+  // GraphiQL bundled into the page: Yoga's default loads it from unpkg, a blank page behind a
+  // firewall or offline. The bundle is 9 MB (~50 MB of memory), so it is loaded on first use only,
+  // then served compressed and cacheable.
+  const graphiqlPage = createGraphiQLPage(async (options) =>
+    (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
+  );
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
     context: createContextFactory({
@@ -305,10 +312,7 @@ export function createApp({
           headers: graphiqlHeaders(upstream, demoApiKey),
         }
       : false,
-    // GraphiQL bundled into the page: Yoga's default loads it from unpkg, a blank page behind a
-    // firewall or offline. The bundle is 9 MB (~50 MB of memory), so it is loaded on first use only.
-    renderGraphiQL: async (options) =>
-      (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
+    renderGraphiQL: graphiqlPage.render,
     landingPage: false,
     // Unexpected errors say "Unexpected error." and nothing more, unless ERROR_DETAILS is on.
     maskedErrors: { isDev: security.errorDetails },
@@ -324,6 +328,8 @@ export function createApp({
       // First, so that it sees each request's parameters as the client sent them.
       ...(fastLane ? [fastLane.plugin as Plugin] : []),
       ...securityPlugins(security, manifest, isRouter),
+      // Before useObservability, so that the answer this one makes is the one that gets the request id.
+      ...(config.graphiql ? [graphiqlPage.plugin] : []),
       useObservability({ logger, metrics, tracer }),
       useAnswerErrorLog(logger),
       useReadinessCheck({ endpoint: '/ready', check: isReady }),
