@@ -18,6 +18,7 @@ import {
 import type { Config } from './config.ts';
 import { createContextFactory, endpointFor, type GatewayContext, type Upstream } from './context.ts';
 import { schema } from './graphql/index.ts';
+import { createGraphiQLPage } from './graphql/plugins/use-graphiql-page.ts';
 import { useObservability } from './graphql/plugins/use-observability.ts';
 import { useOperationLimits } from './graphql/plugins/use-operation-limits.ts';
 import { useSafeErrors } from './graphql/plugins/use-safe-errors.ts';
@@ -275,6 +276,12 @@ export function createApp({
     return !accounts.every((account) => blocked.has(account));
   };
   const isRouter = security.subgraphSecret ? createSecretCheck(security.subgraphSecret) : () => false;
+  // GraphiQL bundled into the page: Yoga's default loads it from unpkg, a blank page behind a
+  // firewall or offline. The bundle is large, in memory too, so it is loaded on first use only,
+  // then served compressed and cacheable.
+  const graphiqlPage = createGraphiQLPage(async (options) =>
+    (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
+  );
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
     context: createContextFactory({
@@ -292,10 +299,7 @@ export function createApp({
           headers: graphiqlHeaders(upstream, demoApiKey),
         }
       : false,
-    // GraphiQL bundled into the page: Yoga's default loads it from unpkg, a blank page behind a
-    // firewall or offline. The bundle is large, in memory too, so it is loaded on first use only.
-    renderGraphiQL: async (options) =>
-      (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
+    renderGraphiQL: graphiqlPage.render,
     landingPage: false,
     // Unexpected errors say "Unexpected error." and nothing more, unless ERROR_DETAILS is on.
     maskedErrors: { isDev: security.errorDetails },
@@ -309,6 +313,8 @@ export function createApp({
     logging: yogaLogger(logger),
     plugins: [
       ...securityPlugins(security, manifest, isRouter),
+      // Before useObservability, so that the answer this one makes is the one that gets the request id.
+      ...(config.graphiql ? [graphiqlPage.plugin] : []),
       useObservability({ logger, metrics, tracer }),
       useAnswerErrorLog(logger),
       useReadinessCheck({ endpoint: '/ready', check: isReady }),

@@ -196,7 +196,7 @@ export interface Config {
   tracing: { endpoint: string; serviceName: string } | undefined;
 }
 
-/** What a client may send: see the README's security section for each. */
+/** What a client may send: see docs/security.md for each. */
 export interface SecurityConfig {
   introspection: boolean;
   fieldSuggestions: boolean;

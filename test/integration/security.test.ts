@@ -586,7 +586,7 @@ describe('trusted documents', () => {
   });
 
   it('runs the operations of the manifest `npm run codegen` writes, by the hash clients send', async () => {
-    const path = fileURLToPath(new URL('../generated/persisted-documents.json', import.meta.url));
+    const path = fileURLToPath(new URL('../../client/persisted-documents.json', import.meta.url));
     const manifest: Record<string, string> = JSON.parse(readFileSync(path, 'utf8'));
     const [documentId] = Object.entries(manifest).find(([, text]) => /query LoadCustomer\b/.test(text)) ?? [];
     const committed = await startGateway({
