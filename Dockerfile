@@ -2,7 +2,7 @@
 # The SalesBinder GraphQL gateway. Build: docker build -t salesbinder-gateway .
 # Run:   docker run -p 4000:4000 -e SALESBINDER_URL=https://acme.salesbinder.com salesbinder-gateway
 #        (metrics on 9464: publish that port only where Prometheus scrapes)
-# Every variable of the README's configuration table may be set with -e.
+# Every variable of docs/configuration.md's table may be set with -e.
 
 # --- Stage 1: production dependencies only (no TypeScript build: Node 24 runs the .ts sources) ---
 FROM node:24-slim AS deps

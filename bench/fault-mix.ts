@@ -41,7 +41,7 @@ const app = createApp({
   upstream: { mode: 'single', baseUrl: new URL(sandboxUrl) },
   logger: createLogger({ level: 'silent' }),
 });
-// The production HTTP server, so that edits after the first take the fast lane, as they would.
+// The production HTTP server (its body cap and Host check), as a deployment runs it.
 const server = createHttpServer(app, config.security);
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;

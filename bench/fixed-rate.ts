@@ -4,7 +4,7 @@
  * answered, over at most `connections` keep-alive connections; a request that finds them all busy
  * waits in the pool, and that wait is counted (no coordinated omission). A latency counts from when
  * the request was issued, not from when it was due: this process shares its core with the sandbox,
- * and its own lateness in issuing (p99 ~5 ms here) is no part of the system under test.
+ * and its own lateness in issuing is no part of the system under test.
  * autocannon's `overallRate` is not this: it lets each connection send its whole second's share at
  * once, then back-fills synthetic latencies, which turns a tail measurement into one of its bursts.
  * Prints one JSON line with the same fields as `load.ts`.

@@ -1,6 +1,6 @@
 /**
- * `npm run bench [-- --quick]`: one run that measures, side by side, against the same sandbox
- * (its rate limits off), with the same connections and duration:
+ * `npm run bench [-- --quick | --smoke] [-- --only=proxy,gateway]`: one run that measures, side by
+ * side, against the same sandbox (its rate limits off), with the same connections and duration:
  *   proxy        a plain undici HTTP proxy doing the same PUT (the physical limit)
  *   gateway      updateCustomer through `npm start`'s production configuration, JSON
  *   gateway_xml  the same with SALESBINDER_FORMAT=xml
@@ -10,23 +10,30 @@
  * The system under test runs alone on core 0; the load generator and the sandbox on core 1.
  * Warm-up before each measurement; variants interleaved in rounds; medians; every run's answers
  * checked. Then the tail: proxy, gateway and Apollo at one fixed offered rate, half what the
- * slowest of them sustained, for p50/p99 without queueing at a core's limit. Then a leak run: many
- * edits, heap after GC and RSS sampled. The last line of the report is one JSON object.
+ * slowest of them sustained, for p50/p99 without queueing at a core's limit. Then start-up: the
+ * time from spawning the gateway to its first 200 on /ready. Then a leak run: many edits, heap
+ * after GC and RSS sampled. The last line of the report is one JSON object; bench/README.md says
+ * what each key means. `--smoke` only checks that the harness runs: its figures mean nothing.
  */
 import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { DEMO_ADMIN_KEY, DOC_EXAMPLE_ID, seedCustomers } from '../src/sandbox/seed.ts';
 import type { LoadResult, LoadSpec } from './load-spec.ts';
 
-const quick = process.argv.includes('--quick');
+const smoke = process.argv.includes('--smoke');
+const quick = smoke || process.argv.includes('--quick');
+const MODE = smoke ? 'smoke' : quick ? 'quick' : 'full';
 const ROUNDS = quick ? 1 : 3;
-const DURATION = quick ? 5 : 10;
-const WARMUP = quick ? 2 : 3;
+const DURATION = smoke ? 1 : quick ? 5 : 10;
+const WARMUP = smoke ? 1 : quick ? 2 : 3;
 const CONNECTIONS = 64;
 /** Connections from each system under test to the sandbox. */
 const UPSTREAM_CONNECTIONS = 64;
-const LEAK_EDITS = quick ? 20_000 : 100_000;
+const LEAK_EDITS = smoke ? 2_000 : quick ? 20_000 : 100_000;
+/** Starts of the gateway timed to /ready; the median is reported. */
+const READY_STARTS = smoke ? 1 : quick ? 3 : 7;
 const root = fileURLToPath(new URL('..', import.meta.url));
 
 const pinnable = (() => {
@@ -201,6 +208,44 @@ function summarize(ms: Measurement[]) {
   };
 }
 
+/** A port that was free a moment ago. */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Milliseconds from spawning the gateway of `gatewayEnv` (on the tested core) to its first 200 on /ready. */
+async function readyTime(gatewayEnv: Record<string, string>): Promise<number> {
+  const port = await freePort();
+  const [command, argv] = pinned(SUT_CORE, ['src/server.ts']);
+  const started = performance.now();
+  const child = spawn(command, argv, {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', ...gatewayEnv, PORT: String(port) },
+    stdio: 'ignore',
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    while (performance.now() - started < 30_000) {
+      const status = await fetch(`http://127.0.0.1:${port}/ready`).then(
+        (response) => response.status,
+        () => 0,
+      );
+      if (status === 200) return performance.now() - started;
+      if (child.exitCode !== null) throw new Error(`the gateway exited with ${child.exitCode} before /ready`);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    throw new Error('the gateway was not ready within 30 s');
+  } finally {
+    child.kill();
+    await exited;
+  }
+}
+
 /** The gateway of `gatewayEnv` in a process that reports heap after GC, before and after many edits. */
 async function leakRun(
   gatewayEnv: Record<string, string>,
@@ -342,8 +387,23 @@ async function main(): Promise<void> {
     }
     const tail = (name: string) => summarize(tails.get(name) ?? []);
     const summary = (name: string) => summarize(results.get(name) ?? []);
+    // What the gateway adds to a request over the proxy at the fixed rate, taken round by round.
+    const addedOverProxy = (figure: 'p50' | 'p99') => {
+      const proxyRounds = tails.get('proxy') ?? [];
+      const added = (tails.get('gateway') ?? []).flatMap((m, i) => {
+        const proxyRound = proxyRounds[i];
+        return proxyRound ? [m[figure] - proxyRound[figure]] : [];
+      });
+      return added.length > 0 ? median(added) : Number.NaN;
+    };
+
+    process.stderr.write(`start-up: ${READY_STARTS} start(s) of the gateway to /ready…
+`);
+    const readyRuns: number[] = [];
+    for (let start = 0; start < READY_STARTS; start++) readyRuns.push(await readyTime(gatewayEnv));
+    const readyMs = median(readyRuns);
     const lines = [
-      `SalesBinder gateway benchmark (${quick ? 'quick' : 'full'}): ${ROUNDS} round(s) of ${DURATION} s, ${CONNECTIONS} connections (${UPSTREAM_CONNECTIONS} to the sandbox), ${pinnable ? 'system under test on core 0, load and sandbox on core 1' : 'not pinned (taskset or a second core missing)'}, Node ${process.version}`,
+      `SalesBinder gateway benchmark (${MODE}): ${ROUNDS} round(s) of ${DURATION} s, ${CONNECTIONS} connections (${UPSTREAM_CONNECTIONS} to the sandbox), ${pinnable ? 'system under test on core 0, load and sandbox on core 1' : 'not pinned (taskset or a second core missing)'}, Node ${process.version}`,
       '',
       '| variant | req/s | p50 ms | p99 ms | RSS MB | CPU µs/req |',
       '|---|---|---|---|---|---|',
@@ -360,6 +420,10 @@ async function main(): Promise<void> {
         const t = tail(v.name);
         return `| ${v.name} | ${t.rps.toFixed(0)} | ${t.p50.toFixed(1)} | ${t.p99.toFixed(1)} |`;
       }),
+      '',
+      `What the gateway adds over the proxy at that rate (median of the rounds' differences): p50 ${addedOverProxy('p50').toFixed(2)} ms, p99 ${addedOverProxy('p99').toFixed(2)} ms`,
+      `RSS under load: gateway ${summary('gateway').rss.toFixed(0)} MB, proxy ${summary('proxy').rss.toFixed(0)} MB`,
+      `Start-up, process spawned to the first 200 on /ready: ${readyMs.toFixed(0)} ms (median of ${READY_STARTS}: ${readyRuns.map((ms) => ms.toFixed(0)).join(', ')})`,
     ];
     process.stdout.write(`${lines.join('\n')}\n\n`);
 
@@ -392,7 +456,13 @@ async function main(): Promise<void> {
         tail_rate_rps: tailRate,
         gateway_p99_saturated_ms: gw.p99,
         proxy_p99_saturated_ms: px.p99,
+        gateway_p50_ms: tail('gateway').p50,
+        proxy_p50_ms: tail('proxy').p50,
+        gateway_added_p50_ms: round2(addedOverProxy('p50')),
+        gateway_added_p99_ms: round2(addedOverProxy('p99')),
         gateway_rss_mb: Math.round(gw.rss),
+        proxy_rss_mb: Math.round(px.rss),
+        ready_ms: Math.round(readyMs),
         gateway_cpu_us_per_request: Math.round(gw.cpu),
         leak_edits: LEAK_EDITS,
         leak_heap_growth_pct: round2(leak.growthPct),

@@ -3,11 +3,10 @@
  * It neither listens nor reads the environment: server.ts does that, and tests call it directly.
  */
 
-import { useEngine } from '@envelop/core';
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import type { Tracer } from '@opentelemetry/api';
-import { execute, GraphQLError } from 'graphql';
+import { GraphQLError } from 'graphql';
 import {
   createYoga,
   type Plugin,
@@ -18,8 +17,8 @@ import {
 } from 'graphql-yoga';
 import type { Config } from './config.ts';
 import { createContextFactory, endpointFor, type GatewayContext, type Upstream } from './context.ts';
-import { createFastLane, type FastLane } from './fast-lane.ts';
 import { schema } from './graphql/index.ts';
+import { createGraphiQLPage } from './graphql/plugins/use-graphiql-page.ts';
 import { useObservability } from './graphql/plugins/use-observability.ts';
 import { useOperationLimits } from './graphql/plugins/use-operation-limits.ts';
 import { useSafeErrors } from './graphql/plugins/use-safe-errors.ts';
@@ -36,7 +35,7 @@ import {
 } from './graphql/plugins/use-trusted-documents.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
-import { currentRequestId, type HeaderSource, requestIdOf } from './request-id.ts';
+import { currentRequestId, requestIdOf } from './request-id.ts';
 import { type Budget, type BudgetObserver, createBudget } from './salesbinder/budget/budget.ts';
 import { createNewcomerCredits } from './salesbinder/budget/newcomers.ts';
 import { createRedisStore } from './salesbinder/budget/redis-store.ts';
@@ -59,7 +58,6 @@ export interface AppDeps {
     | 'retry'
     | 'security'
     | 'redis'
-    | 'fastLane'
     | 'budget'
     | 'trustProxy'
   >;
@@ -82,8 +80,6 @@ export interface App {
   /** What is remembered of SalesBinder's answers (absent with BUDGET=off). */
   budget: Budget | undefined;
   yoga: YogaServerInstance<Record<string, unknown>, GatewayContext>;
-  /** Serves plain JSON POSTs of operations Yoga already accepted, without Yoga's HTTP layer (FAST_LANE=off: absent). */
-  fastLane: FastLane | undefined;
   /** Readiness: false while starting or draining, so /ready answers 503. */
   setReady(ready: boolean): void;
   close(): Promise<void>;
@@ -231,7 +227,7 @@ function useJsonAnswersOnly(): Plugin {
 function securityPlugins(
   security: Config['security'],
   manifest: Manifest | undefined,
-  isRouter: (request: HeaderSource) => boolean,
+  isRouter: (request: Request) => boolean,
 ): Plugin[] {
   const plugins: Plugin[] = [
     // A browser only sends these (or a JSON body) after a CORS preflight, so a cross-site form or
@@ -324,7 +320,12 @@ export function createApp({
     return !accounts.every((account) => blocked.has(account));
   };
   const isRouter = security.subgraphSecret ? createSecretCheck(security.subgraphSecret) : () => false;
-  const fastLane = config.fastLane ? createFastLane({ isRouter, logger }) : undefined;
+  // GraphiQL bundled into the page: Yoga's default loads it from unpkg, a blank page behind a
+  // firewall or offline. The bundle is large, in memory too, so it is loaded on first use only,
+  // then served compressed and cacheable.
+  const graphiqlPage = createGraphiQLPage(async (options) =>
+    (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
+  );
   const yoga = createYoga<Record<string, unknown>, GatewayContext>({
     schema,
     context: createContextFactory({
@@ -344,10 +345,7 @@ export function createApp({
           headers: graphiqlHeaders(upstream, demoApiKey),
         }
       : false,
-    // GraphiQL bundled into the page: Yoga's default loads it from unpkg, a blank page behind a
-    // firewall or offline. The bundle is 9 MB (~50 MB of memory), so it is loaded on first use only.
-    renderGraphiQL: async (options) =>
-      (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
+    renderGraphiQL: graphiqlPage.render,
     landingPage: false,
     // Unexpected errors say "Unexpected error." and nothing more, unless ERROR_DETAILS is on.
     maskedErrors: { isDev: security.errorDetails },
@@ -360,15 +358,12 @@ export function createApp({
     cors: corsOptions(security.corsOrigins),
     logging: yogaLogger(logger),
     plugins: [
-      // First, so that it sees each request's parameters as the client sent them.
-      ...(fastLane ? [fastLane.plugin as Plugin] : []),
       ...securityPlugins(security, manifest, isRouter),
+      // Before useObservability, so that the answer this one makes is the one that gets the request id.
+      ...(config.graphiql ? [graphiqlPage.plugin] : []),
       useObservability({ logger, metrics, tracer }),
       useAnswerErrorLog(logger),
       useReadinessCheck({ endpoint: '/ready', check: isReady }),
-      // graphql-js's own executor instead of Yoga's (@graphql-tools/executor, which adds @defer,
-      // @stream and cancellation, none of which this schema uses): ~10 % more edits per second.
-      useEngine({ execute }),
     ],
   });
   return {
@@ -376,7 +371,6 @@ export function createApp({
     limiter,
     budget,
     yoga,
-    fastLane,
     setReady: (value) => {
       ready = value;
     },

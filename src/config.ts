@@ -153,7 +153,6 @@ const EnvSchema = z.object({
   TRUSTED_DOCUMENTS: z.string().min(1).optional(),
   METRICS: z.enum(['on', 'off']).default('on'),
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
-  FAST_LANE: z.enum(['on', 'off']).default('on'),
   OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl('OTEL_EXPORTER_OTLP_ENDPOINT').optional(),
   OTEL_SERVICE_NAME: z.string().min(1).default('salesbinder-gateway'),
   SUBGRAPH_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -221,8 +220,6 @@ export interface Config {
   metrics: boolean;
   /** The metrics listener's port (on `host`); 0 for a free one. */
   metricsPort: number;
-  /** Plain JSON POSTs of operations Yoga already ran skip Yoga's HTTP layer (src/fast-lane.ts). */
-  fastLane: boolean;
   /** OTLP/HTTP traces go to `${endpoint}/v1/traces` when set. */
   tracing: { endpoint: string; serviceName: string } | undefined;
 }
@@ -238,7 +235,7 @@ export interface BudgetConfig extends BudgetSettings {
   sharedHost: boolean;
 }
 
-/** What a client may send: see the README's security section for each. */
+/** What a client may send: see docs/security.md for each. */
 export interface SecurityConfig {
   introspection: boolean;
   fieldSuggestions: boolean;
@@ -361,7 +358,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     graphiql: e.GRAPHIQL ?? (!production && e.TRUSTED_DOCUMENTS === undefined),
     metrics: e.METRICS === 'on',
     metricsPort: e.METRICS_PORT,
-    fastLane: e.FAST_LANE === 'on',
     tracing: e.OTEL_EXPORTER_OTLP_ENDPOINT
       ? { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME }
       : undefined,

@@ -9,7 +9,7 @@ import pMap from 'p-map';
 import { clientAddressOf, sourceOf } from './client-address.ts';
 import type { Customer } from './domain/customer.ts';
 import type { Logger } from './logger.ts';
-import { type HeaderSource, requestIdOf } from './request-id.ts';
+import { requestIdOf } from './request-id.ts';
 import { type Budget, keyHashOf } from './salesbinder/budget/budget.ts';
 import {
   accountOf,
@@ -190,7 +190,7 @@ export function createContextFactory({
   // In single mode every request goes to the same place: work that out once.
   const fixedEndpoint = upstream.mode === 'single' ? endpointFromUrl(upstream.baseUrl) : undefined;
 
-  return ({ request, req }: { request: HeaderSource } & ServerContext): GatewayContext => {
+  return ({ request, req }: { request: Request } & ServerContext): GatewayContext => {
     const requestId = requestIdOf(request);
     const log = logger.child({ requestId });
     let client: SalesBinderApi | undefined;

@@ -6,7 +6,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { App } from './app.ts';
 import type { SecurityConfig } from './config.ts';
-import { laneMediaType } from './fast-lane.ts';
 import { REQUEST_ID_HEADER, requestIdFrom, withRequestId } from './request-id.ts';
 
 // A name or IPv4 address, or an IPv6 address in brackets, with an optional port (RFC 9110 Host).
@@ -22,7 +21,7 @@ function refuse(res: ServerResponse, status: number, message: string): void {
   res.end(JSON.stringify({ errors: [{ message }] }));
 }
 
-export function createHttpServer(app: Pick<App, 'yoga' | 'fastLane'>, limits: HttpLimits): Server {
+export function createHttpServer(app: Pick<App, 'yoga'>, limits: HttpLimits): Server {
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     // Yoga builds each request's URL from Host; one that cannot be part of a URL was its 500.
     const host = req.headers.host;
@@ -35,10 +34,6 @@ export function createHttpServer(app: Pick<App, 'yoga' | 'fastLane'>, limits: Ht
       if (declared === undefined) return refuse(res, 411, 'A POST needs a Content-Length header');
       if (Number(declared) > limits.maxBodyBytes) {
         return refuse(res, 413, `The request body is over ${limits.maxBodyBytes} bytes`);
-      }
-      if (app.fastLane && req.url === app.yoga.graphqlEndpoint) {
-        const mediaType = laneMediaType(req.headers);
-        if (mediaType !== null) return app.fastLane.serve(app.yoga, req, res, mediaType);
       }
     }
     return app.yoga(req, res);

@@ -8,15 +8,10 @@ import type { Logger } from './logger.ts';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
-/** What the gateway reads of a request's headers: a Fetch `Request`, or the fast lane's view of Node's. */
-export interface HeaderSource {
-  readonly headers: { get(name: string): string | null };
-}
-
 // It goes into log lines and upstream headers: nothing that could forge or break either.
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-const ids = new WeakMap<HeaderSource, string>();
+const ids = new WeakMap<Request, string>();
 
 /** The caller's id when it is a plain token, else a new one. */
 export function requestIdFrom(offered: string | null | undefined): string {
@@ -38,7 +33,7 @@ export function currentRequestId(): string | undefined {
 }
 
 /** The request's id, the same every time it is asked for the same request. */
-export function requestIdOf(request: HeaderSource): string {
+export function requestIdOf(request: Request): string {
   let id = ids.get(request);
   if (id === undefined) {
     id = currentRequestId() ?? requestIdFrom(request.headers.get(REQUEST_ID_HEADER));

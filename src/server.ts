@@ -47,7 +47,7 @@ async function main(): Promise<void> {
     upstream = config.upstream;
   }
 
-  // The OpenTelemetry SDK and exporter (about 40 MB of memory) load only when tracing is configured.
+  // The OpenTelemetry SDK and exporter (much of a replica's memory) load only when tracing is configured.
   const tracing = config.tracing
     ? (await import('./tracing.ts')).createTracing(config.tracing, version)
     : undefined;

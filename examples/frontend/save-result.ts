@@ -5,7 +5,7 @@
  *
  * In your app, the generated module is your own codegen output (e.g. `src/gql/graphql.ts`).
  */
-import type { CustomerDetailsFragment, UpdateCustomerMutation } from '../../test/generated/graphql.ts';
+import type { CustomerDetailsFragment, UpdateCustomerMutation } from '../../client/graphql.js';
 
 export type UpdateCustomerPayload = UpdateCustomerMutation['updateCustomer'];
 

@@ -10,8 +10,8 @@ import {
   LoadCustomerDocument,
   UpdateCustomerDocument,
   type UpdateCustomerInput,
-} from '../../test/generated/graphql.ts';
-import { type SaveResult, saveResultOf } from './save-result.ts';
+} from '../../client/graphql.js';
+import { type SaveResult, saveResultOf } from './save-result.js';
 
 export interface ClientOptions {
   url: string;

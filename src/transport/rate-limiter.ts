@@ -39,7 +39,7 @@ export type CallPriority = 'edit' | 'read' | 'newcomer' | 'background';
 const RESERVED_SHARE: Readonly<Record<CallPriority, number>> = {
   edit: 0,
   read: 0.07,
-  newcomer: 0.1,
+  newcomer: 0.07,
   background: 0.2,
 };
 

@@ -97,7 +97,9 @@ describe.skipIf(missing && !required)(
 
     it('runs the pre-filled example when the run button is pressed, and shows UpdateCustomerSuccess', async () => {
       try {
-        await page.goto(`${url}/graphql`);
+        const loaded = await page.goto(`${url}/graphql`);
+        // The 9 MB page arrives compressed, as Chromium accepts Brotli.
+        expect(await loaded?.headerValue('content-encoding')).toBe('br');
         const run = page.locator('.graphiql-execute-button');
         await run.waitFor({ state: 'visible', timeout: 30_000 });
         await page

@@ -30,3 +30,24 @@ export function rawPost(
     req.end(body);
   });
 }
+
+export interface RawBytes {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+/** A GET with exactly these headers; the body as the bytes that came over the wire (not decoded). */
+export function rawGet(url: string, headers: Record<string, string>): Promise<RawBytes> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'GET', headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}

@@ -8,58 +8,15 @@ import { composeServices } from '@apollo/composition';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
-import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { seedCustomers } from '../../src/sandbox/seed.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { bearer, DEMO_ADMIN_KEY } from '../helpers/keys.ts';
+import { ORDERS_SDL, orderedCustomerIds, orders, startOrdersSubgraph } from '../helpers/orders-subgraph.ts';
 import { type ScriptedUpstream, startScriptedUpstream } from '../helpers/scripted-upstream.ts';
 
-const customerIds = seedCustomers()
-  .slice(0, 10)
-  .map((c) => c.id);
-// 40 orders over 10 accounts: each account is referenced four times.
-const orders = Array.from({ length: 40 }, (_, i) => ({
-  id: `order-${i}`,
-  total: 10 + i,
-  customerId: customerIds[i % customerIds.length] as string,
-}));
-
-const ORDERS_SDL = /* GraphQL */ `
-  extend schema @link(url: "https://specs.apollo.dev/federation/v2.6", import: ["@key"])
-
-  type Order @key(fields: "id") {
-    id: ID!
-    total: Float!
-    customer: Customer!
-  }
-
-  type Customer @key(fields: "id", resolvable: false) {
-    id: ID!
-  }
-
-  type Query {
-    orders: [Order!]!
-  }
-`;
-const ordersTypeDefs = parse(ORDERS_SDL);
-
-async function startOrdersSubgraph() {
-  const server = new ApolloServer({
-    schema: buildSubgraphSchema({
-      typeDefs: ordersTypeDefs,
-      resolvers: {
-        Query: { orders: () => orders },
-        Order: {
-          customer: (order: { customerId: string }) => ({ __typename: 'Customer', id: order.customerId }),
-        },
-      },
-    }),
-  });
-  const { url } = await startStandaloneServer(server, { listen: { port: 0, host: '127.0.0.1' } });
-  return { url, stop: () => server.stop() };
-}
+const customerIds = orderedCustomerIds;
 
 interface RouterContext {
   authorization?: string;

@@ -1,20 +1,24 @@
 /**
  * The example operations (examples/operations/*.graphql) as frontends use them: generated typed
- * documents, sent by the examples in examples/frontend/ (plain fetch, and urql) to a real gateway
- * on the sandbox. The types are checked by `npm run check:types`: a misspelt field or a missing
+ * documents (client/), sent by the examples in examples/frontend/ (plain fetch, urql,
+ * graphql-request and Apollo Client) to a real gateway on the sandbox. The types are checked by `npm run check:types`: a misspelt field or a missing
  * variable in this file, or in the examples, fails to compile.
  */
+import { InMemoryCache } from '@apollo/client';
 import { print } from 'graphql';
-import { afterAll, beforeAll, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
-import type { SaveResult } from '../../examples/frontend/save-result.ts';
-import * as withFetch from '../../examples/frontend/with-fetch.ts';
-import * as withUrql from '../../examples/frontend/with-urql.ts';
-import { DOC_EXAMPLE_ID, seedCustomers } from '../../src/sandbox/seed.ts';
+import { afterAll, beforeAll, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import {
+  type CustomerDetailsFragment,
   type ListCustomersQuery,
   LoadCustomerDocument,
   type UpdateCustomerMutation,
-} from '../generated/graphql.ts';
+} from '../../client/graphql.ts';
+import type { SaveResult } from '../../examples/frontend/save-result.ts';
+import * as withApollo from '../../examples/frontend/with-apollo-client.ts';
+import * as withFetch from '../../examples/frontend/with-fetch.ts';
+import * as withGraphQLRequest from '../../examples/frontend/with-graphql-request.ts';
+import * as withUrql from '../../examples/frontend/with-urql.ts';
+import { DOC_EXAMPLE_ID, seedCustomers } from '../../src/sandbox/seed.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { DEMO_ADMIN_KEY, DEMO_VIEWER_KEY } from '../helpers/keys.ts';
 
@@ -33,6 +37,18 @@ const options = (apiKey = DEMO_ADMIN_KEY): withFetch.GatewayOptions => ({
 });
 const urql = (apiKey = DEMO_ADMIN_KEY) =>
   withUrql.createGatewayClient({ url: `${gw.url}/graphql`, apiKey, fetch: viaGateway });
+const graphqlRequest = (apiKey = DEMO_ADMIN_KEY) =>
+  withGraphQLRequest.createGatewayClient({ url: `${gw.url}/graphql`, apiKey, fetch: viaGateway });
+const apollo = (apiKey = DEMO_ADMIN_KEY, cache?: InMemoryCache) =>
+  withApollo.createGatewayClient({
+    url: `${gw.url}/graphql`,
+    apiKey,
+    fetch: viaGateway,
+    ...(cache ? { cache } : {}),
+  });
+/** SalesBinder reads of one account, as the sandbox saw them. */
+const readsOf = (id: string) =>
+  gw.sandbox.requests.filter((r) => r.method === 'GET' && r.path.includes(`customers/${id}`)).length;
 
 beforeAll(async () => {
   gw = await startGateway();
@@ -127,6 +143,97 @@ describe('a frontend with urql', () => {
       loaded?.modifiedAt,
     );
     expect(result).toMatchObject({ kind: 'saved', customer: { officeFax: null } });
+  });
+});
+
+describe('a frontend with graphql-request', () => {
+  it('loads an account, with the type of exactly what LoadCustomer selects', async () => {
+    const customer = await withGraphQLRequest.loadCustomer(graphqlRequest(), DOC_EXAMPLE_ID);
+    expectTypeOf(customer).toEqualTypeOf<CustomerDetailsFragment | null>();
+    expect(customer).toMatchObject({ id: DOC_EXAMPLE_ID, kind: 'CUSTOMER', customerNumber: 641 });
+    expect(await withGraphQLRequest.loadCustomer(graphqlRequest(), UNKNOWN_ID)).toBeNull();
+  });
+
+  it('lists a page of accounts and saves an edit', async () => {
+    const client = graphqlRequest();
+    const page = await withGraphQLRequest.listCustomers(client, { kind: 'CUSTOMER', first: 2 });
+    expectTypeOf(page).toEqualTypeOf<ListCustomersQuery['customers']>();
+    expect(page.edges).toHaveLength(2);
+    expect(page.pageInfo.hasNextPage).toBe(true);
+    const result = await withGraphQLRequest.saveCustomer(client, DOC_EXAMPLE_ID, { url: 'example.org' });
+    expect(result).toMatchObject({ kind: 'saved', customer: { id: DOC_EXAMPLE_ID, url: 'example.org' } });
+  });
+
+  it('throws when the request as a whole fails, with the code', async () => {
+    await expect(
+      withGraphQLRequest.loadCustomer(graphqlRequest('not a key'), DOC_EXAMPLE_ID),
+    ).rejects.toMatchObject({
+      response: { errors: [{ extensions: { code: 'UNAUTHENTICATED' } }] },
+    });
+  });
+});
+
+describe('a frontend with Apollo Client', () => {
+  it('gets the message of every failure through `... on SalesBinderError`, with the generated possibleTypes', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const outcome = await withApollo.saveCustomer(apollo(DEMO_VIEWER_KEY), DOC_EXAMPLE_ID, { name: 'X' });
+      expect(outcome).toEqual({
+        __typename: 'SalesBinderPermissionError',
+        message: expect.stringMatching(/\w/),
+      });
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('loses that message without possibleTypes, with only a development-build warning (the reason they are generated)', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      const outcome = await withApollo.saveCustomer(
+        apollo(DEMO_VIEWER_KEY, new InMemoryCache()),
+        DOC_EXAMPLE_ID,
+        { name: 'X' },
+      );
+      expect(outcome).toEqual({ __typename: 'SalesBinderPermissionError' });
+      // The gateway did send it: the client's cache dropped it.
+      expect(gw.responses.some((body) => /"SalesBinderPermissionError","message":"/.test(body))).toBe(true);
+      expect(String(warn.mock.calls.flat())).toMatch(/missing `possibleTypes` entry/);
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('keeps one Customer per id, and an edit updates an account shown before, without asking again', async () => {
+    const client = apollo();
+    const shown: string[] = [];
+    const watched = client
+      .watchQuery({ query: LoadCustomerDocument, variables: { id: DOC_EXAMPLE_ID } })
+      .subscribe(({ data, dataState }) => {
+        if (dataState === 'complete' && data.customer) shown.push(data.customer.name);
+      });
+    try {
+      await expect.poll(() => shown.length).toBe(1);
+      const before = shown[0];
+      const outcome = await withApollo.saveCustomer(client, DOC_EXAMPLE_ID, { name: 'Renamed by Apollo' });
+      expect(outcome.__typename).toBe('UpdateCustomerSuccess');
+      await expect.poll(() => shown.at(-1)).toBe('Renamed by Apollo');
+      expect(before).not.toBe('Renamed by Apollo');
+      // One Customer:<id> entry, updated in place by the edit's answer; SalesBinder was read once.
+      expect((client.cache.extract() as Record<string, unknown>)[`Customer:${DOC_EXAMPLE_ID}`]).toMatchObject(
+        {
+          name: 'Renamed by Apollo',
+        },
+      );
+      expect(readsOf(DOC_EXAMPLE_ID)).toBe(1);
+      expect(await withApollo.loadCustomer(client, DOC_EXAMPLE_ID)).toMatchObject({
+        name: 'Renamed by Apollo',
+      });
+      expect(readsOf(DOC_EXAMPLE_ID)).toBe(1);
+    } finally {
+      watched.unsubscribe();
+    }
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * The persisted documents manifest (test/generated/persisted-documents.json, written by
+ * The persisted documents manifest (client/persisted-documents.json, written by
  * `npm run codegen`) is what a trusted-documents option loads: each entry must be keyed by the
  * hash a client sends, and must run against the gateway's schema.
  */
@@ -7,11 +7,11 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse, validate } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import * as generated from '../../client/graphql.ts';
 import { schema } from '../../src/graphql/index.ts';
-import * as generated from '../generated/graphql.ts';
 
 const manifest: Record<string, string> = JSON.parse(
-  readFileSync(new URL('../generated/persisted-documents.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../../client/persisted-documents.json', import.meta.url), 'utf8'),
 );
 const operationName = (text: string) => /\b(?:query|mutation|subscription)\s+(\w+)/.exec(text)?.[1];
 

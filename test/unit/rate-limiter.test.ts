@@ -130,11 +130,11 @@ describe('the per-account rate limiter', () => {
       expect(await fill('edit')).toEqual({ granted: 14, edits: 0 });
       expect(await fill('read')).toEqual({ granted: 13, edits: 1 });
       expect(await fill('background')).toEqual({ granted: 11, edits: 3 });
-      expect(await fill('newcomer')).toEqual({ granted: 12, edits: 2 });
+      expect(await fill('newcomer')).toEqual({ granted: 13, edits: 1 });
     });
 
     it('leaves a reserve for accepted keys, and gives newcomers a slice of their own of half the windows', async () => {
-      expect(capsFor('newcomer', 14, 49)).toEqual({ short: 12, long: 44, mayWait: true });
+      expect(capsFor('newcomer', 14, 49)).toEqual({ short: 13, long: 45, mayWait: true });
       expect(capsFor('read', 14, 49)).toEqual({ short: 13, long: 45, mayWait: true });
       expect(capsFor('slice', 14, 49)).toEqual({ short: 7, long: 24, mayWait: true });
     });

@@ -218,17 +218,14 @@ describe('xmlCodec.decode', () => {
 
 describe('xmlCodec.decode refusing hostile or broken answers', () => {
   const refuses = (body: string, message?: RegExp) => {
-    const started = performance.now();
     let thrown: unknown;
     try {
       xmlCodec.decode(body);
     } catch (error) {
       thrown = error;
     }
-    const elapsed = performance.now() - started;
     expect(thrown).toBeInstanceOf(UnreadableBodyError);
     if (message) expect((thrown as Error).message).toMatch(message);
-    return elapsed;
   };
 
   const laughs =
@@ -239,8 +236,8 @@ describe('xmlCodec.decode refusing hostile or broken answers', () => {
     ).join('') +
     ']><response><message>&lol9;</message></response>';
 
-  it('refuses billion laughs before parsing, in well under a second', () => {
-    expect(refuses(laughs, /DOCTYPE/)).toBeLessThan(1_000);
+  it('refuses billion laughs before parsing', () => {
+    refuses(laughs, /DOCTYPE/);
   });
 
   it.each([
@@ -253,10 +250,10 @@ describe('xmlCodec.decode refusing hostile or broken answers', () => {
     refuses(body, /declaration/);
   });
 
-  it('refuses a flood of several megabytes of numeric references in well under a second', () => {
+  it('refuses a flood of several megabytes of numeric references', () => {
     const flood = `<response><customer><name>${'&#65;'.repeat(1_000_000)}</name></customer></response>`;
     expect(flood.length).toBeGreaterThan(5_000_000);
-    expect(refuses(flood, /flood/)).toBeLessThan(1_000);
+    refuses(flood, /flood/);
   });
 
   it('refuses a flood of named references too, and reads anything up to the bound', () => {
@@ -282,7 +279,7 @@ describe('xmlCodec.decode refusing hostile or broken answers', () => {
     ['a bare ampersand', '<response><v>A & B</v></response>'],
     ['an unclosed comment', `<response><!--${'x'.repeat(1_000_000)}`],
   ])('refuses %s as not well-formed', (_, body) => {
-    expect(refuses(body)).toBeLessThan(1_000);
+    refuses(body);
   });
 
   it.each([
@@ -314,15 +311,13 @@ describe('xmlCodec.decode refusing hostile or broken answers', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
-  it('refuses tags nested deeper than any answer needs, in well under a second', () => {
-    expect(refuses(`<response>${'<a>'.repeat(100_000)}${'</a>'.repeat(100_000)}</response>`)).toBeLessThan(
-      1_000,
-    );
-    expect(refuses(`<response>${'<a>'.repeat(100_000)}`)).toBeLessThan(1_000);
+  it('refuses tags nested deeper than any answer needs', () => {
+    refuses(`<response>${'<a>'.repeat(100_000)}${'</a>'.repeat(100_000)}</response>`);
+    refuses(`<response>${'<a>'.repeat(100_000)}`);
   });
 
-  it('refuses a huge pile of attributes in well under a second', () => {
-    expect(refuses(`<response><a ${'b="c" '.repeat(200_000)}>x</a></response>`)).toBeLessThan(1_000);
+  it('refuses a huge pile of attributes', () => {
+    refuses(`<response><a ${'b="c" '.repeat(200_000)}>x</a></response>`);
   });
 
   it.each([
@@ -333,7 +328,7 @@ describe('xmlCodec.decode refusing hostile or broken answers', () => {
     ['empty elements', `<response>${'<a/>'.repeat(1_000_000)}`],
     ['a long name', `<response><${'a'.repeat(2_000_000)}>x</${'a'.repeat(1_999_999)}b></response>`],
     ['an unclosed attribute value', `<response a="${'x'.repeat(5_000_000)}`],
-  ])('refuses megabytes of %s in well under a second', (_, body) => {
-    expect(refuses(body)).toBeLessThan(1_000);
+  ])('refuses megabytes of %s', (_, body) => {
+    refuses(body);
   });
 });

@@ -104,6 +104,14 @@ export const costOfField: ComplexityEstimator = ({ field, args, childComplexity 
  * known (graphql-armor's cost limit runs at validation, without them, and reads literal `first`
  * only): no resolver has run and SalesBinder has been asked nothing.
  */
+const asRequestError = (error: GraphQLError) =>
+  new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    extensions: { ...error.extensions, http: { status: 400 } },
+  });
+
 export function useCostLimit(maxCost: number): Plugin {
   return {
     onExecute({ args, setResultAndStopExecution }) {
@@ -135,7 +143,9 @@ export function useCostLimit(maxCost: number): Plugin {
         errors.push(new GraphQLError(error.message, { extensions: { code: 'BAD_USER_INPUT' } }));
       }
       // Variables that do not fit their types come back here too, as execution would report them.
-      if (errors.length > 0) setResultAndStopExecution({ errors });
+      // Refused before it runs, the answer has no `data`: a request error, which GraphQL over HTTP
+      // answers with a 4xx (as Yoga's executor does for such variables).
+      if (errors.length > 0) setResultAndStopExecution({ errors: errors.map(asRequestError) });
     },
   };
 }

@@ -6,7 +6,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { GraphQLError, type ValidationRule } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { HeaderSource } from '../../request-id.ts';
 
 export const SUBGRAPH_SECRET_HEADER = 'x-subgraph-secret';
 const FEDERATION_FIELDS = new Set(['_entities', '_service']);
@@ -15,11 +14,11 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
 
 /**
  * Compares in constant time, so the secret cannot be guessed a character at a time. Each request is
- * checked once: the subgraph rule, trusted documents and the fast lane all ask.
+ * checked once: the subgraph rule and trusted documents both ask.
  */
-export function createSecretCheck(secret: string): (request: HeaderSource) => boolean {
+export function createSecretCheck(secret: string): (request: Request) => boolean {
   const expected = digest(secret);
-  const checked = new WeakMap<HeaderSource, boolean>();
+  const checked = new WeakMap<Request, boolean>();
   return (request) => {
     let isRouter = checked.get(request);
     if (isRouter === undefined) {

@@ -290,11 +290,14 @@ class RememberingApi implements SalesBinderApi {
       () => this.#s.store.kindState(this.#caller.scope, contextId),
       undefined,
     );
-    if (!this.#trusted(state, contextId) || kind === undefined || kind.sweptCount > this.#sweepLimit())
+    if (kind === undefined) return undefined;
+    // A key's first call is a sweep too, when one call lists the whole kind: it serves everyone.
+    const trusted = this.#trusted(state, contextId);
+    if (kind.sweptCount > (trusted ? this.#sweepLimit() : FULL_PAGE) || (!trusted && kind.sweptCount < 0))
       return undefined;
     await this.#follow(contextId, 'read', 'sweep');
     const again = await this.#rememberedPage(WHOLE(contextId), contextId, window);
-    if (again) this.#s.observer?.saved('remembered');
+    if (again && trusted) this.#s.observer?.saved('remembered');
     return again;
   }
 
@@ -518,7 +521,10 @@ class RememberingApi implements SalesBinderApi {
       if (followed) return;
     }
     const lapsed = kind.asOf < sentAt - deletedMs;
-    const sweepDue = mode === 'sweep' || kind.sweptAt < sentAt - deletedMs / 2;
+    // Where one call lists the whole kind, it does all a feed does and more (deletions, the order
+    // of every page): always sweep then.
+    const sweepDue =
+      mode === 'sweep' || kind.sweptCount <= FULL_PAGE || kind.sweptAt < sentAt - deletedMs / 2;
     if ((lapsed || sweepDue) && kind.sweptCount <= this.#sweepLimit())
       return this.#sweep(contextId, kind, lapsed, sentAt, purpose);
     return this.#changes(contextId, kind, lapsed, sentAt, purpose);
