@@ -473,4 +473,6 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// `npm run bench -- --team`: the team benchmark instead (bench/team.ts reads the same arguments).
+if (process.argv.includes('--team')) await import('./team.ts');
+else await main();
