@@ -135,6 +135,42 @@ describe('Hive Gateway with the example config, in front of this subgraph with S
   });
 });
 
+describe('Hive Gateway in front of this subgraph with the budget on (the default)', () => {
+  let gw: TestGateway;
+  let ordersSubgraph: OrdersSubgraph;
+  let router: Router;
+
+  beforeAll(async () => {
+    gw = await startGateway({ env: { SUBGRAPH_SECRET: SECRET, BUDGET: 'on' } });
+    ordersSubgraph = await startOrdersSubgraph();
+    router = await startHiveGateway(
+      [
+        { name: 'salesbinder', url: `${gw.url}/graphql`, sdl: SUBGRAPH_SDL },
+        { name: 'orders', url: ordersSubgraph.url, sdl: ORDERS_SDL },
+      ],
+      { SUBGRAPH_SECRET: SECRET },
+    );
+  });
+  afterAll(async () => {
+    await router?.close();
+    await ordersSubgraph?.stop();
+    await gw?.close();
+  });
+
+  it('reads an account once when an operation leaves this subgraph and comes back for it', async () => {
+    const id = orderedCustomerIds[0] as string;
+    const result = await post(
+      router.url,
+      'query ($id: ID!) { customer(id: $id) { name orders { total customer { id officeEmail } } } }',
+      { id },
+    );
+    expect(result.errors).toBeUndefined();
+    expect(result.data.customer.orders).toHaveLength(4);
+    // The second hop's `_entities` is answered from what the first hop's read left in memory.
+    expect(gw.sandbox.requests.filter((r) => r.path.includes(id))).toHaveLength(1);
+  });
+});
+
 describe('a router that does not send the subgraph secret', () => {
   let gw: TestGateway;
   let ordersSubgraph: OrdersSubgraph;
