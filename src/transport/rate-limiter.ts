@@ -45,10 +45,23 @@ const RESERVED_SHARE: Readonly<Record<CallPriority, number>> = {
 
 /**
  * Besides leaving their reserve, calls for keys SalesBinder has not accepted yet share a slice
- * of their own: a log per account (`newcomersOf(account)`) that holds at most this share of each
- * window, however many sources they come from.
+ * of their own: a log per account (`newcomersOf(account)`) that holds at most these shares of the
+ * short and the long window, however many sources they come from. People arrive in bursts, hence
+ * more of the short window than of the long one.
  */
-const NEWCOMERS_SLICE = 0.5;
+const NEWCOMERS_SLICE = { short: 0.6, long: 0.5 };
+
+/**
+ * How much longer than `maxWaitMs` a call of this priority may wait for a slot: a person's very
+ * first screen may take a few seconds more rather than be refused; background work never waits.
+ */
+const WAIT_FACTOR: Readonly<Record<LogPriority, number>> = {
+  edit: 1,
+  read: 1,
+  newcomer: 2,
+  slice: 2,
+  background: 0,
+};
 
 /** The log the newcomers' slice of an account is kept in. */
 export const newcomersOf = (account: string): string => `${account} (newcomers)`;
@@ -61,19 +74,20 @@ export function capsFor(
   priority: LogPriority,
   perShort: number,
   perLong: number,
-): { short: number; long: number; mayWait: boolean } {
+): { short: number; long: number; waitFactor: number } {
+  const waitFactor = WAIT_FACTOR[priority];
   if (priority === 'slice') {
     return {
-      short: Math.max(1, Math.floor(perShort * NEWCOMERS_SLICE)),
-      long: Math.max(1, Math.floor(perLong * NEWCOMERS_SLICE)),
-      mayWait: true,
+      short: Math.max(1, Math.floor(perShort * NEWCOMERS_SLICE.short)),
+      long: Math.max(1, Math.floor(perLong * NEWCOMERS_SLICE.long)),
+      waitFactor,
     };
   }
   const share = RESERVED_SHARE[priority];
   return {
     short: Math.max(1, perShort - Math.ceil(perShort * share)),
     long: Math.max(1, perLong - Math.ceil(perLong * share)),
-    mayWait: priority !== 'background',
+    waitFactor,
   };
 }
 
@@ -183,7 +197,7 @@ export function createRateLimiter(
   return {
     async acquire(account, timeLeftMs = Number.POSITIVE_INFINITY, priority = 'edit') {
       const caps = capsFor(priority, perTen, perMinute);
-      const maxWaitMs = caps.mayWait ? Math.min(limits.maxWaitMs, timeLeftMs) : 0;
+      const maxWaitMs = Math.min(limits.maxWaitMs * caps.waitFactor, timeLeftMs);
       const state = stateOf(account);
       const t = now();
       if (state.blockedUntil > t) throw new RateLimitRefusal('blocked', secondsUntil(state.blockedUntil, t));

@@ -399,9 +399,12 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
       await afterOutage?.limiter.acquire(account, timeLeftMs, priority);
       const caps = capsFor(priority, perShort, perLong);
       // One bounded wait for both limiters, not one each.
-      const maxWaitMs = caps.mayWait
-        ? Math.max(0, Math.floor(Math.min(limits.maxWaitMs, timeLeftMs ?? Infinity) - (Date.now() - started)))
-        : 0;
+      const maxWaitMs = Math.max(
+        0,
+        Math.floor(
+          Math.min(limits.maxWaitMs * caps.waitFactor, timeLeftMs ?? Infinity) - (Date.now() - started),
+        ),
+      );
       const k = keysOf(account);
       let reply: number[];
       try {
