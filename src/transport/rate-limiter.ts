@@ -46,10 +46,10 @@ const RESERVED_SHARE: Readonly<Record<CallPriority, number>> = {
 /**
  * Besides leaving their reserve, calls for keys SalesBinder has not accepted yet share a slice
  * of their own: a log per account (`newcomersOf(account)`) that holds at most these shares of the
- * short and the long window, however many sources they come from. People arrive in bursts, hence
- * more of the short window than of the long one.
+ * windows, however many sources they come from (which of them gets it is the newcomers' credits'
+ * business). A team's morning needs about 20 first calls a minute, in bursts.
  */
-const NEWCOMERS_SLICE = { short: 0.6, long: 0.5 };
+const NEWCOMERS_SLICE = { short: 0.6, long: 0.6 };
 
 /**
  * How much longer than `maxWaitMs` a call of this priority may wait for a slot: a person's very
