@@ -575,8 +575,9 @@ class RememberingApi implements SalesBinderApi {
       asOf: sentAt,
       sweptAt: sentAt,
       sweptCount: count,
-      // Fewer (or more) accounts than the last sweep counted: some page may hold other ones now.
-      ...(countChanged ? { listChangedAt: sbTime } : {}),
+      // Fewer (or more) accounts than the last sweep counted: pages remembered before this sweep
+      // may hold other ones now (this sweep's own listing stands).
+      ...(countChanged ? { listChangedAt: sbTime - this.#s.settings.feedOverlapMs - 1 } : {}),
     });
   }
 
