@@ -194,6 +194,40 @@ describe('freshness', () => {
     expect(callsSince(gw, before).length).toBeLessThan(reads / 2);
   });
 
+  it('serves every page of a kind’s list from one call, and a rename in SalesBinder itself within the bound', async () => {
+    const gw = await budgetGateway({ BUDGET_FRESH_SECONDS: '1.5' });
+    const PAGE = `query Page($first: Int, $after: String) {
+      customers(first: $first, after: $after) { totalCount edges { cursor node { id name } } }
+    }`;
+    const all = await gw.graphql(PAGE, { first: 50 }, as(DEMO_ADMIN_KEY));
+    const names = all.body.data?.customers.edges.map((e: { node: { name: string } }) => e.node.name);
+    const before = gw.sandbox.requests.length;
+    const three = await gw.graphql(PAGE, { first: 3 }, as(DEMO_ADMIN_KEY));
+    const cursor = three.body.data?.customers.edges.at(-1).cursor;
+    const next = await gw.graphql(PAGE, { first: 4, after: cursor }, as(DEMO_ADMIN_KEY));
+    expect(three.body.data?.customers.edges.map((e: { node: { name: string } }) => e.node.name)).toEqual(
+      names.slice(0, 3),
+    );
+    expect(next.body.data?.customers.edges.map((e: { node: { name: string } }) => e.node.name)).toEqual(
+      names.slice(3, 7),
+    );
+    expect(next.body.data?.customers.totalCount).toBe(all.body.data?.customers.totalCount);
+    expect(callsSince(gw, before)).toEqual([]);
+
+    const renamedAt = Date.now();
+    gw.sandbox.app.edit(DOC_EXAMPLE_ID, { name: 'Renamed in SalesBinder' });
+    for (;;) {
+      const startedAt = Date.now();
+      const { body } = await gw.graphql(PAGE, { first: 50 }, as(DEMO_ADMIN_KEY));
+      const listed = body.data?.customers.edges.map((e: { node: { name: string } }) => e.node.name);
+      if (startedAt - renamedAt >= 1_500) {
+        expect(listed).toContain('Renamed in SalesBinder');
+        break;
+      }
+      await sleep(100);
+    }
+  });
+
   it('shows an edit made through the gateway at once to another user, without a call', async () => {
     const gw = await budgetGateway();
     const colleague = gw.sandbox.keys.add({ modify: true });

@@ -291,10 +291,10 @@ class RememberingApi implements SalesBinderApi {
       undefined,
     );
     if (kind === undefined) return undefined;
-    // A key's first call is a sweep too, when one call lists the whole kind: it serves everyone.
+    // A key's first call is a sweep too, when one call lists the whole kind (or no one knows yet
+    // how large the kind is): it serves everyone.
     const trusted = this.#trusted(state, contextId);
-    if (kind.sweptCount > (trusted ? this.#sweepLimit() : FULL_PAGE) || (!trusted && kind.sweptCount < 0))
-      return undefined;
+    if (kind.sweptCount > (trusted ? this.#sweepLimit() : FULL_PAGE)) return undefined;
     await this.#follow(contextId, 'read', 'sweep');
     const again = await this.#rememberedPage(WHOLE(contextId), contextId, window);
     if (again && trusted) this.#s.observer?.saved('remembered');
