@@ -103,6 +103,7 @@ function post(
   variables: Record<string, unknown>,
   localAddress?: string,
 ): Promise<{
+  // biome-ignore lint/suspicious/noExplicitAny: the benchmark reads several operations' answers.
   data?: Record<string, any>;
   errors?: Array<{ message?: string; extensions?: { code?: string } }>;
 }> {
