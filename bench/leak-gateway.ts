@@ -6,7 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
-import { createHttpServer } from '../src/http-server.ts';
+import { createHttpServer } from '../src/http/http-server.ts';
 import { createLogger } from '../src/logger.ts';
 
 const config = loadConfig();

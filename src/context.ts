@@ -6,10 +6,10 @@ import { Buffer } from 'node:buffer';
 import type { Context as OtelContext, Tracer } from '@opentelemetry/api';
 import DataLoader from 'dataloader';
 import pMap from 'p-map';
-import { clientAddressOf, sourceOf } from './client-address.ts';
 import type { Customer } from './domain/customer.ts';
+import { clientAddressOf, sourceOf } from './http/client-address.ts';
+import { requestIdOf } from './http/request-id.ts';
 import type { Logger } from './logger.ts';
-import { requestIdOf } from './request-id.ts';
 import { type Budget, keyHashOf } from './salesbinder/budget/budget.ts';
 import {
   accountOf,

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import type { Upstream } from './context.ts';
-import { createHttpServer } from './http-server.ts';
+import { createHttpServer } from './http/http-server.ts';
 import { createLogger, exitAfterFlush } from './logger.ts';
 import { createMetricsServer } from './metrics.ts';
 

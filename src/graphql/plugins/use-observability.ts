@@ -7,9 +7,9 @@ import { ROOT_CONTEXT, SpanKind, SpanStatusCode, type Tracer, trace } from '@ope
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { GatewayContext } from '../../context.ts';
+import { logRequest, REQUEST_ID_HEADER, requestIdOf } from '../../http/request-id.ts';
 import type { Logger } from '../../logger.ts';
 import type { Metrics, OperationObservation } from '../../metrics.ts';
-import { logRequest, REQUEST_ID_HEADER, requestIdOf } from '../../request-id.ts';
 
 export interface ObservabilityOptions {
   logger: Logger;

@@ -4,8 +4,8 @@
  * which wraps every body in a stream transform).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { App } from './app.ts';
-import type { SecurityConfig } from './config.ts';
+import type { App } from '../app.ts';
+import type { SecurityConfig } from '../config.ts';
 import { REQUEST_ID_HEADER, requestIdFrom, withRequestId } from './request-id.ts';
 
 // A name or IPv4 address, or an IPv6 address in brackets, with an optional port (RFC 9110 Host).
