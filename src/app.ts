@@ -34,8 +34,8 @@ import {
   useTrustedDocuments,
 } from './graphql/plugins/use-trusted-documents.ts';
 import { currentRequestId, requestIdOf } from './http/request-id.ts';
-import type { Logger } from './logger.ts';
-import { createMetrics, type Metrics } from './metrics.ts';
+import type { Logger } from './observability/logger.ts';
+import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { type Budget, type BudgetObserver, createBudget } from './salesbinder/budget/budget.ts';
 import { createNewcomerCredits } from './salesbinder/budget/newcomers.ts';
 import { createRedisStore } from './salesbinder/budget/redis-store.ts';

@@ -9,7 +9,7 @@ import pMap from 'p-map';
 import type { Customer } from './domain/customer.ts';
 import { clientAddressOf, sourceOf } from './http/client-address.ts';
 import { requestIdOf } from './http/request-id.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from './observability/logger.ts';
 import { type Budget, keyHashOf } from './salesbinder/budget/budget.ts';
 import {
   accountOf,

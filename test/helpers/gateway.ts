@@ -10,8 +10,8 @@ import { type App, createApp } from '../../src/app.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
 import type { Upstream } from '../../src/context.ts';
 import { createHttpServer } from '../../src/http/http-server.ts';
-import { createLogger } from '../../src/logger.ts';
-import { createMetricsServer } from '../../src/metrics.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { createMetricsServer } from '../../src/observability/metrics.ts';
 import { createSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/sandbox.ts';
 import { findLeaks } from './keys.ts';
 

@@ -8,7 +8,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
-import { createLogger, type Logger } from '../../src/logger.ts';
+import { createLogger, type Logger } from '../../src/observability/logger.ts';
 import { type RateLimiter, RateLimitRefusal, type RateLimits } from '../../src/transport/rate-limiter.ts';
 import {
   createRedisRateLimiter,

@@ -8,8 +8,8 @@ import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import type { GatewayContext } from '../../context.ts';
 import { logRequest, REQUEST_ID_HEADER, requestIdOf } from '../../http/request-id.ts';
-import type { Logger } from '../../logger.ts';
-import type { Metrics, OperationObservation } from '../../metrics.ts';
+import type { Logger } from '../../observability/logger.ts';
+import type { Metrics, OperationObservation } from '../../observability/metrics.ts';
 
 export interface ObservabilityOptions {
   logger: Logger;
