@@ -41,11 +41,11 @@ import { createNewcomerCredits } from './salesbinder/budget/newcomers.ts';
 import { createRedisStore } from './salesbinder/budget/redis-store.ts';
 import { createMemoryStore } from './salesbinder/budget/store.ts';
 import { accountOf } from './salesbinder/client.ts';
+import { createRateLimiter, type RateLimiter } from './salesbinder/rate-limits/rate-limiter.ts';
+import { createRedisRateLimiter } from './salesbinder/rate-limits/redis-rate-limiter.ts';
 import { codecFor } from './transport/codec.ts';
 import { createGuardedTransport } from './transport/guarded-transport.ts';
 import { createHttpTransport, type HttpTransport } from './transport/http.ts';
-import { createRateLimiter, type RateLimiter } from './transport/rate-limiter.ts';
-import { createRedisRateLimiter } from './transport/redis-rate-limiter.ts';
 
 export interface AppDeps {
   config: Pick<

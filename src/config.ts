@@ -5,10 +5,10 @@
 import { z } from 'zod';
 import { type BudgetSettings, DEFAULT_BUDGET_SETTINGS } from './salesbinder/budget/budget.ts';
 import { DEFAULT_NEWCOMER_SETTINGS, type NewcomerSettings } from './salesbinder/budget/newcomers.ts';
+import { DEFAULT_RATE_LIMITS, type RateLimits } from './salesbinder/rate-limits/rate-limiter.ts';
+import { DEFAULT_REDIS_SETTINGS, type RedisSettings } from './salesbinder/rate-limits/redis-rate-limiter.ts';
 import { DEFAULT_RETRY_OPTIONS, type RetryOptions } from './transport/guarded-transport.ts';
 import { DEFAULT_HTTP_OPTIONS, type HttpTransportOptions } from './transport/http.ts';
-import { DEFAULT_RATE_LIMITS, type RateLimits } from './transport/rate-limiter.ts';
-import { DEFAULT_REDIS_SETTINGS, type RedisSettings } from './transport/redis-rate-limiter.ts';
 
 const ACCOUNT_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 

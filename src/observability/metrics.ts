@@ -8,9 +8,9 @@ import { createServer, type Server } from 'node:http';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { BudgetObserver } from '../salesbinder/budget/budget.ts';
 import type { BudgetStore } from '../salesbinder/budget/store.ts';
+import type { RateLimiter } from '../salesbinder/rate-limits/rate-limiter.ts';
 import type { UpstreamObserver } from '../transport/guarded-transport.ts';
 import type { TransportFailure } from '../transport/http.ts';
-import type { RateLimiter } from '../transport/rate-limiter.ts';
 
 export interface OperationObservation {
   /** The client's operation name, bounded before it becomes a label. */

@@ -11,8 +11,8 @@ import type { Logger } from '../observability/logger.ts';
 import { UnreadableBodyError, type WireCodec } from '../transport/codec.ts';
 import { retryAfterSeconds } from '../transport/guarded-transport.ts';
 import { type HttpResponse, type HttpTransport, TransportError } from '../transport/http.ts';
-import { type CallPriority, RateLimitRefusal } from '../transport/rate-limiter.ts';
 import { SalesBinderError } from './errors.ts';
+import { type CallPriority, RateLimitRefusal } from './rate-limits/rate-limiter.ts';
 import { decodeAny, rejectionOf } from './rejections.ts';
 
 export interface SavedCustomer {

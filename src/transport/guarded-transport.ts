@@ -9,6 +9,13 @@
  * retried because it is idempotent: it sets the same fields to the same values, so sending it
  * twice leaves the account as sending it once (only `modified` moves).
  */
+
+import {
+  type CallPriority,
+  newcomersOf,
+  type RateLimiter,
+  RateLimitRefusal,
+} from '../salesbinder/rate-limits/rate-limiter.ts';
 import {
   type HttpRequest,
   type HttpResponse,
@@ -16,7 +23,6 @@ import {
   TransportError,
   type TransportFailure,
 } from './http.ts';
-import { type CallPriority, newcomersOf, type RateLimiter, RateLimitRefusal } from './rate-limiter.ts';
 
 export interface RetryOptions {
   /** Retries after the first attempt. @default 2 */

@@ -3,7 +3,7 @@
  * bound undici leaves open by default set explicitly. It knows HTTP, not SalesBinder.
  */
 import { Agent } from 'undici';
-import type { CallPriority } from './rate-limiter.ts';
+import type { CallPriority } from '../salesbinder/rate-limits/rate-limiter.ts';
 
 export interface HttpTransportOptions {
   /** Time to open a TCP/TLS connection. @default 5000 */

@@ -4,7 +4,7 @@ import {
   capsFor,
   createRateLimiter,
   RateLimitRefusal,
-} from '../../src/transport/rate-limiter.ts';
+} from '../../src/salesbinder/rate-limits/rate-limiter.ts';
 
 describe('the per-account rate limiter', () => {
   beforeEach(() => {
