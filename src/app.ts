@@ -41,7 +41,11 @@ import { createNewcomerCredits } from './salesbinder/budget/newcomers.ts';
 import { createRedisStore } from './salesbinder/budget/redis-store.ts';
 import { createMemoryStore } from './salesbinder/budget/store.ts';
 import { accountOf } from './salesbinder/client.ts';
-import { createRateLimiter, type RateLimiter } from './salesbinder/rate-limits/rate-limiter.ts';
+import {
+  createAttemptGate,
+  createRateLimiter,
+  type RateLimiter,
+} from './salesbinder/rate-limits/rate-limiter.ts';
 import { createRedisRateLimiter } from './salesbinder/rate-limits/redis-rate-limiter.ts';
 import { codecFor } from './transport/codec.ts';
 import { createGuardedTransport } from './transport/guarded-transport.ts';
@@ -306,7 +310,7 @@ export function createApp({
     transport ??
     createGuardedTransport(createHttpTransport(config.http), {
       ...config.retry,
-      limiter,
+      gate: limiter && createAttemptGate(limiter, metrics?.limiter),
       observer: metrics?.upstream,
     });
   let ready = true;

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { type BudgetSettings, DEFAULT_BUDGET_SETTINGS } from './salesbinder/budget/budget.ts';
 import { DEFAULT_NEWCOMER_SETTINGS, type NewcomerSettings } from './salesbinder/budget/newcomers.ts';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from './salesbinder/rate-limits/rate-limiter.ts';
-import { DEFAULT_REDIS_SETTINGS, type RedisSettings } from './salesbinder/rate-limits/redis-rate-limiter.ts';
+import { DEFAULT_REDIS_SETTINGS, type RedisSettings } from './salesbinder/redis.ts';
 import { DEFAULT_RETRY_OPTIONS, type RetryOptions } from './transport/guarded-transport.ts';
 import { DEFAULT_HTTP_OPTIONS, type HttpTransportOptions } from './transport/http.ts';
 

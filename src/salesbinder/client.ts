@@ -10,9 +10,14 @@ import { type CustomerPage, customerPageFromWire, WrongPageError } from '../doma
 import type { Logger } from '../observability/logger.ts';
 import { UnreadableBodyError, type WireCodec } from '../transport/codec.ts';
 import { retryAfterSeconds } from '../transport/guarded-transport.ts';
-import { type HttpResponse, type HttpTransport, TransportError } from '../transport/http.ts';
+import {
+  type CallPriority,
+  type HttpResponse,
+  type HttpTransport,
+  TransportError,
+} from '../transport/http.ts';
 import { SalesBinderError } from './errors.ts';
-import { type CallPriority, RateLimitRefusal } from './rate-limits/rate-limiter.ts';
+import { RateLimitRefusal } from './rate-limits/rate-limiter.ts';
 import { decodeAny, rejectionOf } from './rejections.ts';
 
 export interface SavedCustomer {

@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
-  type CallPriority,
   capsFor,
   createRateLimiter,
   RateLimitRefusal,
 } from '../../src/salesbinder/rate-limits/rate-limiter.ts';
+import type { CallPriority } from '../../src/transport/http.ts';
 
 describe('the per-account rate limiter', () => {
   beforeEach(() => {

@@ -32,9 +32,9 @@ import { type Customer, KIND_OF_CONTEXT_ID } from '../../domain/customer.ts';
 import type { WireChanges } from '../../domain/customer-changes.ts';
 import type { CustomerPage } from '../../domain/customer-page.ts';
 import type { Logger } from '../../observability/logger.ts';
+import type { CallPriority } from '../../transport/http.ts';
 import type { CallOptions, CustomerQuery, SalesBinderApi, SavedCustomer } from '../client.ts';
 import { SalesBinderError } from '../errors.ts';
-import type { CallPriority } from '../rate-limits/rate-limiter.ts';
 import type { NewcomerCredits } from './newcomers.ts';
 import {
   type BudgetStore,

@@ -13,7 +13,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Redis as RedisClient } from 'ioredis';
 import type { Customer } from '../../domain/customer.ts';
-import { connectRedis, type RedisSettings } from '../rate-limits/redis-rate-limiter.ts';
+import { connectRedis, type RedisSettings } from '../redis.ts';
 import {
   type BudgetStore,
   CONTEXT_IDS,
