@@ -3,6 +3,8 @@
  * hands the rest of the gateway a typed, frozen Config.
  */
 import { z } from 'zod';
+import type { OperationLimits } from './graphql/plugins/use-operation-limits.ts';
+import type { HttpLimits } from './http/http-server.ts';
 import { type BudgetSettings, DEFAULT_BUDGET_SETTINGS } from './salesbinder/budget/budget.ts';
 import { DEFAULT_NEWCOMER_SETTINGS, type NewcomerSettings } from './salesbinder/budget/newcomers.ts';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from './salesbinder/rate-limits/rate-limiter.ts';
@@ -236,21 +238,11 @@ export interface BudgetConfig extends BudgetSettings {
 }
 
 /** What a client may send: see docs/security.md for each. */
-export interface SecurityConfig {
+export interface SecurityConfig extends OperationLimits, HttpLimits {
   introspection: boolean;
   fieldSuggestions: boolean;
   /** Original messages and stacks of unexpected errors in responses (development only). */
   errorDetails: boolean;
-  maxDepth: number;
-  maxAliases: number;
-  maxTokens: number;
-  maxDirectives: number;
-  maxCost: number;
-  maxUpdatesPerOperation: number;
-  maxBodyBytes: number;
-  headersTimeoutMs: number;
-  requestTimeoutMs: number;
-  keepAliveTimeoutMs: number;
   /** Origins browsers may call from; empty for none, `*` for any. */
   corsOrigins: readonly string[];
   /** Path of a persisted-documents manifest; when set, only its operations run (the router's requests excepted). */

@@ -5,7 +5,7 @@ import ErrorsPlugin from '@pothos/plugin-errors';
 import FederationPlugin from '@pothos/plugin-federation';
 import RelayPlugin from '@pothos/plugin-relay';
 import ValidationPlugin from '@pothos/plugin-validation';
-import type { GatewayContext } from '../context.ts';
+import type { GatewayContext } from './gateway-context.ts';
 import { inputErrorFromIssues } from './payload-errors.ts';
 
 export const builder = new SchemaBuilder<{

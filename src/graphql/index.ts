@@ -1,7 +1,7 @@
 /** Imports every type (for its side effect on the builder) and builds the federation subgraph schema. */
 import { GraphQLError, GraphQLUnionType } from 'graphql';
-import type { GatewayContext } from '../context.ts';
 import { builder } from './builder.ts';
+import type { GatewayContext } from './gateway-context.ts';
 import './types/date-time.ts';
 import './types/customer.ts';
 import './errors.ts';

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { GatewayContext } from '../../context.ts';
 import { ACCOUNT_KINDS, type Address, CONTEXT_ID_OF_KIND, type Customer } from '../../domain/customer.ts';
 import { isCustomerId, MAX_VALUE_LENGTH } from '../../domain/customer-changes.ts';
 import { cursorOf, MAX_PAGE_LIMIT, offsetAfterCursor, pagesFor } from '../../domain/customer-page.ts';
 import { builder } from '../builder.ts';
+import type { GatewayContext } from '../gateway-context.ts';
 import { queryErrorFrom } from '../query-errors.ts';
 import { DateTime } from './date-time.ts';
 
