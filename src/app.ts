@@ -13,8 +13,8 @@ import {
   useReadinessCheck,
   type YogaServerInstance,
 } from 'graphql-yoga';
-import type { Config } from './config.ts';
-import { createContextFactory, endpointFor, type Upstream } from './context.ts';
+import type { Config, Upstream } from './config.ts';
+import { createContextFactory, endpointFor } from './context.ts';
 import type { GatewayContext } from './graphql/gateway-context.ts';
 import { schema } from './graphql/index.ts';
 import { useAnswerErrorLog } from './graphql/plugins/use-answer-error-log.ts';
@@ -43,7 +43,7 @@ import { createMemoryStore } from './salesbinder/budget/store.ts';
 import { accountOf } from './salesbinder/client.ts';
 import {
   createAttemptGate,
-  createRateLimiter,
+  createMemoryRateLimiter,
   type RateLimiter,
 } from './salesbinder/rate-limits/rate-limiter.ts';
 import { createRedisRateLimiter } from './salesbinder/rate-limits/redis-rate-limiter.ts';
@@ -235,7 +235,7 @@ export function createApp({
     ? undefined
     : config.redis
       ? createRedisRateLimiter({ ...config.redis, limits: config.rateLimits, logger })
-      : createRateLimiter(config.rateLimits);
+      : createMemoryRateLimiter(config.rateLimits);
   const security = config.security;
   const manifest = security.trustedDocuments ? loadManifest(security.trustedDocuments) : undefined;
   const metrics = withMetrics

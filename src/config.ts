@@ -9,6 +9,7 @@ import { type BudgetSettings, DEFAULT_BUDGET_SETTINGS } from './salesbinder/budg
 import { DEFAULT_NEWCOMER_SETTINGS, type NewcomerSettings } from './salesbinder/budget/newcomers.ts';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from './salesbinder/rate-limits/rate-limiter.ts';
 import { DEFAULT_REDIS_SETTINGS, type RedisSettings } from './salesbinder/redis.ts';
+import { WIRE_FORMATS, type WireFormat } from './transport/codec.ts';
 import { DEFAULT_RETRY_OPTIONS, type RetryOptions } from './transport/guarded-transport.ts';
 import { DEFAULT_HTTP_OPTIONS, type HttpTransportOptions } from './transport/http.ts';
 
@@ -81,7 +82,7 @@ const EnvSchema = z.object({
       'must be a URL once {account} is filled in',
     )
     .default('https://{account}.salesbinder.com'),
-  SALESBINDER_FORMAT: z.enum(['json', 'xml']).default('json'),
+  SALESBINDER_FORMAT: z.enum(WIRE_FORMATS).default('json'),
   SALESBINDER_CONNECT_TIMEOUT_MS: positiveInt(DEFAULT_HTTP_OPTIONS.connectTimeoutMs),
   SALESBINDER_HEADERS_TIMEOUT_MS: positiveInt(DEFAULT_HTTP_OPTIONS.headersTimeoutMs),
   SALESBINDER_BODY_TIMEOUT_MS: positiveInt(DEFAULT_HTTP_OPTIONS.bodyTimeoutMs),
@@ -189,11 +190,13 @@ function crossVariableProblems(env: Readonly<Record<string, string>>): string[] 
   return problems;
 }
 
-/** Where calls go: one configured account, several chosen per request, or the built-in sandbox. */
-export type UpstreamConfig =
+/** Where calls go: one base URL, or accounts chosen per request by name (X-SalesBinder-Account). */
+export type Upstream =
   | { mode: 'single'; baseUrl: URL }
-  | { mode: 'accounts'; accounts: readonly string[]; urlTemplate: string }
-  | { mode: 'sandbox' };
+  | { mode: 'accounts'; accounts: readonly string[]; urlTemplate: string };
+
+/** What the configuration says: an Upstream, or the built-in sandbox, which server.ts starts and makes one. */
+export type UpstreamConfig = Upstream | { mode: 'sandbox' };
 
 export interface Config {
   port: number;
@@ -201,7 +204,7 @@ export interface Config {
   production: boolean;
   logLevel: string;
   upstream: UpstreamConfig;
-  format: 'json' | 'xml';
+  format: WireFormat;
   http: HttpTransportOptions;
   /** Account reads one request makes at once (SalesBinder has no batch read). */
   readConcurrency: number;

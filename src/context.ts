@@ -6,6 +6,7 @@ import { Buffer } from 'node:buffer';
 import type { Context as OtelContext, Tracer } from '@opentelemetry/api';
 import DataLoader from 'dataloader';
 import pMap from 'p-map';
+import type { Upstream } from './config.ts';
 import type { Customer } from './domain/customer.ts';
 import type { GatewayContext } from './graphql/gateway-context.ts';
 import { clientAddressOf, sourceOf } from './http/client-address.ts';
@@ -22,11 +23,6 @@ import {
 import { AccountError, SalesBinderError } from './salesbinder/errors.ts';
 import type { WireCodec } from './transport/codec.ts';
 import type { HttpTransport } from './transport/http.ts';
-
-/** Where calls go, once the sandbox (if any) is running: one base URL, or accounts by name. */
-export type Upstream =
-  | { mode: 'single'; baseUrl: URL }
-  | { mode: 'accounts'; accounts: readonly string[]; urlTemplate: string };
 
 export type Credentials = { ok: true; apiKey: string } | { ok: false; problem: 'missing' | 'malformed' };
 

@@ -4,8 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createApp } from './app.ts';
-import { ConfigError, loadConfig } from './config.ts';
-import type { Upstream } from './context.ts';
+import { ConfigError, loadConfig, type Upstream } from './config.ts';
 import { createHttpServer } from './http/http-server.ts';
 import { createLogger, exitAfterFlush } from './observability/logger.ts';
 import { createMetricsServer } from './observability/metrics.ts';

@@ -158,7 +158,7 @@ export const MINUTE = 60_000;
 /** Whole seconds a caller is told to wait: never 0, which would invite an immediate retry. */
 export const retrySeconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
 
-export function createRateLimiter(
+export function createMemoryRateLimiter(
   limits: RateLimits = DEFAULT_RATE_LIMITS,
   now: () => number = Date.now,
   /**

@@ -29,7 +29,7 @@ import type { Logger } from '../../observability/logger.ts';
 import { connectRedis, type RedisSettings } from '../redis.ts';
 import {
   capsFor,
-  createRateLimiter,
+  createMemoryRateLimiter,
   type LogPriority,
   MINUTE,
   type RateLimiter,
@@ -225,7 +225,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
         log.filter((at) => at > t - windows.long).sort((a, b) => a - b),
       );
     }
-    const limiter = createRateLimiter(share, Date.now, history);
+    const limiter = createMemoryRateLimiter(share, Date.now, history);
     for (const [account] of blocks) {
       const left = localBlockMs(account);
       if (left > 0) void limiter.block(account, left / 1000);
