@@ -155,6 +155,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
   redis.defineCommand('sbgwBlockedFor', { numberOfKeys: 1, lua: BLOCKED_FOR });
   redis.defineCommand('sbgwRecord', { numberOfKeys: 1, lua: RECORD });
   redis.defineCommand('sbgwUsage', { numberOfKeys: 1, lua: USAGE });
+  // ioredis's types cannot know commands defined at run time (defineCommand): LimiterCommands says them.
   const commands = redis as unknown as LimiterCommands;
 
   const replicaId = randomUUID().slice(0, 8);
