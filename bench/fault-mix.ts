@@ -8,8 +8,8 @@
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
-import { createHttpServer } from '../src/http-server.ts';
-import { createLogger } from '../src/logger.ts';
+import { createHttpServer } from '../src/http/http-server.ts';
+import { createLogger } from '../src/observability/logger.ts';
 import { createSandbox } from '../src/sandbox/sandbox.ts';
 import { DEMO_ADMIN_KEY, DOC_EXAMPLE_ID } from '../src/sandbox/seed.ts';
 

@@ -6,8 +6,8 @@
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
-import { createHttpServer } from '../src/http-server.ts';
-import { createLogger } from '../src/logger.ts';
+import { createHttpServer } from '../src/http/http-server.ts';
+import { createLogger } from '../src/observability/logger.ts';
 
 const config = loadConfig();
 if (config.upstream.mode !== 'single') throw new Error('set SALESBINDER_URL');

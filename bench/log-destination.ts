@@ -11,7 +11,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { CENSOR, REDACTED_PATHS } from '../src/logger.ts';
+import { CENSOR, REDACTED_PATHS } from '../src/observability/logger.ts';
 
 const VARIANTS: Record<string, { sync: boolean; minLength: number }> = {
   sync: { sync: true, minLength: 0 },

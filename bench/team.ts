@@ -23,8 +23,8 @@ import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
-import { createHttpServer } from '../src/http-server.ts';
-import { createLogger } from '../src/logger.ts';
+import { createHttpServer } from '../src/http/http-server.ts';
+import { createLogger } from '../src/observability/logger.ts';
 import { createSandbox, type Sandbox } from '../src/sandbox/sandbox.ts';
 import { seedCustomers } from '../src/sandbox/seed.ts';
 

@@ -6,18 +6,18 @@
 import { useCSRFPrevention } from '@graphql-yoga/plugin-csrf-prevention';
 import { useDisableIntrospection } from '@graphql-yoga/plugin-disable-introspection';
 import type { Tracer } from '@opentelemetry/api';
-import { GraphQLError } from 'graphql';
 import {
   createYoga,
   type Plugin,
   processRegularResult,
   useReadinessCheck,
-  type YogaLogger,
   type YogaServerInstance,
 } from 'graphql-yoga';
-import type { Config } from './config.ts';
-import { createContextFactory, endpointFor, type GatewayContext, type Upstream } from './context.ts';
+import type { Config, Upstream } from './config.ts';
+import { createContextFactory, endpointFor } from './context.ts';
+import type { GatewayContext } from './graphql/gateway-context.ts';
 import { schema } from './graphql/index.ts';
+import { useAnswerErrorLog } from './graphql/plugins/use-answer-error-log.ts';
 import { createGraphiQLPage } from './graphql/plugins/use-graphiql-page.ts';
 import { useObservability } from './graphql/plugins/use-observability.ts';
 import { useOperationLimits } from './graphql/plugins/use-operation-limits.ts';
@@ -33,19 +33,23 @@ import {
   operationNamesOf,
   useTrustedDocuments,
 } from './graphql/plugins/use-trusted-documents.ts';
-import type { Logger } from './logger.ts';
-import { createMetrics, type Metrics } from './metrics.ts';
-import { currentRequestId, requestIdOf } from './request-id.ts';
+import { yogaLogger } from './graphql/yoga-logger.ts';
+import type { Logger } from './observability/logger.ts';
+import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { type Budget, type BudgetObserver, createBudget } from './salesbinder/budget/budget.ts';
 import { createNewcomerCredits } from './salesbinder/budget/newcomers.ts';
 import { createRedisStore } from './salesbinder/budget/redis-store.ts';
 import { createMemoryStore } from './salesbinder/budget/store.ts';
 import { accountOf } from './salesbinder/client.ts';
+import {
+  createAttemptGate,
+  createMemoryRateLimiter,
+  type RateLimiter,
+} from './salesbinder/rate-limits/rate-limiter.ts';
+import { createRedisRateLimiter } from './salesbinder/rate-limits/redis-rate-limiter.ts';
 import { codecFor } from './transport/codec.ts';
 import { createGuardedTransport } from './transport/guarded-transport.ts';
 import { createHttpTransport, type HttpTransport } from './transport/http.ts';
-import { createRateLimiter, type RateLimiter } from './transport/rate-limiter.ts';
-import { createRedisRateLimiter } from './transport/redis-rate-limiter.ts';
 
 export interface AppDeps {
   config: Pick<
@@ -126,67 +130,6 @@ function graphiqlHeaders(upstream: Upstream, demoApiKey: string | undefined): st
   };
   if (upstream.mode === 'accounts') headers['X-SalesBinder-Account'] = upstream.accounts[0] ?? '<account>';
   return JSON.stringify(headers, null, 2);
-}
-
-/**
- * Yoga's own lines, with the id of the request being handled. Yoga writes an error line for each
- * error it masks, at whatever stage (reading the request, execution, ...): that is the one line of
- * an unexpected error, with the original error and its path, never the variables.
- */
-function yogaLogger(logger: Logger): YogaLogger {
-  // Yoga hands an error that fails a whole request over twice (masking it, then handling it).
-  const logged = new WeakSet<object>();
-  const line =
-    (level: 'debug' | 'info' | 'warn' | 'error') =>
-    (...args: unknown[]) => {
-      if (!logger.isLevelEnabled(level)) return;
-      const requestId = currentRequestId();
-      logger[level](requestId === undefined ? {} : { requestId }, args.map(String).join(' '));
-    };
-  return {
-    debug: line('debug'),
-    info: line('info'),
-    warn: line('warn'),
-    error: (...args: unknown[]) => {
-      const requestId = currentRequestId();
-      const error = args.find((arg): arg is Error => arg instanceof Error);
-      if (!error) return line('error')(...args);
-      const original = error instanceof GraphQLError && error.originalError ? error.originalError : error;
-      if (logged.has(original)) return;
-      logged.add(original);
-      const path = error instanceof GraphQLError ? error.path : undefined;
-      logger.error(
-        { ...(requestId === undefined ? {} : { requestId }), err: original, ...(path ? { path } : {}) },
-        'unexpected error in the gateway',
-      );
-    },
-  };
-}
-
-/**
- * An answer with errors Yoga did not mask (the client's mistakes, SalesBinder's refusals) gets an
- * info line with their codes and paths: worth seeing, never an alert. (Their messages may quote
- * what the client sent, so they stay out of the log.)
- */
-function useAnswerErrorLog(logger: Logger): Plugin {
-  return {
-    onResultProcess({ request, result }) {
-      // One result per request: batching is off, and nothing here streams.
-      if (Array.isArray(result) || !('errors' in result) || !result.errors) return;
-      const expected = result.errors.filter((e) => !(e instanceof GraphQLError && e.extensions.unexpected));
-      if (expected.length === 0) return;
-      logger.info(
-        {
-          requestId: requestIdOf(request),
-          errors: expected.map((e) => ({
-            code: (e instanceof GraphQLError && e.extensions.code) || 'GRAPHQL_ERROR',
-            ...(e instanceof GraphQLError && e.path ? { path: e.path } : {}),
-          })),
-        },
-        'answered with errors',
-      );
-    },
-  };
 }
 
 /** Headers a browser app may send; everything else is refused by the preflight. */
@@ -292,7 +235,7 @@ export function createApp({
     ? undefined
     : config.redis
       ? createRedisRateLimiter({ ...config.redis, limits: config.rateLimits, logger })
-      : createRateLimiter(config.rateLimits);
+      : createMemoryRateLimiter(config.rateLimits);
   const security = config.security;
   const manifest = security.trustedDocuments ? loadManifest(security.trustedDocuments) : undefined;
   const metrics = withMetrics
@@ -306,7 +249,7 @@ export function createApp({
     transport ??
     createGuardedTransport(createHttpTransport(config.http), {
       ...config.retry,
-      limiter,
+      gate: limiter && createAttemptGate(limiter, metrics?.limiter),
       observer: metrics?.upstream,
     });
   let ready = true;

@@ -3,12 +3,15 @@
  * hands the rest of the gateway a typed, frozen Config.
  */
 import { z } from 'zod';
+import type { OperationLimits } from './graphql/plugins/use-operation-limits.ts';
+import type { HttpLimits } from './http/http-server.ts';
 import { type BudgetSettings, DEFAULT_BUDGET_SETTINGS } from './salesbinder/budget/budget.ts';
 import { DEFAULT_NEWCOMER_SETTINGS, type NewcomerSettings } from './salesbinder/budget/newcomers.ts';
+import { DEFAULT_RATE_LIMITS, type RateLimits } from './salesbinder/rate-limits/rate-limiter.ts';
+import { DEFAULT_REDIS_SETTINGS, type RedisSettings } from './salesbinder/redis.ts';
+import { WIRE_FORMATS, type WireFormat } from './transport/codec.ts';
 import { DEFAULT_RETRY_OPTIONS, type RetryOptions } from './transport/guarded-transport.ts';
 import { DEFAULT_HTTP_OPTIONS, type HttpTransportOptions } from './transport/http.ts';
-import { DEFAULT_RATE_LIMITS, type RateLimits } from './transport/rate-limiter.ts';
-import { DEFAULT_REDIS_SETTINGS, type RedisSettings } from './transport/redis-rate-limiter.ts';
 
 const ACCOUNT_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -79,7 +82,7 @@ const EnvSchema = z.object({
       'must be a URL once {account} is filled in',
     )
     .default('https://{account}.salesbinder.com'),
-  SALESBINDER_FORMAT: z.enum(['json', 'xml']).default('json'),
+  SALESBINDER_FORMAT: z.enum(WIRE_FORMATS).default('json'),
   SALESBINDER_CONNECT_TIMEOUT_MS: positiveInt(DEFAULT_HTTP_OPTIONS.connectTimeoutMs),
   SALESBINDER_HEADERS_TIMEOUT_MS: positiveInt(DEFAULT_HTTP_OPTIONS.headersTimeoutMs),
   SALESBINDER_BODY_TIMEOUT_MS: positiveInt(DEFAULT_HTTP_OPTIONS.bodyTimeoutMs),
@@ -187,11 +190,13 @@ function crossVariableProblems(env: Readonly<Record<string, string>>): string[] 
   return problems;
 }
 
-/** Where calls go: one configured account, several chosen per request, or the built-in sandbox. */
-export type UpstreamConfig =
+/** Where calls go: one base URL, or accounts chosen per request by name (X-SalesBinder-Account). */
+export type Upstream =
   | { mode: 'single'; baseUrl: URL }
-  | { mode: 'accounts'; accounts: readonly string[]; urlTemplate: string }
-  | { mode: 'sandbox' };
+  | { mode: 'accounts'; accounts: readonly string[]; urlTemplate: string };
+
+/** What the configuration says: an Upstream, or the built-in sandbox, which server.ts starts and makes one. */
+export type UpstreamConfig = Upstream | { mode: 'sandbox' };
 
 export interface Config {
   port: number;
@@ -199,7 +204,7 @@ export interface Config {
   production: boolean;
   logLevel: string;
   upstream: UpstreamConfig;
-  format: 'json' | 'xml';
+  format: WireFormat;
   http: HttpTransportOptions;
   /** Account reads one request makes at once (SalesBinder has no batch read). */
   readConcurrency: number;
@@ -236,21 +241,11 @@ export interface BudgetConfig extends BudgetSettings {
 }
 
 /** What a client may send: see docs/security.md for each. */
-export interface SecurityConfig {
+export interface SecurityConfig extends OperationLimits, HttpLimits {
   introspection: boolean;
   fieldSuggestions: boolean;
   /** Original messages and stacks of unexpected errors in responses (development only). */
   errorDetails: boolean;
-  maxDepth: number;
-  maxAliases: number;
-  maxTokens: number;
-  maxDirectives: number;
-  maxCost: number;
-  maxUpdatesPerOperation: number;
-  maxBodyBytes: number;
-  headersTimeoutMs: number;
-  requestTimeoutMs: number;
-  keepAliveTimeoutMs: number;
   /** Origins browsers may call from; empty for none, `*` for any. */
   corsOrigins: readonly string[];
   /** Path of a persisted-documents manifest; when set, only its operations run (the router's requests excepted). */

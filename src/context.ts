@@ -6,10 +6,12 @@ import { Buffer } from 'node:buffer';
 import type { Context as OtelContext, Tracer } from '@opentelemetry/api';
 import DataLoader from 'dataloader';
 import pMap from 'p-map';
-import { clientAddressOf, sourceOf } from './client-address.ts';
+import type { Upstream } from './config.ts';
 import type { Customer } from './domain/customer.ts';
-import type { Logger } from './logger.ts';
-import { requestIdOf } from './request-id.ts';
+import type { GatewayContext } from './graphql/gateway-context.ts';
+import { clientAddressOf, sourceOf } from './http/client-address.ts';
+import { requestIdOf } from './http/request-id.ts';
+import type { Logger } from './observability/logger.ts';
 import { type Budget, keyHashOf } from './salesbinder/budget/budget.ts';
 import {
   accountOf,
@@ -18,46 +20,9 @@ import {
   SalesBinderClient,
   type SalesBinderEndpoint,
 } from './salesbinder/client.ts';
-import { SalesBinderError } from './salesbinder/errors.ts';
+import { AccountError, SalesBinderError } from './salesbinder/errors.ts';
 import type { WireCodec } from './transport/codec.ts';
 import type { HttpTransport } from './transport/http.ts';
-
-/** Where calls go, once the sandbox (if any) is running: one base URL, or accounts by name. */
-export type Upstream =
-  | { mode: 'single'; baseUrl: URL }
-  | { mode: 'accounts'; accounts: readonly string[]; urlTemplate: string };
-
-export interface GatewayContext {
-  requestId: string;
-  log: Logger;
-  /**
-   * The SalesBinder API for this caller. Throws SalesBinderError SB_AUTH when the request has no
-   * usable key, and AccountError when it names no configured account; in both cases nothing is sent.
-   */
-  salesbinder(): SalesBinderApi;
-  /**
-   * This request's account reader: `customer`, `_entities` and edits share it, so one request
-   * reads an account at most once. Resolves null for an unknown id; rejects with the
-   * SalesBinderError (or AccountError) that prevented the read. Never outlives the request.
-   */
-  customerLoader(): DataLoader<string, Customer | null>;
-  /**
-   * The account as ifUnmodifiedSince compares with it: as this request's loader reads it (through
-   * the budget's memory, at most its freshness bound old), or read anew when
-   * BUDGET_CONDITIONAL_EDITS=fresh. Null for an unknown id.
-   */
-  customerForCheck(id: string): Promise<Customer | null>;
-  /**
-   * Called when an operation starts with tracing on: SalesBinder calls become child spans of
-   * `parent`. (A setter, not a property: Yoga copies the context object, so state set on the copy
-   * would not reach the closures here.)
-   */
-  setTracing(tracing: { tracer: Tracer; parent: OtelContext }): void;
-  /** Told which member of UpdateCustomerPayload an edit ended in. */
-  onPayload?: ((type: string) => void) | undefined;
-  /** Whether SalesBinder has answered a call of this request with success (so the key is real). */
-  keyAccepted(): boolean;
-}
 
 export type Credentials = { ok: true; apiKey: string } | { ok: false; problem: 'missing' | 'malformed' };
 
@@ -79,11 +44,6 @@ export function credentialsFrom(authorization: string | null): Credentials {
     apiKey = colon === -1 ? decoded : decoded.slice(0, colon);
   }
   return API_KEY.test(apiKey) ? { ok: true, apiKey } : { ok: false, problem: 'malformed' };
-}
-
-/** The request named no SalesBinder account this gateway serves. */
-export class AccountError extends Error {
-  override name = 'AccountError';
 }
 
 export const ACCOUNT_HEADER = 'x-salesbinder-account';

@@ -4,11 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { createApp } from './app.ts';
-import { ConfigError, loadConfig } from './config.ts';
-import type { Upstream } from './context.ts';
-import { createHttpServer } from './http-server.ts';
-import { createLogger, exitAfterFlush } from './logger.ts';
-import { createMetricsServer } from './metrics.ts';
+import { ConfigError, loadConfig, type Upstream } from './config.ts';
+import { createHttpServer } from './http/http-server.ts';
+import { createLogger, exitAfterFlush } from './observability/logger.ts';
+import { createMetricsServer } from './observability/metrics.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -49,7 +48,7 @@ async function main(): Promise<void> {
 
   // The OpenTelemetry SDK and exporter (much of a replica's memory) load only when tracing is configured.
   const tracing = config.tracing
-    ? (await import('./tracing.ts')).createTracing(config.tracing, version)
+    ? (await import('./observability/tracing.ts')).createTracing(config.tracing, version)
     : undefined;
   const app = createApp({
     config,

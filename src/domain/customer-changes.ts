@@ -4,6 +4,7 @@
  * named in SalesBinder's 422 → input path), so the two can never disagree.
  */
 import { z } from 'zod';
+import { isCarriableText } from './text.ts';
 
 export interface AddressChanges {
   line1?: string | null | undefined;
@@ -104,28 +105,19 @@ function codePoints(value: string): number {
 
 const TOO_LONG = `Must be at most ${MAX_VALUE_LENGTH} characters`;
 
-// What XML 1.0 cannot carry at all (C0 controls but tab, LF and CR; U+FFFE, U+FFFF) and what is
-// not text (an unpaired surrogate, which UTF-8 cannot encode either). Refused whichever format the
-// gateway speaks, so that an edit never succeeds in JSON and fails in XML.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
-const UNCARRIABLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 const NOT_TEXT = 'Must not contain control characters (other than tab and line breaks) or invalid Unicode';
-
-function isText(value: string): boolean {
-  return value.isWellFormed() && !UNCARRIABLE.test(value);
-}
 
 const value = z
   .string()
   .refine((v) => codePoints(v) <= MAX_VALUE_LENGTH, TOO_LONG)
-  .refine(isText, NOT_TEXT);
+  .refine(isCarriableText, NOT_TEXT);
 const clearable = value.nullable().optional();
 
 const name = z
   .string({ error: (issue) => (issue.input === null ? 'The name cannot be cleared' : undefined) })
   .refine((v) => v.trim() !== '', 'The name cannot be blank')
   .refine((v) => codePoints(v) <= MAX_VALUE_LENGTH, TOO_LONG)
-  .refine(isText, NOT_TEXT)
+  .refine(isCarriableText, NOT_TEXT)
   .optional();
 
 // What <input type="email"> accepts (the WHATWG HTML rule), as zod ships it.

@@ -5,8 +5,9 @@ import ErrorsPlugin from '@pothos/plugin-errors';
 import FederationPlugin from '@pothos/plugin-federation';
 import RelayPlugin from '@pothos/plugin-relay';
 import ValidationPlugin from '@pothos/plugin-validation';
-import type { GatewayContext } from '../context.ts';
+import type { GatewayContext } from './gateway-context.ts';
 import { inputErrorFromIssues } from './payload-errors.ts';
+import ResolvedTypePlugin from './resolved-type-plugin.ts';
 
 export const builder = new SchemaBuilder<{
   Context: GatewayContext;
@@ -18,10 +19,19 @@ export const builder = new SchemaBuilder<{
   DefaultFieldNullability: false;
   DefaultEdgesNullability: { list: false; items: false };
   DefaultNodeNullability: false;
+  // What every connection carries besides edges and pageInfo (the resolvers' shape, typed).
+  Connection: { totalCount: number };
 }>({
   // Errors first, so that it also catches what the plugins after it throw; federation last,
   // after everything that wraps resolvers.
-  plugins: [ErrorsPlugin, ValidationPlugin, RelayPlugin, DirectivesPlugin, FederationPlugin],
+  plugins: [
+    ErrorsPlugin,
+    ValidationPlugin,
+    RelayPlugin,
+    DirectivesPlugin,
+    ResolvedTypePlugin,
+    FederationPlugin,
+  ],
   defaultFieldNullability: false,
   relay: {
     // Only the connection types: accounts are found by SalesBinder id, not by global Node ids.

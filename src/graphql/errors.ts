@@ -2,9 +2,8 @@
  * The edge where SalesBinder failures become GraphQL: union members for the mutation's payload,
  * GraphQL errors with the contract's `extensions.code` for queries.
  */
-import { AccountError } from '../context.ts';
 import { inputPathOfWireField } from '../domain/customer-changes.ts';
-import { SalesBinderError } from '../salesbinder/errors.ts';
+import { AccountError, SalesBinderError } from '../salesbinder/errors.ts';
 import { builder } from './builder.ts';
 import {
   CustomerConflictError,

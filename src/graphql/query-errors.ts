@@ -3,8 +3,7 @@
  * `extensions.code`, which Yoga passes through unmasked because they are GraphQLErrors.
  */
 import { GraphQLError } from 'graphql';
-import { AccountError } from '../context.ts';
-import { SalesBinderError } from '../salesbinder/errors.ts';
+import { AccountError, SalesBinderError } from '../salesbinder/errors.ts';
 import { boundedText } from '../salesbinder/rejections.ts';
 
 const CODE_OF: Readonly<Record<SalesBinderError['code'], string>> = {

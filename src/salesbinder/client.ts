@@ -7,12 +7,17 @@ import { type Context, SpanKind, SpanStatusCode, type Tracer } from '@openteleme
 import { type Customer, customerFromWire, MalformedRecordError } from '../domain/customer.ts';
 import type { WireChanges } from '../domain/customer-changes.ts';
 import { type CustomerPage, customerPageFromWire, WrongPageError } from '../domain/customer-page.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../observability/logger.ts';
 import { UnreadableBodyError, type WireCodec } from '../transport/codec.ts';
 import { retryAfterSeconds } from '../transport/guarded-transport.ts';
-import { type HttpResponse, type HttpTransport, TransportError } from '../transport/http.ts';
-import { type CallPriority, RateLimitRefusal } from '../transport/rate-limiter.ts';
+import {
+  type CallPriority,
+  type HttpResponse,
+  type HttpTransport,
+  TransportError,
+} from '../transport/http.ts';
 import { SalesBinderError } from './errors.ts';
+import { RateLimitRefusal } from './rate-limits/rate-limiter.ts';
 import { decodeAny, rejectionOf } from './rejections.ts';
 
 export interface SavedCustomer {

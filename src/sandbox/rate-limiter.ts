@@ -1,4 +1,5 @@
-export interface RateLimits {
+/** SalesBinder's own limits, as the sandbox plays them (the gateway's limiter has settings of its own). */
+export interface SandboxRateLimits {
   perTenSeconds: number;
   perMinute: number;
   blockSeconds: number;
@@ -21,7 +22,7 @@ const MINUTE = 60_000;
  * keeps the windows full and blocks again right after (SalesBinder's "repeated violations
  * lengthen the block").
  */
-export function createRateLimiter(initial: RateLimits | false) {
+export function createSandboxRateLimiter(initial: SandboxRateLimits | false) {
   let limits = initial;
   const accounts = new Map<string, AccountWindow>();
 
@@ -52,7 +53,7 @@ export function createRateLimiter(initial: RateLimits | false) {
       accounts.clear();
     },
     /** New limits start from a clean slate, so a test can switch them on without earlier traffic counting. */
-    setLimits(next: RateLimits | false): void {
+    setLimits(next: SandboxRateLimits | false): void {
       limits = next;
       accounts.clear();
     },

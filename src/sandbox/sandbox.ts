@@ -11,7 +11,7 @@ import {
 } from './faults.ts';
 import { CONTENT_TYPES, type Format, type Payload, readCustomer, serialize } from './formats.ts';
 import { ALL_KINDS, createKeyRegistry, type KeyPermissions } from './keys.ts';
-import { createRateLimiter, type RateLimits } from './rate-limiter.ts';
+import { createSandboxRateLimiter, type SandboxRateLimits } from './rate-limiter.ts';
 import {
   blankCustomer,
   type CustomerRecord,
@@ -22,14 +22,14 @@ import {
 
 export type { ErrorForm, Fault, FaultControl, FaultKind, FaultMatch, ListedFault } from './faults.ts';
 export type { KeyPermissions } from './keys.ts';
-export type { RateLimits } from './rate-limiter.ts';
+export type { SandboxRateLimits } from './rate-limiter.ts';
 export type { CustomerRecord } from './seed.ts';
 
 export interface SandboxOptions {
   /** How many of the latest requests `requests` keeps, so a long-running sandbox does not grow. @default 1000 */
   maxRecorded?: number;
   /** SalesBinder's limits; false turns them off (benchmarks). @default { perTenSeconds: 15, perMinute: 50, blockSeconds: 60 } */
-  rateLimits?: false | RateLimits;
+  rateLimits?: false | SandboxRateLimits;
   /** Whether a 429 carries Retry-After (SalesBinder promises none). @default false */
   retryAfterHeader?: boolean;
   /** Clock in ms, for tests. @default Date.now */
@@ -97,7 +97,10 @@ export interface Sandbox {
   readonly faults: FaultControl;
 }
 
-export const DEFAULT_RATE_LIMITS: RateLimits = { perTenSeconds: 15, perMinute: 50, blockSeconds: 60 };
+// SalesBinder's own numbers, written again here rather than imported from the gateway (which has
+// its MAX_PAGE_LIMIT and limiter settings): the sandbox plays SalesBinder and imports nothing of the
+// gateway, so that a gateway that came to believe another number would be caught by the tests.
+export const SANDBOX_RATE_LIMITS: SandboxRateLimits = { perTenSeconds: 15, perMinute: 50, blockSeconds: 60 };
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const MAX_CONTROL_BODY_BYTES = 64 * 1024;
@@ -305,7 +308,7 @@ const FAULT_PATH = /^\/_sandbox\/faults\/([^/]+)$/;
 export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const now = options.now ?? Date.now;
   const retryAfterHeader = options.retryAfterHeader ?? false;
-  const limiter = createRateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS);
+  const limiter = createSandboxRateLimiter(options.rateLimits ?? SANDBOX_RATE_LIMITS);
   const requests: RecordedRequest[] = [];
   let sequence = 0;
   const keys = createKeyRegistry();
@@ -731,7 +734,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     keys: keyControl,
     reset,
     setRateLimits(limits) {
-      limiter.setLimits(limits ?? DEFAULT_RATE_LIMITS);
+      limiter.setLimits(limits ?? SANDBOX_RATE_LIMITS);
     },
     customer(id) {
       const record = store.get(id);

@@ -7,7 +7,8 @@
 // A cycle, and a harmless one: neither module touches the other's exports while it loads.
 import { xmlCodec } from './xml-codec.ts';
 
-export type WireFormat = 'json' | 'xml';
+export const WIRE_FORMATS = ['json', 'xml'] as const;
+export type WireFormat = (typeof WIRE_FORMATS)[number];
 
 export interface WireCodec {
   readonly format: WireFormat;

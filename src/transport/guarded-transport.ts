@@ -1,7 +1,7 @@
 /**
- * What stands between every caller and SalesBinder: the account's rate limiter before each
- * attempt, a block after any 429, one deadline over all attempts, and retries only where they
- * are safe and useful.
+ * What stands between every caller and SalesBinder: the account's gate before each attempt, a
+ * block after any 429, one deadline over all attempts, and retries only where they are safe and
+ * useful.
  *
  * Retried: connection failures and 502/503/504/522 (a proxy or SalesBinder's edge saying the
  * origin is away). Not retried: 500 (the origin ran and failed: the same call will likely fail
@@ -16,7 +16,23 @@ import {
   TransportError,
   type TransportFailure,
 } from './http.ts';
-import { type CallPriority, newcomersOf, type RateLimiter, RateLimitRefusal } from './rate-limiter.ts';
+
+/**
+ * What decides whether an attempt may be sent now; SalesBinder's account policy implements it
+ * (salesbinder/rate-limits). The question is asked here, in the retry loop, because SalesBinder
+ * counts every attempt, a retry too, and the wait for an answer spends the call's one deadline;
+ * the answer is the policy's business, which the transport does not know.
+ */
+export interface AttemptGate {
+  /**
+   * Resolves when the attempt may go (at once, or after a wait of at most `timeLeftMs`), or with
+   * the refusal when it may not: a refusal of the first attempt is thrown to the caller as it is,
+   * a retry's ends the retries with the last failure. Rejects only on a fault of the gate itself.
+   */
+  admit(request: HttpRequest, timeLeftMs?: number): Promise<Error | undefined>;
+  /** SalesBinder answered 429 and blocks the account for this long; resolves once the block holds for every later call. */
+  block(request: HttpRequest, seconds: number): Promise<void>;
+}
 
 export interface RetryOptions {
   /** Retries after the first attempt. @default 2 */
@@ -43,7 +59,7 @@ export function retryAfterSeconds(header: string | string[] | undefined, now = D
   return Number.isNaN(at) ? DEFAULT_BLOCK_SECONDS : Math.max(1, Math.ceil((at - now) / 1000));
 }
 
-/** What the guard reports as it works, for metrics; every method is optional to implement cheaply. */
+/** What the guard reports as it works, for metrics. */
 export interface UpstreamObserver {
   /** One attempt ended: with an HTTP status, or with a transport failure. */
   attempt(
@@ -53,15 +69,13 @@ export interface UpstreamObserver {
     seconds: number,
   ): void;
   retry(endpoint: string): void;
-  limiterWait(seconds: number): void;
-  limiterRefusal(reason: RateLimitRefusal['reason']): void;
 }
 
 export interface GuardedTransportOptions extends RetryOptions {
-  /** Told of every attempt, retry, wait and refusal. */
+  /** Told of every attempt and retry. */
   observer?: UpstreamObserver | undefined;
-  /** Absent: no limiter (only for benchmarks against a sandbox with limits off). */
-  limiter: RateLimiter | undefined;
+  /** Absent: every attempt goes at once (only for benchmarks against a sandbox with limits off). */
+  gate: AttemptGate | undefined;
   /** For tests: the jitter source. @default Math.random */
   random?: () => number;
 }
@@ -70,30 +84,14 @@ export function createGuardedTransport(
   inner: HttpTransport,
   options: GuardedTransportOptions,
 ): HttpTransport {
-  const { limiter, retries, baseDelayMs, deadlineMs, random = Math.random, observer } = options;
-
-  /** Takes a slot, telling the observer how long it waited or why it was refused. */
-  async function acquire(account: string, priority: CallPriority, timeLeftMs?: number): Promise<void> {
-    if (!limiter) return;
-    const started = performance.now();
-    try {
-      // A key SalesBinder has not accepted yet takes a place in the newcomers' slice first.
-      if (priority === 'newcomer') await limiter.acquire(newcomersOf(account), timeLeftMs, 'slice');
-      await limiter.acquire(account, timeLeftMs, priority);
-    } catch (error) {
-      if (error instanceof RateLimitRefusal) observer?.limiterRefusal(error.reason);
-      throw error;
-    }
-    const waited = performance.now() - started;
-    if (waited >= 1) observer?.limiterWait(waited / 1000);
-  }
+  const { gate, retries, baseDelayMs, deadlineMs, random = Math.random, observer } = options;
 
   return {
     async request(request: HttpRequest): Promise<HttpResponse> {
       const deadline = Date.now() + deadlineMs;
       // The first attempt may be refused outright (the caller is told to come back later).
-      const priority = request.priority ?? 'edit';
-      await acquire(request.account, priority);
+      const refusal = await gate?.admit(request);
+      if (refusal) throw refusal;
       for (let attempt = 0; ; attempt++) {
         let failure: HttpResponse | TransportError;
         const started = performance.now();
@@ -107,7 +105,7 @@ export function createGuardedTransport(
           );
           // Awaited so that, with Redis, the other replicas see the block before this caller does.
           if (response.status === 429)
-            await limiter?.block(request.account, retryAfterSeconds(response.headers['retry-after']));
+            await gate?.block(request, retryAfterSeconds(response.headers['retry-after']));
           if (!RETRYABLE_STATUSES.has(response.status)) return response;
           failure = response;
         } catch (error) {
@@ -126,18 +124,13 @@ export function createGuardedTransport(
         return failure;
       }
 
-      /** Backs off, then takes a slot for the retry; false when the deadline or the budget says no. */
+      /** Backs off, then is admitted for the retry; false when the deadline or the gate says no. */
       async function waitForRetry(attempt: number, deadlineAt: number): Promise<boolean> {
         const delay = random() * baseDelayMs * 2 ** (attempt + 1);
         if (Date.now() + delay >= deadlineAt) return false;
         await new Promise((resolve) => setTimeout(resolve, delay));
-        try {
-          await acquire(request.account, priority, Math.max(0, deadlineAt - Date.now()));
-          return Date.now() < deadlineAt;
-        } catch (error) {
-          if (error instanceof RateLimitRefusal) return false;
-          throw error;
-        }
+        if (await gate?.admit(request, Math.max(0, deadlineAt - Date.now()))) return false;
+        return Date.now() < deadlineAt;
       }
     },
     close: () => inner.close(),

@@ -3,7 +3,6 @@
  * bound undici leaves open by default set explicitly. It knows HTTP, not SalesBinder.
  */
 import { Agent } from 'undici';
-import type { CallPriority } from './rate-limiter.ts';
 
 export interface HttpTransportOptions {
   /** Time to open a TCP/TLS connection. @default 5000 */
@@ -31,6 +30,14 @@ export const DEFAULT_HTTP_OPTIONS: HttpTransportOptions = {
   connectionsPerOrigin: 16,
   maxOrigins: 64,
 };
+
+/**
+ * Whom a call serves: an edit, a person's read, a read for a key SalesBinder has not accepted yet,
+ * or work done ahead of need. The transport only carries it to the gate that admits each attempt
+ * (guarded-transport.ts); what share of the account's windows each may take is SalesBinder's
+ * account policy (salesbinder/rate-limits).
+ */
+export type CallPriority = 'edit' | 'read' | 'newcomer' | 'background';
 
 export interface HttpRequest {
   /** Whose budget the call spends: the SalesBinder account (its origin and path prefix). */

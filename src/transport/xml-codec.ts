@@ -9,6 +9,7 @@
  * `UnreadableBodyError`, decided in time linear in the body (whose size the transport caps).
  */
 import { type EntityDecoderOptions, XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
+import { isCarriableText } from '../domain/text.ts';
 import { UnreadableBodyError, type WireCodec } from './codec.ts';
 
 const XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>';
@@ -37,14 +38,12 @@ const ESCAPES: Readonly<Record<string, string>> = {
 };
 const NEEDS_ESCAPE = /[&<>"'\r]/g;
 
-// XML 1.0's Char production leaves these out: no escape can carry them. The input rules refuse
-// them in every format, so meeting one here is a bug, not a user's mistake.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
-const NOT_XML_CHAR = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function escapeText(value: string): string {
-  if (NOT_XML_CHAR.test(value) || !value.isWellFormed()) {
+  // No escape can carry what XML 1.0's Char production leaves out. The input rules refuse it in
+  // every format, so meeting it here is a bug, not a user's mistake.
+  if (!isCarriableText(value)) {
     throw new RangeError('the value holds a character XML 1.0 cannot carry');
   }
   return value.replace(NEEDS_ESCAPE, (c) => ESCAPES[c] ?? c);

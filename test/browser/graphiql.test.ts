@@ -17,7 +17,7 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type App, createApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
-import { createLogger } from '../../src/logger.ts';
+import { createLogger } from '../../src/observability/logger.ts';
 import { createSandbox, type Sandbox } from '../../src/sandbox/sandbox.ts';
 import { DOC_EXAMPLE_ID } from '../../src/sandbox/seed.ts';
 import { basic, DEMO_ADMIN_KEY } from '../helpers/keys.ts';

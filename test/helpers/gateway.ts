@@ -7,11 +7,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Tracer } from '@opentelemetry/api';
 import { type App, createApp } from '../../src/app.ts';
-import { type Config, loadConfig } from '../../src/config.ts';
-import type { Upstream } from '../../src/context.ts';
-import { createHttpServer } from '../../src/http-server.ts';
-import { createLogger } from '../../src/logger.ts';
-import { createMetricsServer } from '../../src/metrics.ts';
+import { type Config, loadConfig, type Upstream } from '../../src/config.ts';
+import { createHttpServer } from '../../src/http/http-server.ts';
+import { createLogger } from '../../src/observability/logger.ts';
+import { createMetricsServer } from '../../src/observability/metrics.ts';
 import { createSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/sandbox.ts';
 import { findLeaks } from './keys.ts';
 

@@ -8,9 +8,7 @@ import { DOC_EXAMPLE_ID } from '../../src/sandbox/seed.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { basic, bearer, CANARY_KEY, DEMO_ADMIN_KEY, DEMO_VIEWER_KEY } from '../helpers/keys.ts';
 import { UPDATE } from '../helpers/operations.ts';
-import { CONTENT_TYPE, sentFieldsOf } from '../helpers/wire.ts';
-
-const FORMATS = ['json', 'xml'] as const;
+import { CONTENT_TYPE, FORMATS, sentFieldsOf } from '../helpers/wire.ts';
 
 /** The documentation's example body, as its Edit Account page gives it in each format. */
 const DOC_EXAMPLE_BODY = {

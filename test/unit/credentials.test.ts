@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
-import { AccountError, credentialsFrom, endpointFor } from '../../src/context.ts';
+import { credentialsFrom, endpointFor } from '../../src/context.ts';
+import { AccountError } from '../../src/salesbinder/errors.ts';
 
 const KEY = 'demoadminkey0000000000000000000000000000';
 const b64 = (s: string) => Buffer.from(s).toString('base64');

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { DestinationStream } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { CENSOR, createLogger } from '../../src/logger.ts';
+import { CENSOR, createLogger } from '../../src/observability/logger.ts';
 
 function capture(): { destination: DestinationStream; lines: string[] } {
   const lines: string[] = [];
@@ -49,7 +49,7 @@ describe('log writing', () => {
   const run = promisify(execFile);
   // A process that logs three lines to stdout, then ends as `ending` says, before any flush is due.
   const lines = async (ending: string) => {
-    const script = `import('./src/logger.ts').then(({ createLogger }) => {
+    const script = `import('./src/observability/logger.ts').then(({ createLogger }) => {
       const logger = createLogger({ level: 'info' });
       for (const n of [1, 2, 3]) logger.info({ n }, 'line');
       ${ending}

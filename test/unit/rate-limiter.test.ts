@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
-  type CallPriority,
   capsFor,
-  createRateLimiter,
+  createMemoryRateLimiter,
   RateLimitRefusal,
-} from '../../src/transport/rate-limiter.ts';
+} from '../../src/salesbinder/rate-limits/rate-limiter.ts';
+import type { CallPriority } from '../../src/transport/http.ts';
 
 describe('the per-account rate limiter', () => {
   beforeEach(() => {
@@ -15,7 +15,7 @@ describe('the per-account rate limiter', () => {
   });
 
   const limiter = (maxWaitMs = 0, headroom = 0) =>
-    createRateLimiter({ perTenSeconds: 15, perMinute: 50, headroom, maxWaitMs }, () => Date.now());
+    createMemoryRateLimiter({ perTenSeconds: 15, perMinute: 50, headroom, maxWaitMs }, () => Date.now());
 
   /** Starts n acquisitions at once; resolves how many went at once, waited, and were refused. */
   async function burst(l: ReturnType<typeof limiter>, n: number, account = 'acme') {

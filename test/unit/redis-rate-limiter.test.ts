@@ -8,12 +8,16 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/app.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
-import { createLogger, type Logger } from '../../src/logger.ts';
-import { type RateLimiter, RateLimitRefusal, type RateLimits } from '../../src/transport/rate-limiter.ts';
+import { createLogger, type Logger } from '../../src/observability/logger.ts';
+import {
+  type RateLimiter,
+  RateLimitRefusal,
+  type RateLimits,
+} from '../../src/salesbinder/rate-limits/rate-limiter.ts';
 import {
   createRedisRateLimiter,
   type RedisRateLimiterOptions,
-} from '../../src/transport/redis-rate-limiter.ts';
+} from '../../src/salesbinder/rate-limits/redis-rate-limiter.ts';
 import { describeWithRedis, type RedisServer, startRedis } from '../helpers/redis-server.ts';
 
 const SALESBINDER: RateLimits = { perTenSeconds: 15, perMinute: 50, headroom: 1, maxWaitMs: 2_000 };

@@ -6,10 +6,10 @@
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, type Tracer, trace } from '@opentelemetry/api';
 import { getOperationAST } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import type { GatewayContext } from '../../context.ts';
-import type { Logger } from '../../logger.ts';
-import type { Metrics, OperationObservation } from '../../metrics.ts';
-import { logRequest, REQUEST_ID_HEADER, requestIdOf } from '../../request-id.ts';
+import { logRequest, REQUEST_ID_HEADER, requestIdOf } from '../../http/request-id.ts';
+import type { Logger } from '../../observability/logger.ts';
+import type { Metrics, OperationObservation } from '../../observability/metrics.ts';
+import type { GatewayContext } from '../gateway-context.ts';
 
 export interface ObservabilityOptions {
   logger: Logger;

@@ -23,13 +23,17 @@ import {
 } from 'graphql';
 import { type ComplexityEstimator, createComplexityRule } from 'graphql-query-complexity';
 import type { Plugin } from 'graphql-yoga';
-import type { SecurityConfig } from '../../config.ts';
 import { MAX_PAGE_LIMIT } from '../../domain/customer-page.ts';
 
-export type OperationLimits = Pick<
-  SecurityConfig,
-  'maxDepth' | 'maxAliases' | 'maxTokens' | 'maxDirectives' | 'maxCost' | 'maxUpdatesPerOperation'
->;
+/** What one operation may hold (config.ts reads them from the environment: see docs/security.md). */
+export interface OperationLimits {
+  maxDepth: number;
+  maxAliases: number;
+  maxTokens: number;
+  maxDirectives: number;
+  maxCost: number;
+  maxUpdatesPerOperation: number;
+}
 
 /** Counts a root field across the operation's selection, fragments included (each fragment once per spread). */
 function countRootField(

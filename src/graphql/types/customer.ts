@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { GatewayContext } from '../../context.ts';
 import { ACCOUNT_KINDS, type Address, CONTEXT_ID_OF_KIND, type Customer } from '../../domain/customer.ts';
 import { isCustomerId, MAX_VALUE_LENGTH } from '../../domain/customer-changes.ts';
 import { cursorOf, MAX_PAGE_LIMIT, offsetAfterCursor, pagesFor } from '../../domain/customer-page.ts';
 import { builder } from '../builder.ts';
+import type { GatewayContext } from '../gateway-context.ts';
 import { queryErrorFrom } from '../query-errors.ts';
 import { DateTime } from './date-time.ts';
 
@@ -102,17 +102,6 @@ builder.asEntity(CustomerRef, {
   resolveReference: ({ id }, ctx) => loadCustomer(ctx, id),
 });
 
-interface CustomerConnectionShape {
-  edges: Array<{ cursor: string; node: Customer }>;
-  pageInfo: {
-    hasNextPage: boolean;
-    hasPreviousPage: boolean;
-    startCursor: string | null;
-    endCursor: string | null;
-  };
-  totalCount: number;
-}
-
 const CustomerConnection = builder.connectionObject(
   {
     type: CustomerRef,
@@ -121,7 +110,7 @@ const CustomerConnection = builder.connectionObject(
     fields: (t) => ({
       totalCount: t.int({
         description: "SalesBinder's count of every account matching the query, on all pages.",
-        resolve: (connection) => (connection as unknown as CustomerConnectionShape).totalCount,
+        resolve: (connection) => connection.totalCount,
       }),
     }),
   },
@@ -211,7 +200,7 @@ builder.queryFields((t) => ({
       const loader = ctx.customerLoader();
       for (const customer of page.customers) loader.prime(customer.id, customer);
       const edges = page.customers.map((node, i) => ({ cursor: cursorOf(offset + i), node }));
-      const connection: CustomerConnectionShape = {
+      return {
         edges,
         pageInfo: {
           hasNextPage: offset + edges.length < page.count,
@@ -221,7 +210,6 @@ builder.queryFields((t) => ({
         },
         totalCount: page.count,
       };
-      return connection as never;
     },
   }),
 }));

@@ -2,6 +2,7 @@ import { type CustomerChanges, updateCustomerRules, wireChangesFrom } from '../.
 import type { SavedCustomer } from '../../salesbinder/client.ts';
 import { builder } from '../builder.ts';
 import { PAYLOAD_ERROR_TYPES, payloadErrorFrom } from '../errors.ts';
+import type { GatewayContext } from '../gateway-context.ts';
 import { CustomerConflictError, CustomerNotFoundError } from '../payload-errors.ts';
 import { CustomerRef } from './customer.ts';
 import { DateTime } from './date-time.ts';
@@ -60,6 +61,10 @@ const UpdateCustomerPayload = builder.errorUnion('UpdateCustomerPayload', {
   description:
     'The outcome of an edit: UpdateCustomerSuccess, or the typed failure that explains why nothing changed.',
   types: [UpdateCustomerSuccess, ...PAYLOAD_ERROR_TYPES],
+  // Counted by member for metrics (resolved-type-plugin.ts): failures caught before the resolver too.
+  extensions: {
+    onResolvedType: (context: GatewayContext, typeName: string) => context.onPayload?.(typeName),
+  },
 });
 
 builder.mutationType({

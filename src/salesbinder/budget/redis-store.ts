@@ -13,7 +13,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Redis as RedisClient } from 'ioredis';
 import type { Customer } from '../../domain/customer.ts';
-import { connectRedis, type RedisSettings } from '../../transport/redis-rate-limiter.ts';
+import { connectRedis, type RedisSettings } from '../redis.ts';
 import {
   type BudgetStore,
   CONTEXT_IDS,
@@ -133,6 +133,7 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
   redis.defineCommand('sbgwAdvance', { numberOfKeys: 1, lua: ADVANCE });
   redis.defineCommand('sbgwUnlock', { numberOfKeys: 1, lua: UNLOCK });
   const token = randomUUID();
+  // ioredis's types cannot know commands defined at run time (defineCommand): StoreCommands says them.
   const commands = redis as unknown as StoreCommands;
   // What SalesBinder said of keys, kept here as well: a refused key stays refused while Redis is away.
   const local = createMemoryStore(retention, 10_000);

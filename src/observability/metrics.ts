@@ -6,11 +6,18 @@
  */
 import { createServer, type Server } from 'node:http';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { BudgetObserver } from './salesbinder/budget/budget.ts';
-import type { BudgetStore } from './salesbinder/budget/store.ts';
-import type { UpstreamObserver } from './transport/guarded-transport.ts';
-import type { TransportFailure } from './transport/http.ts';
-import type { RateLimiter } from './transport/rate-limiter.ts';
+
+// Observability imports nothing of the gateway, so that every layer may use it: what the metrics
+// read and the observers they offer are written here in their own terms, and app.ts hands them to
+// the layers, where the compiler checks that they fit (transport's UpstreamObserver, the rate
+// limits' LimiterObserver, the budget's BudgetObserver).
+
+/** What the metrics read of the account limiter at each scrape. */
+export interface LimiterReadings {
+  blockedAccounts(): Promise<string[]>;
+  usage(): Promise<ReadonlyArray<{ account: string; tenSeconds: number; minute: number }>>;
+  health(): { degraded: boolean };
+}
 
 export interface OperationObservation {
   /** The client's operation name, bounded before it becomes a label. */
@@ -24,9 +31,15 @@ export interface OperationObservation {
 
 export interface Metrics {
   registry: Registry;
-  upstream: UpstreamObserver;
+  /** Every attempt at SalesBinder (status or failure, latency) and every retry. */
+  upstream: {
+    attempt(endpoint: string, status: number | undefined, failure: string | undefined, seconds: number): void;
+    retry(endpoint: string): void;
+  };
+  /** Waits for a slot in an account's windows, and calls refused without reaching SalesBinder. */
+  limiter: { wait(seconds: number): void; refusal(reason: string): void };
   /** Calls the budget saved, and callers it refused without asking SalesBinder. */
-  budget: BudgetObserver;
+  budget: { saved(reason: string): void; refused(cause: string): void };
   operation(observation: OperationObservation): void;
   /** An edit ended in this member of UpdateCustomerPayload (the success or a typed failure). */
   payload(type: string): void;
@@ -56,10 +69,10 @@ export interface MetricsOptions {
   /** The only operation names that become labels (the trusted documents'); unset: see MAX_OPERATION_NAMES. */
   operationNames?: ReadonlySet<string> | undefined;
   /** The budget's memory, for its health. */
-  budgetStore?: () => BudgetStore | undefined;
+  budgetStore?: () => { health(): { degraded: boolean } } | undefined;
 }
 
-export function createMetrics(limiter: RateLimiter | undefined, options: MetricsOptions = {}): Metrics {
+export function createMetrics(limiter: LimiterReadings | undefined, options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
 
@@ -176,8 +189,8 @@ export function createMetrics(limiter: RateLimiter | undefined, options: Metrics
     return name;
   };
 
-  const upstream: UpstreamObserver = {
-    attempt(endpoint, status, failure: TransportFailure | undefined, seconds) {
+  const upstream: Metrics['upstream'] = {
+    attempt(endpoint, status, failure, seconds) {
       const outcome = failure ?? (status !== undefined && status < 400 ? 'ok' : 'http_error');
       attempts.inc({ endpoint, status_class: statusClass(status), outcome });
       attemptSeconds.observe({ endpoint }, seconds);
@@ -185,13 +198,15 @@ export function createMetrics(limiter: RateLimiter | undefined, options: Metrics
         refusedBy.inc({ cause: `salesbinder_${status}` });
     },
     retry: (endpoint) => retries.inc({ endpoint }),
-    limiterWait: (seconds) => limiterWaitSeconds.observe(seconds),
-    limiterRefusal: (reason) => {
+  };
+  const limiterObserver: Metrics['limiter'] = {
+    wait: (seconds) => limiterWaitSeconds.observe(seconds),
+    refusal: (reason) => {
       refusals.inc({ reason });
       refusedBy.inc({ cause: reason });
     },
   };
-  const budget: BudgetObserver = {
+  const budget: Metrics['budget'] = {
     saved: (reason) => saved.inc({ reason }),
     refused: (cause) => refusedBy.inc({ cause }),
   };
@@ -199,6 +214,7 @@ export function createMetrics(limiter: RateLimiter | undefined, options: Metrics
   return {
     registry,
     upstream,
+    limiter: limiterObserver,
     budget,
     operation({ name, vouched, type, outcome, seconds }) {
       operations.inc({ operation_name: labelOf(name, vouched), operation_type: type, outcome });

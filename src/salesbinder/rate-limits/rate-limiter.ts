@@ -8,6 +8,8 @@
  * overbook a window: the reservation times are a sorted log per account, and a new one is placed
  * at the earliest instant at which both windows ending there still have room.
  */
+import type { AttemptGate } from '../../transport/guarded-transport.ts';
+import type { CallPriority } from '../../transport/http.ts';
 
 export interface RateLimits {
   /** Calls SalesBinder allows per 10 s. @default 15 */
@@ -28,14 +30,11 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
 };
 
 /**
- * Whom a call serves, which decides how much of the account's windows it may fill: an edit may
- * take every slot; a read must leave a little for edits; a call for a key SalesBinder has not
- * accepted yet must leave a good part for keys it has; background work (keeping remembered
- * answers fresh ahead of need) must leave room for everyone, and never waits.
+ * The share of each window a call of this priority must leave free: an edit may take every slot;
+ * a read must leave a little for edits; a call for a key SalesBinder has not accepted yet must
+ * leave a good part for keys it has; background work (keeping remembered answers fresh ahead of
+ * need) must leave room for everyone, and never waits.
  */
-export type CallPriority = 'edit' | 'read' | 'newcomer' | 'background';
-
-/** The share of each window a call of this priority must leave free. */
 const RESERVED_SHARE: Readonly<Record<CallPriority, number>> = {
   edit: 0,
   read: 0.07,
@@ -159,7 +158,7 @@ export const MINUTE = 60_000;
 /** Whole seconds a caller is told to wait: never 0, which would invite an immediate retry. */
 export const retrySeconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
 
-export function createRateLimiter(
+export function createMemoryRateLimiter(
   limits: RateLimits = DEFAULT_RATE_LIMITS,
   now: () => number = Date.now,
   /**
@@ -234,5 +233,37 @@ export function createRateLimiter(
     },
     health: () => ({ backend: 'memory', degraded: false }),
     close: async () => {},
+  };
+}
+
+/** What the gate reports, for metrics. */
+export interface LimiterObserver {
+  /** A call waited this long for a slot (told only when it waited a millisecond or more). */
+  wait(seconds: number): void;
+  refusal(reason: RateLimitRefusal['reason']): void;
+}
+
+/**
+ * The limiter as the transport's gate: each attempt takes a slot of its account's windows (a key
+ * SalesBinder has not accepted yet, a place in the newcomers' slice first), and a 429 blocks the
+ * account.
+ */
+export function createAttemptGate(limiter: RateLimiter, observer?: LimiterObserver): AttemptGate {
+  return {
+    async admit({ account, priority = 'edit' }, timeLeftMs) {
+      const started = performance.now();
+      try {
+        if (priority === 'newcomer') await limiter.acquire(newcomersOf(account), timeLeftMs, 'slice');
+        await limiter.acquire(account, timeLeftMs, priority);
+      } catch (error) {
+        if (!(error instanceof RateLimitRefusal)) throw error;
+        observer?.refusal(error.reason);
+        return error;
+      }
+      const waited = performance.now() - started;
+      if (waited >= 1) observer?.wait(waited / 1000);
+      return undefined;
+    },
+    block: ({ account }, seconds) => limiter.block(account, seconds),
   };
 }

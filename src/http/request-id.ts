@@ -4,7 +4,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../observability/logger.ts';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 

@@ -25,12 +25,11 @@
  * spend their share while the others spend the shared budget. The headroom absorbs part of each.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
-import type { Redis as RedisClient } from 'ioredis';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../../observability/logger.ts';
+import { connectRedis, type RedisSettings } from '../redis.ts';
 import {
   capsFor,
-  createRateLimiter,
+  createMemoryRateLimiter,
   type LogPriority,
   MINUTE,
   type RateLimiter,
@@ -39,46 +38,6 @@ import {
   retrySeconds,
   TEN_SECONDS,
 } from './rate-limiter.ts';
-
-/**
- * ioredis is loaded when a Redis limiter or store is made, so that gateways without REDIS_URL
- * never carry it. It is CommonJS, so it loads synchronously, as createApp needs.
- */
-function loadRedis(): typeof RedisClient {
-  return (createRequire(import.meta.url)('ioredis') as { Redis: typeof RedisClient }).Redis;
-}
-
-/**
- * A connection that fails fast rather than queueing: every command waits at most `timeoutMs`, and
- * one that cannot be sent now fails now, so that a fallback answers instead of a queue. It
- * reconnects quickly and forever: what Redis shares is worth getting back within a second.
- */
-export function connectRedis({ url, timeoutMs }: Pick<RedisSettings, 'url' | 'timeoutMs'>): RedisClient {
-  return new (loadRedis())(url, {
-    commandTimeout: timeoutMs,
-    connectTimeout: Math.max(timeoutMs, 1_000),
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    retryStrategy: (times) => Math.min(times * 100, 1_000),
-  });
-}
-
-export interface RedisSettings {
-  /** redis:// or rediss://, possibly with a password: never logged. */
-  url: string;
-  /** Longest any limiter command waits for Redis before this replica falls back to its local share. @default 250 */
-  timeoutMs: number;
-  /** Namespace of every key this gateway writes, so several gateways can share one Redis. @default 'sbgw' */
-  keyPrefix: string;
-  /** Replicas assumed to share an account's budget while Redis is away: each keeps 1/N of it. @default 2 */
-  fallbackReplicas: number;
-}
-
-export const DEFAULT_REDIS_SETTINGS: Omit<RedisSettings, 'url'> = {
-  timeoutMs: 250,
-  keyPrefix: 'sbgw',
-  fallbackReplicas: 2,
-};
 
 export interface RedisRateLimiterOptions extends RedisSettings {
   limits: RateLimits;
@@ -196,6 +155,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
   redis.defineCommand('sbgwBlockedFor', { numberOfKeys: 1, lua: BLOCKED_FOR });
   redis.defineCommand('sbgwRecord', { numberOfKeys: 1, lua: RECORD });
   redis.defineCommand('sbgwUsage', { numberOfKeys: 1, lua: USAGE });
+  // ioredis's types cannot know commands defined at run time (defineCommand): LimiterCommands says them.
   const commands = redis as unknown as LimiterCommands;
 
   const replicaId = randomUUID().slice(0, 8);
@@ -266,7 +226,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
         log.filter((at) => at > t - windows.long).sort((a, b) => a - b),
       );
     }
-    const limiter = createRateLimiter(share, Date.now, history);
+    const limiter = createMemoryRateLimiter(share, Date.now, history);
     for (const [account] of blocks) {
       const left = localBlockMs(account);
       if (left > 0) void limiter.block(account, left / 1000);

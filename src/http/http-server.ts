@@ -4,24 +4,30 @@
  * which wraps every body in a stream transform).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { App } from './app.ts';
-import type { SecurityConfig } from './config.ts';
 import { REQUEST_ID_HEADER, requestIdFrom, withRequestId } from './request-id.ts';
 
 // A name or IPv4 address, or an IPv6 address in brackets, with an optional port (RFC 9110 Host).
 const HOST = /^(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
 
-type HttpLimits = Pick<
-  SecurityConfig,
-  'maxBodyBytes' | 'headersTimeoutMs' | 'requestTimeoutMs' | 'keepAliveTimeoutMs'
->;
+/** What a client may take of the server (config.ts reads them from the environment: see docs/security.md). */
+export interface HttpLimits {
+  maxBodyBytes: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+}
+
+/** The app as the server sees it: Yoga, which handles Node's requests itself. */
+export interface NodeApp {
+  yoga(req: IncomingMessage, res: ServerResponse): unknown;
+}
 
 function refuse(res: ServerResponse, status: number, message: string): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', connection: 'close' });
   res.end(JSON.stringify({ errors: [{ message }] }));
 }
 
-export function createHttpServer(app: Pick<App, 'yoga'>, limits: HttpLimits): Server {
+export function createHttpServer(app: NodeApp, limits: HttpLimits): Server {
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     // Yoga builds each request's URL from Host; one that cannot be part of a URL was its 500.
     const host = req.headers.host;

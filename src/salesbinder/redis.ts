@@ -1,0 +1,51 @@
+/**
+ * The Redis that replicas share: the rate limiter keeps each account's windows and blocks there
+ * (rate-limits/redis-rate-limiter.ts), the budget what it remembers (budget/redis-store.ts). Both
+ * connect the same way, so that a slow or absent Redis costs a bounded wait and a fallback, never
+ * a queue.
+ */
+import { createRequire } from 'node:module';
+import type { Redis as RedisClient } from 'ioredis';
+
+/**
+ * ioredis is loaded when a Redis limiter or store is made, so that gateways without REDIS_URL
+ * never carry it. It is CommonJS, so it loads synchronously, as createApp needs.
+ */
+function loadRedis(): typeof RedisClient {
+  return (createRequire(import.meta.url)('ioredis') as { Redis: typeof RedisClient }).Redis;
+}
+
+/**
+ * A connection that fails fast rather than queueing: every command waits at most `timeoutMs`, and
+ * one that cannot be sent now fails now, so that a fallback answers instead of a queue. It
+ * reconnects quickly and forever: what Redis shares is worth getting back within a second.
+ */
+export function connectRedis({ url, timeoutMs }: Pick<RedisSettings, 'url' | 'timeoutMs'>): RedisClient {
+  return new (loadRedis())(url, {
+    commandTimeout: timeoutMs,
+    connectTimeout: Math.max(timeoutMs, 1_000),
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: (times) => Math.min(times * 100, 1_000),
+  });
+}
+
+export interface RedisSettings {
+  /** redis:// or rediss://, possibly with a password: never logged. */
+  url: string;
+  /**
+   * Longest any command waits for Redis before this replica does without it: the limiter falls back
+   * to its local share, the budget asks SalesBinder. @default 250
+   */
+  timeoutMs: number;
+  /** Namespace of every key this gateway writes, so several gateways can share one Redis. @default 'sbgw' */
+  keyPrefix: string;
+  /** Replicas assumed to share an account's budget while Redis is away: each keeps 1/N of it. @default 2 */
+  fallbackReplicas: number;
+}
+
+export const DEFAULT_REDIS_SETTINGS: Omit<RedisSettings, 'url'> = {
+  timeoutMs: 250,
+  keyPrefix: 'sbgw',
+  fallbackReplicas: 2,
+};
