@@ -76,33 +76,44 @@ async function post(url: string, query: string, variables: Record<string, unknow
   return (await response.json()) as { data?: any; errors?: Array<{ extensions?: { code?: string } }> };
 }
 
+/** This subgraph (in front of its sandbox), the orders subgraph, and Hive Gateway over both. */
+async function startGraph(gatewayEnv: Record<string, string>, routerEnv: Record<string, string>) {
+  const gw = await startGateway({ env: gatewayEnv });
+  const ordersSubgraph = await startOrdersSubgraph();
+  const router = await startHiveGateway(
+    [
+      { name: 'salesbinder', url: `${gw.url}/graphql`, sdl: SUBGRAPH_SDL },
+      { name: 'orders', url: ordersSubgraph.url, sdl: ORDERS_SDL },
+    ],
+    routerEnv,
+  );
+  return {
+    gw,
+    router,
+    async close() {
+      await router.close();
+      await ordersSubgraph.stop();
+      await gw.close();
+    },
+  };
+}
+
 const ORDERS_WITH_CUSTOMERS = '{ orders { id total customer { id name customerNumber } } }';
 const BASIC = `Basic ${Buffer.from(`${DEMO_ADMIN_KEY}:x`).toString('base64')}`;
 
 describe('Hive Gateway with the example config, in front of this subgraph with SUBGRAPH_SECRET', () => {
+  let graph: Awaited<ReturnType<typeof startGraph>>;
   let gw: TestGateway;
-  let ordersSubgraph: OrdersSubgraph;
   let router: Router;
   const reads = () => gw.sandbox.requests.filter((r) => r.method === 'GET');
 
   beforeAll(async () => {
     // BUDGET=off: every SalesBinder read is counted here, none answered from what the gateway
     // remembers across requests.
-    gw = await startGateway({ env: { SUBGRAPH_SECRET: SECRET, BUDGET: 'off' } });
-    ordersSubgraph = await startOrdersSubgraph();
-    router = await startHiveGateway(
-      [
-        { name: 'salesbinder', url: `${gw.url}/graphql`, sdl: SUBGRAPH_SDL },
-        { name: 'orders', url: ordersSubgraph.url, sdl: ORDERS_SDL },
-      ],
-      { SUBGRAPH_SECRET: SECRET },
-    );
+    graph = await startGraph({ SUBGRAPH_SECRET: SECRET, BUDGET: 'off' }, { SUBGRAPH_SECRET: SECRET });
+    ({ gw, router } = graph);
   });
-  afterAll(async () => {
-    await router?.close();
-    await ordersSubgraph?.stop();
-    await gw?.close();
-  });
+  afterAll(() => graph?.close());
   beforeEach(() => gw.sandbox.reset());
 
   it('resolves the accounts orders reference through _entities, with the caller’s key, one read per distinct account', async () => {
@@ -136,26 +147,15 @@ describe('Hive Gateway with the example config, in front of this subgraph with S
 });
 
 describe('Hive Gateway in front of this subgraph with the budget on (the default)', () => {
+  let graph: Awaited<ReturnType<typeof startGraph>>;
   let gw: TestGateway;
-  let ordersSubgraph: OrdersSubgraph;
   let router: Router;
 
   beforeAll(async () => {
-    gw = await startGateway({ env: { SUBGRAPH_SECRET: SECRET, BUDGET: 'on' } });
-    ordersSubgraph = await startOrdersSubgraph();
-    router = await startHiveGateway(
-      [
-        { name: 'salesbinder', url: `${gw.url}/graphql`, sdl: SUBGRAPH_SDL },
-        { name: 'orders', url: ordersSubgraph.url, sdl: ORDERS_SDL },
-      ],
-      { SUBGRAPH_SECRET: SECRET },
-    );
+    graph = await startGraph({ SUBGRAPH_SECRET: SECRET, BUDGET: 'on' }, { SUBGRAPH_SECRET: SECRET });
+    ({ gw, router } = graph);
   });
-  afterAll(async () => {
-    await router?.close();
-    await ordersSubgraph?.stop();
-    await gw?.close();
-  });
+  afterAll(() => graph?.close());
 
   it('reads an account once when an operation leaves this subgraph and comes back for it', async () => {
     const id = orderedCustomerIds[0] as string;
@@ -172,26 +172,15 @@ describe('Hive Gateway in front of this subgraph with the budget on (the default
 });
 
 describe('a router that does not send the subgraph secret', () => {
+  let graph: Awaited<ReturnType<typeof startGraph>>;
   let gw: TestGateway;
-  let ordersSubgraph: OrdersSubgraph;
   let router: Router;
 
   beforeAll(async () => {
-    gw = await startGateway({ env: { SUBGRAPH_SECRET: SECRET } });
-    ordersSubgraph = await startOrdersSubgraph();
-    router = await startHiveGateway(
-      [
-        { name: 'salesbinder', url: `${gw.url}/graphql`, sdl: SUBGRAPH_SDL },
-        { name: 'orders', url: ordersSubgraph.url, sdl: ORDERS_SDL },
-      ],
-      {},
-    );
+    graph = await startGraph({ SUBGRAPH_SECRET: SECRET }, {});
+    ({ gw, router } = graph);
   });
-  afterAll(async () => {
-    await router?.close();
-    await ordersSubgraph?.stop();
-    await gw?.close();
-  });
+  afterAll(() => graph?.close());
 
   it('gets FORBIDDEN on every entity fetch, and SalesBinder is not asked', async () => {
     const result = await post(router.url, ORDERS_WITH_CUSTOMERS);
