@@ -15,7 +15,6 @@ import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { bearer, DEMO_ADMIN_KEY } from '../helpers/keys.ts';
 import {
   ORDERS_SDL,
-  type OrdersSubgraph,
   orderedCustomerIds,
   orders,
   startOrdersSubgraph,
