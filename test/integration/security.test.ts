@@ -300,6 +300,34 @@ describe('the cost limit, variables included', () => {
     }
   });
 
+  it('gives an operation the same verdict every time, whatever variables its cost does not read', async () => {
+    const gw = await startGateway();
+    try {
+      const pages = `query Pages($n: Int, $s: String, $wide: Boolean!) { ${Array.from(
+        { length: 10 },
+        (_, i) =>
+          `p${i}: customers(first: $n, search: $s) ${page.replace('officeEmail', 'officeEmail @include(if: $wide)')}`,
+      ).join(' ')} }`;
+      for (const search of ['acme', 'globex', 'acme']) {
+        const refused = await gw.graphql(pages, { n: 200, s: search, wide: true }, admin);
+        expect(refused.body.errors?.[0]?.message).toBe(
+          'Cost limit of 10000 exceeded: this operation would cost 20000.',
+        );
+      }
+      // What the cost reads changed: a narrower selection of the same pages fits (9 450).
+      const narrower = await gw.graphql(pages, { n: 105, s: 'acme', wide: false }, admin);
+      expect(narrower.body.errors, JSON.stringify(narrower.body.errors)).toBeUndefined();
+      const fewer = await gw.graphql(pages, { n: 20, s: 'acme', wide: true }, admin);
+      expect(fewer.body.errors).toBeUndefined();
+      // Variables that do not fit are refused as such, not as a remembered cost.
+      const wrong = await gw.graphql(pages, { n: 'many', s: 'acme', wide: true }, admin);
+      expect(wrong.status).toBe(400);
+      expect(wrong.body.errors?.[0]?.message).toMatch(/\$n/);
+    } finally {
+      await gw.close();
+    }
+  });
+
   it('refuses fragments that expand past 10 000 fields, before calling SalesBinder', async () => {
     const gw = await startGateway();
     try {

@@ -10,6 +10,7 @@ import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesPlugin } from '@escape.tech/graphql-armor-max-directives';
 import { maxTokensPlugin } from '@escape.tech/graphql-armor-max-tokens';
 import {
+  type DocumentNode,
   type FragmentDefinitionNode,
   GraphQLError,
   getNamedType,
@@ -20,6 +21,7 @@ import {
   TypeInfo,
   ValidationContext,
   type ValidationRule,
+  visit,
 } from 'graphql';
 import { type ComplexityEstimator, createComplexityRule } from 'graphql-query-complexity';
 import type { Plugin } from 'graphql-yoga';
@@ -116,12 +118,75 @@ const asRequestError = (error: GraphQLError) =>
     extensions: { ...error.extensions, http: { status: 400 } },
   });
 
+/** The arguments an operation's cost reads: a page's size, `_entities`' representations, `@skip`/`@include`. */
+const COST_ARGUMENTS = new Set(['first', 'representations', 'if']);
+
+/** The variables a document's cost depends on; every other one may change without changing it. */
+function costVariablesOf(document: DocumentNode): string[] {
+  const names = new Set<string>();
+  let inCostArgument = 0;
+  visit(document, {
+    Argument: {
+      enter: (node) => {
+        if (COST_ARGUMENTS.has(node.name.value)) inCostArgument++;
+      },
+      leave: (node) => {
+        if (COST_ARGUMENTS.has(node.name.value)) inCostArgument--;
+      },
+    },
+    Variable: (node) => {
+      if (inCostArgument > 0) names.add(node.name.value);
+    },
+  });
+  return [...names].sort();
+}
+
+/**
+ * Costs already worked out, per parsed document (Yoga keeps one object per document text) and
+ * per value of the variables the cost reads (of a list, only its length counts): a client sending
+ * the same operation with other ids, inputs or search terms costs one map lookup. Bounded per
+ * document; a document no longer cached by Yoga takes its costs with it.
+ */
+const knownCosts = new WeakMap<DocumentNode, { variables: string[]; costs: Map<string, number> }>();
+const MAX_COSTS_PER_DOCUMENT = 64;
+
+function costKey(
+  known: { variables: string[] },
+  operationName: string | undefined,
+  variableValues: Record<string, unknown>,
+): string {
+  const values = known.variables.map((name) => {
+    const value = variableValues[name];
+    return Array.isArray(value) ? { length: value.length } : value;
+  });
+  return `${operationName ?? ''}\0${JSON.stringify(values)}`;
+}
+
+const costRefusal = (max: number, actual: number) =>
+  new GraphQLError(`Cost limit of ${max} exceeded: this operation would cost ${actual}.`, {
+    extensions: { code: 'BAD_USER_INPUT' },
+  });
+
 export function useCostLimit(maxCost: number): Plugin {
   return {
     onExecute({ args, setResultAndStopExecution }) {
+      const variableValues = (args.variableValues ?? {}) as Record<string, unknown>;
+      let known = knownCosts.get(args.document);
+      if (!known) {
+        known = { variables: costVariablesOf(args.document), costs: new Map() };
+        knownCosts.set(args.document, known);
+      }
+      const key = costKey(known, args.operationName ?? undefined, variableValues);
+      const knownCost = known.costs.get(key);
+      if (knownCost !== undefined) {
+        if (knownCost > maxCost)
+          setResultAndStopExecution({ errors: [asRequestError(costRefusal(maxCost, knownCost))] });
+        return;
+      }
       const operation = getOperationAST(args.document, args.operationName);
       // No such operation (or several without a name): execution refuses it before anything runs.
       if (!operation) return;
+      let worked: number | undefined;
       const errors: GraphQLError[] = [];
       const context = new ValidationContext(args.schema, args.document, new TypeInfo(args.schema), (error) =>
         errors.push(error),
@@ -129,12 +194,12 @@ export function useCostLimit(maxCost: number): Plugin {
       const cost = createComplexityRule({
         maximumComplexity: maxCost,
         estimators: [costOfField],
-        variables: (args.variableValues ?? {}) as Record<string, unknown>,
+        variables: variableValues,
         ...(operation.name ? { operationName: operation.name.value } : {}),
-        createError: (max, actual) =>
-          new GraphQLError(`Cost limit of ${max} exceeded: this operation would cost ${actual}.`, {
-            extensions: { code: 'BAD_USER_INPUT' },
-          }),
+        onComplete: (complexity) => {
+          worked = complexity;
+        },
+        createError: costRefusal,
       })(context);
       // The rule's two steps on the one operation that runs, rather than a visit of the whole
       // document (graphql's validate() walks every node first: 2 to 4 times the time).
@@ -150,6 +215,12 @@ export function useCostLimit(maxCost: number): Plugin {
       // Refused before it runs, the answer has no `data`: a request error, which GraphQL over HTTP
       // answers with a 4xx (as Yoga's executor does for such variables).
       if (errors.length > 0) setResultAndStopExecution({ errors: errors.map(asRequestError) });
+      // Only a cost the rule worked out whole (variables that do not fit leave it at 0).
+      const refusedOnlyForCost = errors.every((error) => error.message.startsWith('Cost limit of'));
+      if (worked !== undefined && refusedOnlyForCost) {
+        if (known.costs.size >= MAX_COSTS_PER_DOCUMENT) known.costs.clear();
+        known.costs.set(key, worked);
+      }
     },
   };
 }
