@@ -727,12 +727,20 @@ class RememberingApi implements SalesBinderApi {
     if (!accepted) this.#s.newcomers.reward(source);
     const at = this.#s.now();
     const current = await this.#key;
+    // Written again only once it is a tenth of the trust window old: a busy key is not a write
+    // (a Redis round trip with REDIS_URL) per call, and trust runs out at most that much earlier.
+    const recently = at - this.#s.settings.keyTrustMs / 10;
+    const known =
+      current !== undefined &&
+      current.acceptedAt >= recently &&
+      (contextId === null || (current.kinds[contextId] ?? 0) >= recently);
     this.#key = Promise.resolve({
       acceptedAt: at,
       kinds: contextId === null ? (current?.kinds ?? {}) : { ...current?.kinds, [contextId]: at },
       refusedUntil: 0,
     });
-    await this.#forgiving(() => this.#s.store.acceptKey(scope, keyHash, contextId, at), undefined);
+    if (!known)
+      await this.#forgiving(() => this.#s.store.acceptKey(scope, keyHash, contextId, at), undefined);
     return result;
   }
 
