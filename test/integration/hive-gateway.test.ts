@@ -13,12 +13,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vites
 import { seedCustomers } from '../../src/sandbox/seed.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { bearer, DEMO_ADMIN_KEY } from '../helpers/keys.ts';
-import {
-  ORDERS_SDL,
-  orderedCustomerIds,
-  orders,
-  startOrdersSubgraph,
-} from '../helpers/orders-subgraph.ts';
+import { ORDERS_SDL, orderedCustomerIds, orders, startOrdersSubgraph } from '../helpers/orders-subgraph.ts';
 
 const SECRET = 'hive-router-secret-0123456789';
 const SUBGRAPH_SDL = readFileSync(new URL('../../schema/schema.graphql', import.meta.url), 'utf8');
