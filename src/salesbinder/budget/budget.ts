@@ -203,19 +203,20 @@ class RememberingApi implements SalesBinderApi {
   async getCustomer(id: string, options: CallOptions = {}): Promise<Customer> {
     await this.#usableKey();
     const fresh = options.purpose === 'check' && this.#s.settings.conditionalEdits === 'fresh';
-    if (!fresh) {
-      const remembered = await this.#rememberedView(id);
-      if (remembered !== undefined) {
+    let record: RememberedRecord | undefined;
+    if (fresh) {
+      // Read anew, but what is known of the account (its kind) still applies to the answer.
+      [record] = await this.#forgiving(() => this.#s.store.records(this.#caller.scope, [id]), [undefined]);
+    } else {
+      const look = await this.#lookView(id);
+      if (look.answer !== undefined) {
         this.#s.observer?.saved('remembered');
-        if (remembered === 'gone') throw notFound();
-        return remembered;
+        if (look.answer === 'gone') throw notFound();
+        return look.answer;
       }
+      record = look.record;
       // Known, and of a known kind: following the kind (one call that proves this key and brings
       // every remembered account of the kind up to date) may be all it takes.
-      const [record] = await this.#forgiving(
-        () => this.#s.store.records(this.#caller.scope, [id]),
-        [undefined],
-      );
       if (record?.contextId != null && record.confirmedAt >= this.#s.now() - this.#s.settings.deletedMs) {
         await this.#follow(record.contextId, 'read');
         const again = await this.#rememberedView(id);
@@ -228,7 +229,7 @@ class RememberingApi implements SalesBinderApi {
     const answer = await this.#shared(
       `view:${id}`,
       () => (fresh ? Promise.resolve(undefined) : this.#rememberedView(id)),
-      () => this.#view(id),
+      () => this.#view(id, record),
     );
     if (answer === 'gone') throw notFound();
     return answer;
@@ -248,14 +249,12 @@ class RememberingApi implements SalesBinderApi {
       if (served) return served;
     }
     const pageKey = JSON.stringify([contextId, query.search ?? '', query.page, query.pageLimit]);
-    const remembered = await this.#rememberedPage(pageKey, contextId);
-    if (remembered) {
+    const look = await this.#lookPage(pageKey, contextId);
+    if (look.served) {
       this.#s.observer?.saved('remembered');
-      return remembered;
+      return look.served;
     }
-    const state = await this.#usableKey();
-    const page = await this.#forgiving(() => this.#s.store.page(this.#caller.scope, pageKey), undefined);
-    if (page && this.#trusted(state, contextId)) {
+    if (look.page) {
       // Only the kind's feed is behind: one call brings it (and every page of the kind) up to date.
       await this.#follow(contextId, 'read');
       const again = await this.#rememberedPage(pageKey, contextId);
@@ -337,6 +336,11 @@ class RememberingApi implements SalesBinderApi {
 
   /** The account as remembered, if this caller may be served it now; undefined when a call is needed. */
   async #rememberedView(id: string): Promise<ViewAnswer | undefined> {
+    return (await this.#lookView(id)).answer;
+  }
+
+  /** `#rememberedView`'s answer, and the record it looked at (for the caller's next step, without reading it again). */
+  async #lookView(id: string): Promise<{ answer?: ViewAnswer; record?: RememberedRecord }> {
     const { scope } = this.#caller;
     const state = await this.#usableKey();
     const t = this.#s.now();
@@ -344,19 +348,19 @@ class RememberingApi implements SalesBinderApi {
     if (record === undefined) {
       // SalesBinder's recent 404 stands for every key it accepted in this account.
       const goneAt = await this.#forgiving(() => this.#s.store.goneAt(scope, id), 0);
-      return goneAt >= t - this.#s.settings.freshMs && state.acceptedAt >= t - this.#s.settings.keyTrustMs
-        ? 'gone'
-        : undefined;
+      const gone =
+        goneAt >= t - this.#s.settings.freshMs && state.acceptedAt >= t - this.#s.settings.keyTrustMs;
+      return gone ? { answer: 'gone' } : {};
     }
-    if (record.contextId === null || !this.#trusted(state, record.contextId)) return undefined;
+    if (record.contextId === null || !this.#trusted(state, record.contextId)) return { record };
     const kind = await this.#forgiving(
       () => this.#s.store.kindState(scope, record.contextId as ContextId),
       undefined,
     );
-    if (kind === undefined || !this.#servable(record, kind, t)) return undefined;
+    if (kind === undefined || !this.#servable(record, kind, t)) return { record };
     this.#keepAhead(record.contextId, kind, state);
     this.#caller.onAccepted?.();
-    return withKind(record.customer, record.contextId);
+    return { answer: withKind(record.customer, record.contextId), record };
   }
 
   /**
@@ -368,16 +372,28 @@ class RememberingApi implements SalesBinderApi {
     contextId: ContextId,
     window?: { page: number; pageLimit: number },
   ): Promise<CustomerPage | undefined> {
+    return (await this.#lookPage(pageKey, contextId, window)).served;
+  }
+
+  /**
+   * `#rememberedPage`'s answer, and the page it found for a caller whose key SalesBinder accepted
+   * for the kind (then following the kind may be all the page needs).
+   */
+  async #lookPage(
+    pageKey: string,
+    contextId: ContextId,
+    window?: { page: number; pageLimit: number },
+  ): Promise<{ served?: CustomerPage; page?: RememberedPage }> {
     const { scope } = this.#caller;
     const { freshMs, deletedMs, feedOverlapMs } = this.#s.settings;
     const state = await this.#usableKey();
-    if (!this.#trusted(state, contextId)) return undefined;
+    if (!this.#trusted(state, contextId)) return {};
     const t = this.#s.now();
     const [page, kind] = await this.#forgiving<[RememberedPage | undefined, KindState | undefined]>(
       () => Promise.all([this.#s.store.page(scope, pageKey), this.#s.store.kindState(scope, contextId)]),
       [undefined, undefined],
     );
-    if (page === undefined || kind === undefined) return undefined;
+    if (page === undefined || kind === undefined) return {};
     const fetchedFresh = page.fetchedAt >= t - freshMs;
     const stillRight =
       kind.asOf >= t - freshMs &&
@@ -385,20 +401,20 @@ class RememberingApi implements SalesBinderApi {
       kind.listChangedAt < page.sbTime - feedOverlapMs &&
       // Deletions do not show in the feed: a page stands only as long as one may be missed.
       (page.fetchedAt >= t - deletedMs || (kind.sweptAt >= page.fetchedAt && kind.sweptAt >= t - deletedMs));
-    if (!fetchedFresh && !stillRight) return undefined;
+    if (!fetchedFresh && !stillRight) return { page };
     const ids = window
       ? page.ids.slice((window.page - 1) * window.pageLimit, window.page * window.pageLimit)
       : page.ids;
     const records = await this.#forgiving(() => this.#s.store.records(scope, ids), []);
-    if (records.length !== ids.length) return undefined;
+    if (records.length !== ids.length) return { page };
     const customers: Customer[] = [];
     for (const record of records) {
-      if (record === undefined || record.confirmedAt < t - deletedMs) return undefined;
+      if (record === undefined || record.confirmedAt < t - deletedMs) return { page };
       customers.push(withKind(record.customer, contextId));
     }
     this.#keepAhead(contextId, kind, state);
     this.#caller.onAccepted?.();
-    return { count: page.count, customers };
+    return { served: { count: page.count, customers }, page };
   }
 
   /** Whether a record is fresh enough to serve (trust in its kind is checked by the caller). */
@@ -435,9 +451,8 @@ class RememberingApi implements SalesBinderApi {
   // ---- calls -------------------------------------------------------------------------------
 
   /** A view of one account, with this caller's key; remembered for everyone it may be shown to. */
-  async #view(id: string): Promise<ViewAnswer> {
+  async #view(id: string, before: RememberedRecord | undefined): Promise<ViewAnswer> {
     const { scope } = this.#caller;
-    const [before] = await this.#forgiving(() => this.#s.store.records(scope, [id]), [undefined]);
     const sentAt = this.#s.now();
     let customer: Customer;
     try {
