@@ -16,6 +16,7 @@ import {
   type HttpTransport,
   TransportError,
 } from '../transport/http.ts';
+import { accountOf, type SalesBinderEndpoint } from './endpoints.ts';
 import { SalesBinderError } from './errors.ts';
 import { RateLimitRefusal } from './rate-limits/rate-limiter.ts';
 import { decodeAny, rejectionOf } from './rejections.ts';
@@ -60,21 +61,7 @@ export interface SalesBinderApi {
   updateCustomer(id: string, changes: WireChanges, options?: CallOptions): Promise<SavedCustomer>;
 }
 
-/** Where an account's API lives: `https://acme.salesbinder.com` is origin + empty prefix. */
-export interface SalesBinderEndpoint {
-  origin: string;
-  /** Path before `/api/2.0`, without a trailing slash; usually empty. */
-  pathPrefix: string;
-}
-
-export function endpointFromUrl(baseUrl: URL): SalesBinderEndpoint {
-  return { origin: baseUrl.origin, pathPrefix: baseUrl.pathname.replace(/\/+$/, '') };
-}
-
-/** The account an endpoint is, as the rate limiter names it (its windows and blocks are per account). */
-export function accountOf({ origin, pathPrefix }: SalesBinderEndpoint): string {
-  return `${origin}${pathPrefix}`;
-}
+export { accountOf, endpointFromUrl, type SalesBinderEndpoint } from './endpoints.ts';
 
 type Envelope = Record<string, unknown>;
 
