@@ -102,6 +102,7 @@ const EnvSchema = z.object({
     .default(DEFAULT_REDIS_SETTINGS.keyPrefix),
   REDIS_FALLBACK_REPLICAS: positiveInt(DEFAULT_REDIS_SETTINGS.fallbackReplicas),
   SHUTDOWN_DEADLINE_MS: positiveInt(10_000),
+  SHUTDOWN_READY_DELAY_MS: nonNegativeInt(5_000),
   BUDGET: z.enum(['on', 'off']).default('on'),
   BUDGET_FRESH_SECONDS: seconds(DEFAULT_BUDGET_SETTINGS.freshMs),
   BUDGET_DELETED_SECONDS: seconds(DEFAULT_BUDGET_SETTINGS.deletedMs),
@@ -240,6 +241,8 @@ export interface Config {
   redis: RedisSettings | undefined;
   /** How long in-flight requests may take after SIGTERM before the process exits anyway. */
   shutdownDeadlineMs: number;
+  /** How long /ready answers 503 after SIGTERM before the listener closes (load balancers' probes). */
+  shutdownReadyDelayMs: number;
   /** What is remembered of SalesBinder's answers, for whom and how long; false: nothing (BUDGET=off). */
   budget: BudgetConfig | false;
   /** Proxies in front of the gateway whose X-Forwarded-For is believed (0: the socket's address). */
@@ -352,6 +355,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
             fallbackReplicas: e.REDIS_FALLBACK_REPLICAS,
           },
     shutdownDeadlineMs: e.SHUTDOWN_DEADLINE_MS,
+    shutdownReadyDelayMs: e.SHUTDOWN_READY_DELAY_MS,
     budget:
       e.BUDGET === 'off'
         ? false
