@@ -47,7 +47,7 @@ import {
   type RateLimiter,
 } from './salesbinder/rate-limits/rate-limiter.ts';
 import { createRedisRateLimiter } from './salesbinder/rate-limits/redis-rate-limiter.ts';
-import { codecFor } from './transport/codec.ts';
+import { codecFor } from './transport/codecs.ts';
 import { createGuardedTransport } from './transport/guarded-transport.ts';
 import { createHttpTransport, type HttpTransport } from './transport/http.ts';
 
