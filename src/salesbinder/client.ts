@@ -20,6 +20,7 @@ import {
   recordOf,
   unreadable,
 } from './answers.ts';
+import { accountOf, type SalesBinderEndpoint } from './endpoints.ts';
 
 export interface SavedCustomer {
   /** SalesBinder's confirmation, e.g. `Saved`. */
@@ -61,21 +62,7 @@ export interface SalesBinderApi {
   updateCustomer(id: string, changes: WireChanges, options?: CallOptions): Promise<SavedCustomer>;
 }
 
-/** Where an account's API lives: `https://acme.salesbinder.com` is origin + empty prefix. */
-export interface SalesBinderEndpoint {
-  origin: string;
-  /** Path before `/api/2.0`, without a trailing slash; usually empty. */
-  pathPrefix: string;
-}
-
-export function endpointFromUrl(baseUrl: URL): SalesBinderEndpoint {
-  return { origin: baseUrl.origin, pathPrefix: baseUrl.pathname.replace(/\/+$/, '') };
-}
-
-/** The account an endpoint is, as the rate limiter names it (its windows and blocks are per account). */
-export function accountOf({ origin, pathPrefix }: SalesBinderEndpoint): string {
-  return `${origin}${pathPrefix}`;
-}
+export { accountOf, endpointFromUrl, type SalesBinderEndpoint } from './endpoints.ts';
 
 interface Exchange {
   priority: CallPriority;

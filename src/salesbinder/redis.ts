@@ -66,7 +66,7 @@ export interface RedisSettings {
   timeoutMs: number;
   /** Namespace of every key this gateway writes, so several gateways can share one Redis. @default 'sbgw' */
   keyPrefix: string;
-  /** Replicas assumed to share an account's budget while Redis is away: each keeps 1/N of it. @default 2 */
+  /** Replicas assumed to share an account's rate limits while Redis is away: each keeps 1/N of it. @default 2 */
   fallbackReplicas: number;
 }
 
