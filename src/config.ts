@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { OperationLimits } from './graphql/plugins/use-operation-limits.ts';
 import type { HttpLimits } from './http/http-server.ts';
-import { type BudgetSettings, DEFAULT_BUDGET_SETTINGS } from './salesbinder/budget/budget.ts';
+import { type BudgetSettings, DEFAULT_BUDGET_SETTINGS } from './salesbinder/budget/index.ts';
 import { DEFAULT_NEWCOMER_SETTINGS, type NewcomerSettings } from './salesbinder/budget/newcomers.ts';
 import { accountEndpoints, endpointOfBase, isSharedHost, SHARED_HOST } from './salesbinder/endpoints.ts';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from './salesbinder/rate-limits/rate-limiter.ts';

@@ -12,7 +12,7 @@ import type { GatewayContext } from './graphql/gateway-context.ts';
 import { clientAddressOf, sourceOf } from './http/client-address.ts';
 import { requestIdOf } from './http/request-id.ts';
 import type { Logger } from './observability/logger.ts';
-import { type Budget, keyHashOf } from './salesbinder/budget/budget.ts';
+import { type Budget, keyHashOf } from './salesbinder/budget/index.ts';
 import {
   accountOf,
   endpointFromUrl,

@@ -1,6 +1,6 @@
 /**
  * The Redis that replicas share: the rate limiter keeps each account's windows and blocks there
- * (rate-limits/redis-rate-limiter.ts), the budget what it remembers (budget/redis-store.ts). Both
+ * (rate-limits/redis-rate-limiter.ts), the budget what it remembers (budget/store/redis.ts). Both
  * connect the same way, so that a slow or absent Redis costs a bounded wait and a fallback, never
  * a queue.
  */
