@@ -20,6 +20,7 @@ import {
   recordOf,
   unreadable,
 } from './answers.ts';
+import { accountOf, type SalesBinderEndpoint } from './endpoints.ts';
 
 export interface SavedCustomer {
   /** SalesBinder's confirmation, e.g. `Saved`. */
@@ -61,21 +62,7 @@ export interface SalesBinderApi {
   updateCustomer(id: string, changes: WireChanges, options?: CallOptions): Promise<SavedCustomer>;
 }
 
-/** Where an account's API lives: `https://acme.salesbinder.com` is origin + empty prefix. */
-export interface SalesBinderEndpoint {
-  origin: string;
-  /** Path before `/api/2.0`, without a trailing slash; usually empty. */
-  pathPrefix: string;
-}
-
-export function endpointFromUrl(baseUrl: URL): SalesBinderEndpoint {
-  return { origin: baseUrl.origin, pathPrefix: baseUrl.pathname.replace(/\/+$/, '') };
-}
-
-/** The account an endpoint is, as the rate limiter names it (its windows and blocks are per account). */
-export function accountOf({ origin, pathPrefix }: SalesBinderEndpoint): string {
-  return `${origin}${pathPrefix}`;
-}
+export { accountOf, endpointFromUrl, type SalesBinderEndpoint } from './endpoints.ts';
 
 interface Exchange {
   priority: CallPriority;
@@ -187,7 +174,10 @@ export class SalesBinderClient implements SalesBinderApi {
     resource: string,
     { priority, body, query, notFoundIsEmpty = false }: Exchange,
   ): Promise<{ envelope: Envelope; answeredAt: number | undefined }> {
-    const path = `${this.#endpoint.pathPrefix}/api/2.0/${resource}.${this.#codec.format}${query ? `?${query}` : ''}`;
+    const resourcePath = `${this.#endpoint.pathPrefix}/api/2.0/${resource}.${this.#codec.format}`;
+    const path = `${resourcePath}${query ? `?${query}` : ''}`;
+    // What a person searched for is theirs: logs keep the rest of the query (kind, page), not `s`.
+    const loggedPath = `${resourcePath}${query ? `?${withoutSearchTerm(query)}` : ''}`;
     const span = this.#trace?.tracer.startSpan(
       `SalesBinder ${endpoint}`,
       {
@@ -196,7 +186,7 @@ export class SalesBinderClient implements SalesBinderApi {
         attributes: {
           'http.request.method': method,
           'server.address': new URL(this.#endpoint.origin).hostname,
-          'url.path': path.split('?')[0] ?? path,
+          'url.path': resourcePath,
           'salesbinder.endpoint': endpoint,
           'salesbinder.format': this.#codec.format,
         },
@@ -212,7 +202,15 @@ export class SalesBinderClient implements SalesBinderApi {
       });
       span?.setAttribute('http.response.status_code', status);
       this.#log?.info(
-        { upstream: { method, endpoint, path, status, ms: Math.round(performance.now() - started) } },
+        {
+          upstream: {
+            method,
+            endpoint,
+            path: loggedPath,
+            status,
+            ms: Math.round(performance.now() - started),
+          },
+        },
         `SalesBinder ${method} ${endpoint} answered ${status}`,
       );
       return { envelope, answeredAt };
@@ -226,7 +224,7 @@ export class SalesBinderClient implements SalesBinderApi {
           upstream: {
             method,
             endpoint,
-            path,
+            path: loggedPath,
             status: failure.status,
             code: failure.code,
             ms: Math.round(performance.now() - started),
@@ -279,4 +277,11 @@ export class SalesBinderClient implements SalesBinderApi {
       return { status: 404, envelope: NOT_FOUND, answeredAt: undefined };
     throw failureOfStatus(response, this.#codec, endpoint);
   }
+}
+
+/** A query string without the search term (`s`), which may name a person or a company. */
+function withoutSearchTerm(query: string): string {
+  const params = new URLSearchParams(query);
+  params.delete('s');
+  return params.toString();
 }
