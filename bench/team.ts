@@ -75,7 +75,7 @@ interface Outcome {
 
 /** One action's answer, for latency by whether it made a call of its own. */
 interface Timed {
-  key: string;
+  requestId: string | undefined;
   action: string;
   startedAt: number;
   endedAt: number;
@@ -152,6 +152,8 @@ function post(
   // biome-ignore lint/suspicious/noExplicitAny: the benchmark reads several operations' answers.
   data?: Record<string, any>;
   errors?: Array<{ message?: string; extensions?: { code?: string } }>;
+  /** The gateway's id for the request, which it also sends SalesBinder (X-Request-Id). */
+  requestId?: string;
 }> {
   const body = JSON.stringify({ query, variables });
   return new Promise((resolve, reject) => {
@@ -174,7 +176,8 @@ function post(
         });
         res.on('end', () => {
           try {
-            resolve(JSON.parse(text));
+            const requestId = res.headers['x-request-id'];
+            resolve({ ...JSON.parse(text), ...(typeof requestId === 'string' && { requestId }) });
           } catch (error) {
             reject(error);
           }
@@ -344,7 +347,7 @@ function typedSearch(record: CustomerRecord | undefined): string {
 /** Counts an action: its outcome, its kind, and (when served) its latency for the report. */
 function count(
   run: Run,
-  key: string,
+  requestId: string | undefined,
   action: string,
   startedAt: number,
   outcome: Outcome,
@@ -354,7 +357,7 @@ function count(
   t.actions++;
   t.actionsBy[action] = (t.actionsBy[action] ?? 0) + 1;
   const served = outcome.kind === 'ok' || outcome.kind === 'conflict';
-  t.timed.push({ key, action, startedAt, endedAt: Date.now(), served });
+  t.timed.push({ requestId, action, startedAt, endedAt: Date.now(), served });
   if (outcome.kind === 'ok') t.ok++;
   else if (outcome.kind === 'refused') {
     t.refused++;
@@ -379,11 +382,13 @@ async function person(run: Run, key: string, arrival: number, until: number): Pr
     const startedAt = Date.now();
     let outcome: Outcome;
     let action = 'open';
+    let requestId: string | undefined;
     try {
       if (roll < 0.57 || (roll >= 0.9 && opened.size === 0)) {
         const id = lastResults.length > 0 && Math.random() < 0.3 ? anyOf(lastResults) : run.world.pick();
         const answer = await post(run.url, key, OPEN, { id });
         outcome = classify(answer);
+        requestId = answer.requestId;
         const served = answer.data?.customer as Served | undefined;
         if (served) {
           opened.set(served.id, served.modifiedAt);
@@ -402,6 +407,7 @@ async function person(run: Run, key: string, arrival: number, until: number): Pr
         } else action = 'list';
         const answer = await post(run.url, key, LIST, variables);
         outcome = classify(answer);
+        requestId = answer.requestId;
         const connection = answer.data?.customers;
         if (connection) {
           const nodes = (connection.edges as Array<{ node: Served }>).map((edge) => edge.node);
@@ -426,6 +432,7 @@ async function person(run: Run, key: string, arrival: number, until: number): Pr
             : { officePhone: `(604) 555-${Date.now() % 10_000}` };
         const answer = await post(run.url, key, EDIT, { id, input, since });
         outcome = classify(answer);
+        requestId = answer.requestId;
         const customer = answer.data?.updateCustomer?.customer as Served | undefined;
         if (answer.data?.updateCustomer?.__typename === 'UpdateCustomerSuccess') noteVersion(run, customer);
         if (customer) opened.set(customer.id, customer.modifiedAt);
@@ -433,7 +440,7 @@ async function person(run: Run, key: string, arrival: number, until: number): Pr
     } catch (error) {
       outcome = { kind: 'error', detail: (error as Error).message };
     }
-    count(run, key, action, startedAt, outcome, !everServed);
+    count(run, requestId, action, startedAt, outcome, !everServed);
     if (outcome.kind === 'ok' || outcome.kind === 'conflict') everServed = true;
     await sleep(between(4_000, 12_000));
   }
@@ -488,9 +495,11 @@ async function colleague(run: Run, key: string, until: number): Promise<void> {
     for (const [id, { name, at }] of run.world.unfound) {
       const startedAt = Date.now();
       let outcome: Outcome;
+      let requestId: string | undefined;
       try {
         const answer = await post(run.url, key, LIST, { first: PAGE_SIZE, search: name });
         outcome = classify(answer);
+        requestId = answer.requestId;
         const nodes = ((answer.data?.customers?.edges ?? []) as Array<{ node: Served }>).map((e) => e.node);
         for (const node of nodes) noteShown(run, node, startedAt);
         if (nodes.some((node) => node.id === id)) {
@@ -500,22 +509,24 @@ async function colleague(run: Run, key: string, until: number): Promise<void> {
       } catch (error) {
         outcome = { kind: 'error', detail: (error as Error).message };
       }
-      count(run, key, 'find created', startedAt, outcome, false);
+      count(run, requestId, 'find created', startedAt, outcome, false);
     }
     for (const [id, deletedAt] of run.world.deletedAt) {
       if (checked.has(id)) continue;
       const startedAt = Date.now();
       let outcome: Outcome;
+      let requestId: string | undefined;
       try {
         const answer = await post(run.url, key, OPEN, { id });
         outcome = classify(answer);
+        requestId = answer.requestId;
         const served = answer.data?.customer as Served | null | undefined;
         if (served) noteShown(run, served, startedAt);
         else if (outcome.kind === 'ok' || startedAt - deletedAt > 90_000) checked.add(id);
       } catch (error) {
         outcome = { kind: 'error', detail: (error as Error).message };
       }
-      count(run, key, 'open deleted', startedAt, outcome, false);
+      count(run, requestId, 'open deleted', startedAt, outcome, false);
     }
     await sleep(PROBE_EVERY_MS);
   }
@@ -580,38 +591,52 @@ function percentile(values: number[], p: number): number {
 }
 
 /**
- * Latency of the answered actions, split by whether the action made a SalesBinder call with its
- * own key while it ran (a read that had to ask, or a follow it waited for); an action that only
- * waited for someone else's call counts as served without one.
+ * Latency of the answered actions, in three: those whose request made a SalesBinder call (its
+ * X-Request-Id reached the sandbox); those that made none while no call of the run was under way
+ * (served from memory, nothing to wait for); and the rest, which made none but may have waited for
+ * someone else's call (a read under way is shared).
  */
 function latencies(run: Run) {
-  const arrivals = new Map<string, number[]>();
+  const calling = new Set<string>();
+  const arrivals: number[] = [];
   for (const call of run.sandbox.requests) {
-    const auth = call.headers.authorization ?? '';
-    const list = arrivals.get(auth) ?? [];
-    list.push(call.at);
-    arrivals.set(auth, list);
+    const id = call.headers['x-request-id'];
+    if (id) calling.add(id);
+    arrivals.push(call.at);
   }
-  const memory: number[] = [];
-  const called: number[] = [];
+  arrivals.sort((a, b) => a - b);
+  // A call is under way from a little before it arrives until its answer (LATENCY_MS later) is back.
+  const callUnderWay = (from: number, to: number) => {
+    let low = 0;
+    let high = arrivals.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if ((arrivals[mid] as number) < from - LATENCY_MS - 100) low = mid + 1;
+      else high = mid;
+    }
+    return low < arrivals.length && (arrivals[low] as number) <= to + 20;
+  };
+  const groups = { from_memory: [] as number[], waited_maybe: [] as number[], with_a_call: [] as number[] };
   for (const t of run.tally.timed) {
     if (!t.served) continue;
-    const own = arrivals.get(basicOf(t.key)) ?? [];
-    const made = own.some((at) => at >= t.startedAt && at <= t.endedAt);
-    (made ? called : memory).push(t.endedAt - t.startedAt);
+    const group =
+      t.requestId !== undefined && calling.has(t.requestId)
+        ? 'with_a_call'
+        : callUnderWay(t.startedAt, t.endedAt)
+          ? 'waited_maybe'
+          : 'from_memory';
+    groups[group].push(t.endedAt - t.startedAt);
   }
   const round = (ms: number) => Math.round(ms * 10) / 10;
+  const summary = (values: number[]) => ({
+    actions: values.length,
+    p50_ms: round(percentile(values, 0.5)),
+    p99_ms: round(percentile(values, 0.99)),
+  });
   return {
-    from_memory: {
-      actions: memory.length,
-      p50_ms: round(percentile(memory, 0.5)),
-      p99_ms: round(percentile(memory, 0.99)),
-    },
-    with_a_call: {
-      actions: called.length,
-      p50_ms: round(percentile(called, 0.5)),
-      p99_ms: round(percentile(called, 0.99)),
-    },
+    from_memory: summary(groups.from_memory),
+    waited_maybe: summary(groups.waited_maybe),
+    with_a_call: summary(groups.with_a_call),
   };
 }
 
@@ -693,10 +718,10 @@ async function main(): Promise<void> {
   await Promise.all(runs.map((run) => run.close()));
 
   console.log(
-    '\nteam  budget  actions  refused  errors  calls/action  over limit  stranger calls  oldest after change  deleted shown  created found  memory p50/p99  with a call p50/p99',
+    '\nteam  budget  actions  refused  errors  calls/action  over limit  stranger calls  oldest after change  deleted shown  created found  memory p50/p99  with a call p50/p99  during a call p50/p99',
   );
   for (const r of results) {
-    const { from_memory: m, with_a_call: c } = r.latency;
+    const { from_memory: m, waited_maybe: w, with_a_call: c } = r.latency;
     console.log(
       [
         String(r.team).padStart(4),
@@ -712,6 +737,7 @@ async function main(): Promise<void> {
         `${r.created_found_longest_s} s`.padStart(13),
         `${m.p50_ms}/${m.p99_ms} ms`.padStart(14),
         `${c.p50_ms}/${c.p99_ms} ms`.padStart(19),
+        `${w.p50_ms}/${w.p99_ms} ms`.padStart(19),
       ].join('  '),
     );
     console.log(
