@@ -40,7 +40,7 @@ function httpUrl(name: string) {
   }, `${name} must not carry credentials, a query or a fragment`);
 }
 
-export const DEFAULT_SECURITY = {
+const DEFAULT_SECURITY = {
   maxDepth: 10,
   maxAliases: 10,
   maxTokens: 2_000,
