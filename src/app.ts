@@ -36,10 +36,10 @@ import {
 import { yogaLogger } from './graphql/yoga-logger.ts';
 import type { Logger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
-import { type Budget, type BudgetObserver, createBudget } from './salesbinder/budget/budget.ts';
+import { type Budget, type BudgetObserver, createBudget } from './salesbinder/budget/index.ts';
 import { createNewcomerCredits } from './salesbinder/budget/newcomers.ts';
-import { createRedisStore } from './salesbinder/budget/redis-store.ts';
-import { createMemoryStore } from './salesbinder/budget/store.ts';
+import { createMemoryStore } from './salesbinder/budget/store/memory.ts';
+import { createRedisStore } from './salesbinder/budget/store/redis.ts';
 import { accountOf } from './salesbinder/client.ts';
 import {
   createAttemptGate,

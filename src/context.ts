@@ -12,7 +12,7 @@ import type { GatewayContext } from './graphql/gateway-context.ts';
 import { clientAddressOf, sourceOf } from './http/client-address.ts';
 import { requestIdOf } from './http/request-id.ts';
 import type { Logger } from './observability/logger.ts';
-import { type Budget, keyHashOf } from './salesbinder/budget/budget.ts';
+import { type Budget, keyHashOf } from './salesbinder/budget/index.ts';
 import {
   accountOf,
   endpointFromUrl,
@@ -47,7 +47,7 @@ export function credentialsFrom(authorization: string | null): Credentials {
   return API_KEY.test(apiKey) ? { ok: true, apiKey } : { ok: false, problem: 'malformed' };
 }
 
-export const ACCOUNT_HEADER = 'x-salesbinder-account';
+const ACCOUNT_HEADER = 'x-salesbinder-account';
 
 /**
  * Every endpoint a request may reach, worked out once from configuration (and checked by it at
