@@ -15,7 +15,7 @@
  * made-up keys.
  *
  * Every team size runs at once, each with its own sandbox and gateway (they share nothing: the
- * budget is per account). Reported per run: actions and refusals by kind and cause; SalesBinder
+ * rate limits are per account). Reported per run: actions and refusals by kind and cause; SalesBinder
  * calls by kind; calls over SalesBinder's limit (its 429s); the stranger's calls; the oldest data
  * served after a change (for every account answered, how long before the read SalesBinder already
  * held a newer version, from `modified`: whole seconds, so up to a second pessimistic); the longest
