@@ -4,11 +4,10 @@
  * blocked. Here every account's windows and block live in Redis, and all replicas reserve slots
  * from the same log.
  *
- * Same semantics as the in-memory limiter (rate-limiter.ts): both windows less headroom, FIFO
- * reservations placed at the earliest instant both windows allow, a bounded wait, refusals with
- * honest retryAfterSeconds, and blocks after a 429. Each decision is one Lua script, so two
- * replicas can never both take the last slot, and it reads Redis's clock (TIME), so replicas'
- * clocks may disagree: only durations cross the wire.
+ * Same semantics as the in-memory limiter (rate-limiter.ts): both windows less headroom, holds
+ * that last until a call can no longer arrive at SalesBinder, a bounded wait, refusals with
+ * honest retryAfterSeconds, and blocks after a 429. Each decision is one Lua script
+ * (redis-scripts.ts) on Redis's clock.
  *
  * When Redis is slow or away (every command waits at most `timeoutMs`), each replica falls back
  * to an in-memory limiter holding 1/`fallbackReplicas` of the budget, starting from the shared
@@ -26,18 +25,19 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from '../../observability/logger.ts';
+import { capsFor, type LogPriority, unansweredHoldMs } from '../call-policy.ts';
 import { connectRedis, type RedisSettings } from '../redis.ts';
 import {
-  capsFor,
   createMemoryRateLimiter,
-  type LogPriority,
   MINUTE,
   type RateLimiter,
   RateLimitRefusal,
   type RateLimits,
   retrySeconds,
+  type Slot,
   TEN_SECONDS,
 } from './rate-limiter.ts';
+import { defineLimiterCommands } from './redis-scripts.ts';
 
 export interface RedisRateLimiterOptions extends RedisSettings {
   limits: RateLimits;
@@ -46,92 +46,6 @@ export interface RedisRateLimiterOptions extends RedisSettings {
   probeIntervalMs?: number;
   /** For tests only: the two window lengths in ms. @default { short: 10000, long: 60000 } */
   windowsMs?: { short: number; long: number };
-}
-
-const NOW_MS = `local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)`;
-
-/**
- * KEYS: the account's reservation log (sorted set, score = instant in ms), its block (the instant
- * it ends). ARGV: calls allowed per short and long window (headroom already taken off), the
- * longest wait in ms, the window lengths, a unique member. Replies {code, ms, log...}: code 0
- * granted after ms, 1 refused (next slot in ms), 2 blocked (for ms); then the log as offsets from
- * now, which the replica keeps to start its fallback from.
- */
-const ACQUIRE = `${NOW_MS}
-local blockedUntil = tonumber(redis.call('GET', KEYS[2]) or '0')
-if blockedUntil > now then return {2, blockedUntil - now} end
-local perShort, perLong = tonumber(ARGV[1]), tonumber(ARGV[2])
-local shortMs, longMs = tonumber(ARGV[4]), tonumber(ARGV[5])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - longMs)
-local n = redis.call('ZCARD', KEYS[1])
-local function scoreAt(i) return tonumber(redis.call('ZRANGE', KEYS[1], i, i, 'WITHSCORES')[2]) end
-local at = now
-if n > 0 then at = math.max(at, scoreAt(n - 1)) end
-if n >= perShort then at = math.max(at, scoreAt(n - perShort) + shortMs) end
-if n >= perLong then at = math.max(at, scoreAt(n - perLong) + longMs) end
-local code = 1
-if at - now <= tonumber(ARGV[3]) then
-  code = 0
-  redis.call('ZADD', KEYS[1], at, ARGV[6])
-  redis.call('PEXPIRE', KEYS[1], at - now + longMs)
-end
-local reply = {code, at - now}
-local log = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
-for i = 2, #log, 2 do reply[#reply + 1] = tonumber(log[i]) - now end
-return reply`;
-
-/** KEYS: the block. ARGV: its length in ms. Blocks only ever lengthen. Replies the ms left. */
-const BLOCK = `${NOW_MS}
-local untilMs = now + tonumber(ARGV[1])
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-if untilMs > current then
-  redis.call('SET', KEYS[1], untilMs, 'PX', untilMs - now)
-  return untilMs - now
-end
-return current - now`;
-
-/** KEYS: the block. Replies the ms left, 0 when there is none. */
-const BLOCKED_FOR = `${NOW_MS}
-return math.max(0, tonumber(redis.call('GET', KEYS[1]) or '0') - now)`;
-
-/**
- * KEYS: the log. ARGV: the long window in ms, then pairs of (offset from now in ms, member): calls
- * a replica sent on its fallback share, written back so the shared windows count them.
- */
-const RECORD = `${NOW_MS}
-local longMs = tonumber(ARGV[1])
-local latest = nil
-for i = 2, #ARGV, 2 do
-  local at = now + tonumber(ARGV[i])
-  if at > now - longMs then
-    redis.call('ZADD', KEYS[1], at, ARGV[i + 1])
-    latest = math.max(latest or at, at)
-  end
-end
-if latest then redis.call('PEXPIRE', KEYS[1], math.max(redis.call('PTTL', KEYS[1]), latest - now + longMs)) end
-return 0`;
-
-/** KEYS: the log. ARGV: the window lengths in ms. Replies the calls granted within each, up to now. */
-const USAGE = `${NOW_MS}
-return {redis.call('ZCOUNT', KEYS[1], '(' .. (now - tonumber(ARGV[1])), now),
-        redis.call('ZCOUNT', KEYS[1], '(' .. (now - tonumber(ARGV[2])), now)}`;
-
-interface LimiterCommands {
-  sbgwAcquire(
-    log: string,
-    block: string,
-    perShort: number,
-    perLong: number,
-    maxWaitMs: number,
-    shortMs: number,
-    longMs: number,
-    member: string,
-  ): Promise<number[]>;
-  sbgwBlock(block: string, ms: number): Promise<number>;
-  sbgwBlockedFor(block: string): Promise<number>;
-  sbgwRecord(log: string, longMs: number, ...offsetsAndMembers: Array<number | string>): Promise<number>;
-  sbgwUsage(log: string, shortMs: number, longMs: number): Promise<[number, number]>;
 }
 
 const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -150,13 +64,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
   };
 
   const redis = connectRedis(options);
-  redis.defineCommand('sbgwAcquire', { numberOfKeys: 2, lua: ACQUIRE });
-  redis.defineCommand('sbgwBlock', { numberOfKeys: 1, lua: BLOCK });
-  redis.defineCommand('sbgwBlockedFor', { numberOfKeys: 1, lua: BLOCKED_FOR });
-  redis.defineCommand('sbgwRecord', { numberOfKeys: 1, lua: RECORD });
-  redis.defineCommand('sbgwUsage', { numberOfKeys: 1, lua: USAGE });
-  // ioredis's types cannot know commands defined at run time (defineCommand): LimiterCommands says them.
-  const commands = redis as unknown as LimiterCommands;
+  const commands = defineLimiterCommands(redis);
 
   const replicaId = randomUUID().slice(0, 8);
   let sequence = 0;
@@ -175,11 +83,11 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     return k;
   };
 
-  /** The shared log as last seen, in local ms: where a fallback starts from. */
+  /** The shared holds' ends as last seen, in local ms: where a fallback starts from. */
   const lastSeen = new Map<string, number[]>();
   /** Blocks this replica knows of (local ms): they hold even while Redis is away. */
   const blocks = new Map<string, number>();
-  /** Calls sent on the fallback share (local ms), to write back into the shared log. */
+  /** Ends of the holds of calls sent on the fallback share (local ms), to write back into the shared log. */
   let unrecorded = new Map<string, number[]>();
 
   let degraded = false;
@@ -226,7 +134,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
         log.filter((at) => at > t - windows.long).sort((a, b) => a - b),
       );
     }
-    const limiter = createMemoryRateLimiter(share, Date.now, history);
+    const limiter = createMemoryRateLimiter(share, Date.now, history, windows);
     for (const [account] of blocks) {
       const left = localBlockMs(account);
       if (left > 0) void limiter.block(account, left / 1000);
@@ -339,14 +247,34 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     account: string,
     timeLeftMs: number | undefined,
     priority: LogPriority,
-  ): Promise<void> {
+  ): Promise<Slot> {
     fallback ??= startFallback(); // degrade() has set it; this only tells the compiler
-    await fallback.acquire(account, timeLeftMs, priority);
+    const slot = await fallback.acquire(account, timeLeftMs, priority);
+    const caps = capsFor(priority, perShort, perLong);
     const log = unrecorded.get(account) ?? [];
-    log.push(Date.now());
+    // Written back as it may still arrive: the answer, if any, is only told to the local share.
+    log.push(Date.now() + unansweredHoldMs(timeLeftMs, limits.maxWaitMs * caps.waitFactor));
     unrecorded.set(account, log);
     // Redis came back while this call waited: record it now rather than at the next outage.
     if (!degraded) void writeBack().catch(degrade);
+    return slot;
+  }
+
+  /** The call's hold in the shared log: an answer ends it now, a call not sent gives it back. */
+  function sharedSlot(account: string, id: string, local: Slot | undefined): Slot {
+    const tell = (command: () => Promise<unknown>) => {
+      if (!degraded) command().catch(degrade);
+    };
+    return {
+      answered() {
+        local?.answered();
+        tell(() => commands.sbgwAnswered(keysOf(account).log, id));
+      },
+      unused() {
+        local?.unused();
+        tell(() => redis.zrem(keysOf(account).log, id));
+      },
+    };
   }
 
   return {
@@ -356,16 +284,13 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
       if (degraded) return acquireOnFallback(account, timeLeftMs, priority);
       const started = Date.now();
       if (afterOutage && started >= afterOutage.until) afterOutage = undefined;
-      await afterOutage?.limiter.acquire(account, timeLeftMs, priority);
+      const local = await afterOutage?.limiter.acquire(account, timeLeftMs, priority);
       const caps = capsFor(priority, perShort, perLong);
+      const longestWaitMs = Math.min(limits.maxWaitMs * caps.waitFactor, timeLeftMs ?? Infinity);
       // One bounded wait for both limiters, not one each.
-      const maxWaitMs = Math.max(
-        0,
-        Math.floor(
-          Math.min(limits.maxWaitMs * caps.waitFactor, timeLeftMs ?? Infinity) - (Date.now() - started),
-        ),
-      );
+      const maxWaitMs = Math.max(0, Math.floor(longestWaitMs - (Date.now() - started)));
       const k = keysOf(account);
+      const id = member();
       let reply: number[];
       try {
         await whenReady();
@@ -378,11 +303,13 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
             maxWaitMs,
             windows.short,
             windows.long,
-            member(),
+            id,
+            Math.ceil(unansweredHoldMs(timeLeftMs, longestWaitMs)),
           )
         ).map(Number);
       } catch (error) {
-        // A timed-out script may still have reserved its slot: that slot is wasted, never overbooked.
+        // A timed-out script may still have taken its hold: that slot is wasted, never overbooked.
+        local?.unused();
         degrade(error);
         return acquireOnFallback(account, timeLeftMs, priority);
       }
@@ -392,16 +319,22 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
         account,
         log.map((offset) => t + offset),
       );
+      if (code !== 0) local?.unused();
       if (code === 2) {
         noteBlock(account, ms);
         throw new RateLimitRefusal('blocked', retrySeconds(ms));
       }
       if (code === 1) throw new RateLimitRefusal('budget', retrySeconds(ms));
-      if (ms <= 0) return;
+      const slot = sharedSlot(account, id, local);
+      if (ms <= 0) return slot;
       await new Promise((resolve) => setTimeout(resolve, ms));
       // A 429 may have reached any replica while this call waited: never send into a block.
       const left = await blockedMs(account);
-      if (left > 0) throw new RateLimitRefusal('blocked', retrySeconds(left));
+      if (left > 0) {
+        slot.unused();
+        throw new RateLimitRefusal('blocked', retrySeconds(left));
+      }
+      return slot;
     },
 
     async block(account, seconds) {
