@@ -5,14 +5,16 @@
 import { z } from 'zod';
 import type { OperationLimits } from './graphql/plugins/use-operation-limits.ts';
 import type { HttpLimits } from './http/http-server.ts';
-import { type BudgetSettings, DEFAULT_BUDGET_SETTINGS } from './salesbinder/budget/budget.ts';
+import { type BudgetSettings, DEFAULT_BUDGET_SETTINGS } from './salesbinder/budget/index.ts';
 import { DEFAULT_NEWCOMER_SETTINGS, type NewcomerSettings } from './salesbinder/budget/newcomers.ts';
+import { accountEndpoints, endpointOfBase, isSharedHost, SHARED_HOST } from './salesbinder/endpoints.ts';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from './salesbinder/rate-limits/rate-limiter.ts';
 import { DEFAULT_REDIS_SETTINGS, type RedisSettings } from './salesbinder/redis.ts';
 import { WIRE_FORMATS, type WireFormat } from './transport/codec.ts';
 import { DEFAULT_RETRY_OPTIONS, type RetryOptions } from './transport/guarded-transport.ts';
 import { DEFAULT_HTTP_OPTIONS, type HttpTransportOptions } from './transport/http.ts';
 
+const DEFAULT_ACCOUNT_URL = 'https://{account}.salesbinder.com';
 const ACCOUNT_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 const optionalBoolean = z
@@ -37,9 +39,6 @@ function httpUrl(name: string) {
     return u.username === '' && u.password === '' && u.search === '' && u.hash === '';
   }, `${name} must not carry credentials, a query or a fragment`);
 }
-
-/** SalesBinder's host where the account follows from the key, not from the host name. */
-export const SHARED_HOST = 'app.salesbinder.com';
 
 export const DEFAULT_SECURITY = {
   maxDepth: 10,
@@ -74,14 +73,8 @@ const EnvSchema = z.object({
         .min(1, 'must name at least one account'),
     )
     .optional(),
-  SALESBINDER_ACCOUNT_URL: z
-    .string()
-    .refine((v) => v.includes('{account}'), 'must contain {account}')
-    .refine(
-      (v) => URL.canParse(v.replace('{account}', 'account')),
-      'must be a URL once {account} is filled in',
-    )
-    .default('https://{account}.salesbinder.com'),
+  // Checked with the accounts it is filled with, in crossVariableProblems.
+  SALESBINDER_ACCOUNT_URL: z.string().default(DEFAULT_ACCOUNT_URL),
   SALESBINDER_FORMAT: z.enum(WIRE_FORMATS).default('json'),
   SALESBINDER_CONNECT_TIMEOUT_MS: positiveInt(DEFAULT_HTTP_OPTIONS.connectTimeoutMs),
   SALESBINDER_HEADERS_TIMEOUT_MS: positiveInt(DEFAULT_HTTP_OPTIONS.headersTimeoutMs),
@@ -109,6 +102,7 @@ const EnvSchema = z.object({
     .default(DEFAULT_REDIS_SETTINGS.keyPrefix),
   REDIS_FALLBACK_REPLICAS: positiveInt(DEFAULT_REDIS_SETTINGS.fallbackReplicas),
   SHUTDOWN_DEADLINE_MS: positiveInt(10_000),
+  SHUTDOWN_READY_DELAY_MS: nonNegativeInt(5_000),
   BUDGET: z.enum(['on', 'off']).default('on'),
   BUDGET_FRESH_SECONDS: seconds(DEFAULT_BUDGET_SETTINGS.freshMs),
   BUDGET_DELETED_SECONDS: seconds(DEFAULT_BUDGET_SETTINGS.deletedMs),
@@ -171,6 +165,7 @@ function crossVariableProblems(env: Readonly<Record<string, string>>): string[] 
   const hasAccounts = env.SALESBINDER_ACCOUNTS !== undefined;
   if (hasUrl && hasAccounts)
     problems.push('SALESBINDER_ACCOUNTS: set SALESBINDER_URL or SALESBINDER_ACCOUNTS, not both');
+  problems.push(...upstreamProblems(env));
   // GraphiQL's requests cannot be told apart from anyone's (any page can send what it sends), so
   // with trusted documents on, GraphiQL would open every operation to everyone.
   if (env.TRUSTED_DOCUMENTS !== undefined && (env.GRAPHIQL === 'true' || env.GRAPHIQL === '1')) {
@@ -186,6 +181,37 @@ function crossVariableProblems(env: Readonly<Record<string, string>>): string[] 
     problems.push(
       'SALESBINDER_URL: production needs SALESBINDER_URL or SALESBINDER_ACCOUNTS (the built-in sandbox is for development only)',
     );
+  }
+  return problems;
+}
+
+/**
+ * What the URL variables name, checked as requests will use them (salesbinder/endpoints.ts): a base
+ * that is SalesBinder's API, an account template that gives each account an endpoint of its own, and
+ * no sharing between keys turned off on a host that serves many companies.
+ */
+function upstreamProblems(env: Readonly<Record<string, string>>): string[] {
+  const problems: string[] = [];
+  const url = env.SALESBINDER_URL;
+  if (url !== undefined && URL.canParse(url)) {
+    const base = endpointOfBase(new URL(url));
+    if ('problem' in base) problems.push(`SALESBINDER_URL: ${base.problem}`);
+    const falsy = env.SALESBINDER_SHARED_HOST === 'false' || env.SALESBINDER_SHARED_HOST === '0';
+    if (falsy && isSharedHost(new URL(url).hostname)) {
+      problems.push(
+        `SALESBINDER_SHARED_HOST: cannot be false for ${SHARED_HOST}, which serves every company at one address (the account follows from the key)`,
+      );
+    }
+  }
+  const accounts = EnvSchema.shape.SALESBINDER_ACCOUNTS.safeParse(env.SALESBINDER_ACCOUNTS);
+  if (env.SALESBINDER_ACCOUNTS !== undefined && accounts.success && accounts.data !== undefined) {
+    const template = env.SALESBINDER_ACCOUNT_URL ?? DEFAULT_ACCOUNT_URL;
+    const made = accountEndpoints(template, accounts.data);
+    if ('problems' in made) problems.push(...made.problems.map((p) => `SALESBINDER_ACCOUNT_URL: ${p}`));
+  } else if (env.SALESBINDER_ACCOUNT_URL !== undefined) {
+    // Alone it does nothing, but a template that could never work is better told now.
+    const made = accountEndpoints(env.SALESBINDER_ACCOUNT_URL, []);
+    if ('problems' in made) problems.push(...made.problems.map((p) => `SALESBINDER_ACCOUNT_URL: ${p}`));
   }
   return problems;
 }
@@ -215,6 +241,8 @@ export interface Config {
   redis: RedisSettings | undefined;
   /** How long in-flight requests may take after SIGTERM before the process exits anyway. */
   shutdownDeadlineMs: number;
+  /** How long /ready answers 503 after SIGTERM before the listener closes (load balancers' probes). */
+  shutdownReadyDelayMs: number;
   /** What is remembered of SalesBinder's answers, for whom and how long; false: nothing (BUDGET=off). */
   budget: BudgetConfig | false;
   /** Proxies in front of the gateway whose X-Forwarded-For is believed (0: the socket's address). */
@@ -327,6 +355,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
             fallbackReplicas: e.REDIS_FALLBACK_REPLICAS,
           },
     shutdownDeadlineMs: e.SHUTDOWN_DEADLINE_MS,
+    shutdownReadyDelayMs: e.SHUTDOWN_READY_DELAY_MS,
     budget:
       e.BUDGET === 'off'
         ? false
@@ -345,7 +374,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
             },
             sharedHost:
               e.SALESBINDER_SHARED_HOST ??
-              (upstream.mode === 'single' && upstream.baseUrl.hostname === SHARED_HOST),
+              (upstream.mode === 'single' && isSharedHost(upstream.baseUrl.hostname)),
           },
     trustProxy: e.TRUST_PROXY,
     readConcurrency: e.SALESBINDER_READ_CONCURRENCY,

@@ -4,21 +4,23 @@
  */
 import { Buffer } from 'node:buffer';
 import { type Context, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
-import { type Customer, customerFromWire, MalformedRecordError } from '../domain/customer.ts';
+import type { Customer } from '../domain/customer.ts';
 import type { WireChanges } from '../domain/customer-changes.ts';
-import { type CustomerPage, customerPageFromWire, WrongPageError } from '../domain/customer-page.ts';
+import { type CustomerPage, customerPageFromWire } from '../domain/customer-page.ts';
 import type { Logger } from '../observability/logger.ts';
-import { UnreadableBodyError, type WireCodec } from '../transport/codec.ts';
-import { retryAfterSeconds } from '../transport/guarded-transport.ts';
+import type { WireCodec } from '../transport/codec.ts';
+import type { CallPriority, HttpResponse, HttpTransport } from '../transport/http.ts';
 import {
-  type CallPriority,
-  type HttpResponse,
-  type HttpTransport,
-  TransportError,
-} from '../transport/http.ts';
-import { SalesBinderError } from './errors.ts';
-import { RateLimitRefusal } from './rate-limits/rate-limiter.ts';
-import { decodeAny, rejectionOf } from './rejections.ts';
+  dateOf,
+  type Envelope,
+  envelopeOf,
+  failureOfStatus,
+  failureOfTransport,
+  messageOf,
+  recordOf,
+  unreadable,
+} from './answers.ts';
+import { accountOf, type SalesBinderEndpoint } from './endpoints.ts';
 
 export interface SavedCustomer {
   /** SalesBinder's confirmation, e.g. `Saved`. */
@@ -60,23 +62,7 @@ export interface SalesBinderApi {
   updateCustomer(id: string, changes: WireChanges, options?: CallOptions): Promise<SavedCustomer>;
 }
 
-/** Where an account's API lives: `https://acme.salesbinder.com` is origin + empty prefix. */
-export interface SalesBinderEndpoint {
-  origin: string;
-  /** Path before `/api/2.0`, without a trailing slash; usually empty. */
-  pathPrefix: string;
-}
-
-export function endpointFromUrl(baseUrl: URL): SalesBinderEndpoint {
-  return { origin: baseUrl.origin, pathPrefix: baseUrl.pathname.replace(/\/+$/, '') };
-}
-
-/** The account an endpoint is, as the rate limiter names it (its windows and blocks are per account). */
-export function accountOf({ origin, pathPrefix }: SalesBinderEndpoint): string {
-  return `${origin}${pathPrefix}`;
-}
-
-type Envelope = Record<string, unknown>;
+export { accountOf, endpointFromUrl, type SalesBinderEndpoint } from './endpoints.ts';
 
 interface Exchange {
   priority: CallPriority;
@@ -176,7 +162,7 @@ export class SalesBinderClient implements SalesBinderApi {
     });
     return {
       // A 2xx carrying the record is a save even when SalesBinder leaves its word out.
-      message: typeof envelope.message === 'string' && envelope.message !== '' ? envelope.message : 'Saved',
+      message: messageOf(envelope, 'Saved'),
       customer: recordOf(envelope),
     };
   }
@@ -218,7 +204,7 @@ export class SalesBinderClient implements SalesBinderApi {
       );
       return { envelope, answeredAt };
     } catch (error) {
-      const failure = error instanceof SalesBinderError ? error : failureOfTransport(error);
+      const failure = failureOfTransport(error);
       if (failure.status !== undefined) span?.setAttribute('http.response.status_code', failure.status);
       span?.setAttribute('error.type', failure.code);
       span?.setStatus({ code: SpanStatusCode.ERROR, message: failure.code });
@@ -270,134 +256,14 @@ export class SalesBinderClient implements SalesBinderApi {
     }
     if (response.status >= 200 && response.status < 300) {
       this.#onKeyAccepted?.();
-      const envelope = this.#decode(response.body);
-      if (typeof envelope !== 'object' || envelope === null || Array.isArray(envelope)) {
-        throw new SalesBinderError('SB_UNREADABLE', 'SalesBinder answered something other than a record', {
-          status: response.status,
-        });
-      }
       return {
         status: response.status,
-        envelope: envelope as Envelope,
+        envelope: envelopeOf(response, this.#codec),
         answeredAt: dateOf(response.headers.date),
       };
     }
     if (response.status === 404 && notFoundIsEmpty)
       return { status: 404, envelope: NOT_FOUND, answeredAt: undefined };
-    throw this.#failureOfStatus(response, endpoint);
+    throw failureOfStatus(response, this.#codec, endpoint);
   }
-
-  #decode(body: string): unknown {
-    try {
-      return this.#codec.decode(body);
-    } catch (error) {
-      throw new SalesBinderError('SB_UNREADABLE', 'SalesBinder answered something that could not be read', {
-        cause: error,
-      });
-    }
-  }
-
-  #failureOfStatus({ status, headers, body }: HttpResponse, endpoint: string): SalesBinderError {
-    switch (status) {
-      case 401:
-        return new SalesBinderError('SB_AUTH', 'SalesBinder rejected the API key', { status });
-      case 403:
-        return new SalesBinderError(
-          'SB_FORBIDDEN',
-          "The API key's user lacks the SalesBinder permission this needs (View / Modify Customers)",
-          { status },
-        );
-      case 404:
-        // A list has no id to be unknown: its 404 says the URL leads nowhere SalesBinder serves.
-        return endpoint === 'customers.list'
-          ? new SalesBinderError(
-              'SB_UNREADABLE',
-              'SalesBinder answered 404 for the list of accounts: the SalesBinder URL (host or path) is most likely wrong',
-              { status },
-            )
-          : new SalesBinderError('SB_NOT_FOUND', 'SalesBinder has no account with this id', { status });
-      case 400:
-      case 422: {
-        const { fieldErrors, text } = rejectionOf(decodeAny(body, this.#codec));
-        return new SalesBinderError(
-          'SB_INVALID',
-          text === undefined ? 'SalesBinder rejected the values' : `SalesBinder rejected the values: ${text}`,
-          { status, fieldErrors, ...(text !== undefined && { upstreamMessage: text }) },
-        );
-      }
-      case 429:
-        return new SalesBinderError('SB_RATE_LIMITED', "SalesBinder's rate limit was reached", {
-          status,
-          retryAfterSeconds: retryAfterSeconds(headers['retry-after']),
-        });
-    }
-    if (status >= 500) {
-      return new SalesBinderError('SB_UNAVAILABLE', `SalesBinder failed (HTTP ${status})`, { status });
-    }
-    return new SalesBinderError(
-      'SB_UNREADABLE',
-      `SalesBinder answered with an unexpected status (HTTP ${status})`,
-      {
-        status,
-      },
-    );
-  }
-}
-
-/** An answer's Date header (RFC 9110: whole seconds), as epoch ms. */
-function dateOf(header: string | string[] | undefined): number | undefined {
-  const value = Array.isArray(header) ? header[0] : header;
-  const at = value === undefined ? Number.NaN : Date.parse(value);
-  return Number.isNaN(at) ? undefined : at;
-}
-
-function recordOf(envelope: Record<string, unknown>): Customer {
-  try {
-    return customerFromWire(envelope.customer);
-  } catch (error) {
-    throw unreadable(error);
-  }
-}
-
-function unreadable(error: unknown): unknown {
-  if (error instanceof WrongPageError) {
-    return new SalesBinderError('SB_UNREADABLE', 'SalesBinder answered another page than the one asked for', {
-      cause: error,
-    });
-  }
-  return error instanceof MalformedRecordError
-    ? new SalesBinderError('SB_UNREADABLE', 'SalesBinder answered without the expected account records', {
-        cause: error,
-      })
-    : error;
-}
-
-function failureOfTransport(error: unknown): SalesBinderError {
-  if (error instanceof RateLimitRefusal) {
-    return new SalesBinderError('SB_RATE_LIMITED', error.message, {
-      retryAfterSeconds: error.retryAfterSeconds,
-    });
-  }
-  if (error instanceof TransportError) {
-    switch (error.kind) {
-      case 'timeout':
-        return new SalesBinderError('SB_UNAVAILABLE', 'SalesBinder did not answer in time', { cause: error });
-      case 'connection':
-        return new SalesBinderError('SB_UNAVAILABLE', 'SalesBinder could not be reached', { cause: error });
-      case 'too-large':
-        return new SalesBinderError('SB_UNREADABLE', 'SalesBinder answered with a body over the size limit', {
-          cause: error,
-        });
-      case 'protocol':
-        return new SalesBinderError('SB_UNREADABLE', 'SalesBinder answered with broken HTTP', {
-          cause: error,
-        });
-    }
-  }
-  if (error instanceof UnreadableBodyError) {
-    return new SalesBinderError('SB_UNREADABLE', 'SalesBinder answered something that could not be read', {
-      cause: error,
-    });
-  }
-  return new SalesBinderError('SB_UNAVAILABLE', 'SalesBinder could not be reached', { cause: error });
 }

@@ -1,6 +1,6 @@
 /**
  * The Redis that replicas share: the rate limiter keeps each account's windows and blocks there
- * (rate-limits/redis-rate-limiter.ts), the budget what it remembers (budget/redis-store.ts). Both
+ * (rate-limits/redis-rate-limiter.ts), the budget what it remembers (budget/store/redis.ts). Both
  * connect the same way, so that a slow or absent Redis costs a bounded wait and a fallback, never
  * a queue.
  */
@@ -40,7 +40,7 @@ export interface RedisSettings {
   timeoutMs: number;
   /** Namespace of every key this gateway writes, so several gateways can share one Redis. @default 'sbgw' */
   keyPrefix: string;
-  /** Replicas assumed to share an account's budget while Redis is away: each keeps 1/N of it. @default 2 */
+  /** Replicas assumed to share an account's rate limits while Redis is away: each keeps 1/N of it. @default 2 */
   fallbackReplicas: number;
 }
 

@@ -4,7 +4,8 @@
  * has already decided the failure; the body only adds detail, and only bounded text of it leaves
  * this module, never the body itself.
  */
-import { codecFor, type WireCodec } from '../transport/codec.ts';
+import type { WireCodec } from '../transport/codec.ts';
+import { codecFor } from '../transport/codecs.ts';
 import type { WireFieldError } from './errors.ts';
 
 /** Longest text of SalesBinder's kept, in characters (code points). */

@@ -212,11 +212,15 @@ describe('the limiter, seen by operators', () => {
   });
   afterAll(() => gw.close());
 
-  it('counts refusals and open blocks, and turns readiness 503 while the only account is blocked', async () => {
+  it('counts refusals (cause rate_limit), the calls in each window, and open blocks, and turns readiness 503 while the only account is blocked', async () => {
     for (let i = 0; i < 4; i++)
       await gw.graphql(UPDATE, { id: DOC_EXAMPLE_ID, input: { name: `n${i}` } }, admin);
     let text = await scrapeOf(gw);
-    expect(sample(text, 'salesbinder_limiter_refusals_total', { reason: 'budget' })).toBe(1);
+    expect(sample(text, 'salesbinder_limiter_refusals_total', { reason: 'rate_limit' })).toBe(1);
+    expect(sample(text, 'salesbinder_refusals_total', { cause: 'rate_limit' })).toBe(1);
+    // The window the refusal found full: its three calls, under the limiter's name (no longer the budget's).
+    expect(sample(text, 'salesbinder_rate_limit_calls', { window: '10s' })).toBe(3);
+    expect(text).not.toContain('salesbinder_budget_calls');
     expect(sample(text, 'salesbinder_blocked_accounts')).toBe(0);
     expect((await gw.fetch('/ready')).status).toBe(200);
 

@@ -1,6 +1,6 @@
 /**
  * The Redis limiter's scripts against a real redis-server, with two limiter instances playing two
- * replicas: one budget between them, FIFO slots, shared blocks, hashed expiring keys, and the
+ * replicas: one account's rate limits between them, FIFO slots, shared blocks, hashed expiring keys, and the
  * local share while Redis is slow or away.
  */
 import { Redis } from 'ioredis';
@@ -144,14 +144,14 @@ describeWithRedis('the Redis-backed rate limiter', () => {
     expect(await b.usage()).toEqual([{ account, tenSeconds: 14, minute: 14 }]);
   });
 
-  it('shares one budget between replicas: together they grant 14 of 15 per 10 s and refuse the rest with the seconds until a slot frees', async () => {
+  it('shares one account’s rate limits between replicas: together they grant 14 of 15 per 10 s and refuse the rest with the seconds until a slot frees', async () => {
     const [a, b] = replicas(2) as [RateLimiter, RateLimiter];
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) => outcome((i % 2 ? a : b).acquire('https://acme.salesbinder.com'))),
     );
     expect(results.filter((r) => r === 'granted')).toHaveLength(14);
     for (const r of results.filter((r) => r !== 'granted')) {
-      expect(r).toMatchObject({ reason: 'budget', retryAfterSeconds: 10 });
+      expect(r).toMatchObject({ reason: 'rate_limit', retryAfterSeconds: 10 });
     }
     expect(a.health()).toEqual({ backend: 'redis', degraded: false });
   });
@@ -177,7 +177,8 @@ describeWithRedis('the Redis-backed rate limiter', () => {
       );
     const at = (list: number[], i: number) => list[i] ?? Number.NaN;
     await calls(3);
-    expect(at(sent, 2)).toBeLessThan(100);
+    // At once: the third went before the first answered.
+    expect(at(sent, 2)).toBeLessThan(Math.min(...answered));
     // Two more: a short window after the first three answered, not after they were let through.
     await calls(2);
     expect(Math.min(at(sent, 3), at(sent, 4))).toBeGreaterThanOrEqual(

@@ -42,8 +42,8 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
 export class RateLimitRefusal extends Error {
   override name = 'RateLimitRefusal';
   readonly retryAfterSeconds: number;
-  readonly reason: 'budget' | 'blocked';
-  constructor(reason: 'budget' | 'blocked', retryAfterSeconds: number) {
+  readonly reason: 'rate_limit' | 'blocked';
+  constructor(reason: 'rate_limit' | 'blocked', retryAfterSeconds: number) {
     super(
       reason === 'blocked'
         ? 'SalesBinder blocked this account after a 429; calls wait until the block ends'
@@ -62,7 +62,7 @@ export interface Slot {
   unused(): void;
 }
 
-/** How much of an account's budget is spent: calls that may count in each of SalesBinder's windows now (sent, on their way, or waiting for their instant). */
+/** How much of an account's rate limits is spent: calls that may count in each of SalesBinder's windows now (sent, on their way, or waiting for their instant). */
 export interface AccountUsage {
   account: string;
   tenSeconds: number;
@@ -188,7 +188,16 @@ export function createMemoryRateLimiter(
         caps,
         windowsMs,
       );
-      if (at - t > maxWaitMs) throw new RateLimitRefusal('budget', secondsUntil(at, t));
+      if (at - t > maxWaitMs) {
+        // Told when a slot likely frees: should the calls still on their way answer now.
+        const likely = slotAfter(
+          state.holds.map((hold) => Math.min(hold.end, t)),
+          t,
+          caps,
+          windowsMs,
+        );
+        throw new RateLimitRefusal('rate_limit', secondsUntil(likely, t));
+      }
       const hold: Hold = { end: Math.max(at, t + unansweredHoldMs(timeLeftMs, maxWaitMs)) };
       state.holds.push(hold);
       if (at > t) await new Promise((resolve) => setTimeout(resolve, at - t));

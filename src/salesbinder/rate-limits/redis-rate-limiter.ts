@@ -10,7 +10,7 @@
  * (redis-scripts.ts) on Redis's clock.
  *
  * When Redis is slow or away (every command waits at most `timeoutMs`), each replica falls back
- * to an in-memory limiter holding 1/`fallbackReplicas` of the budget, starting from the shared
+ * to an in-memory limiter holding 1/`fallbackReplicas` of the rate limits, starting from the shared
  * windows it last saw and from the blocks it knows. Failing closed would turn a Redis outage into
  * an outage of every account although SalesBinder is fine; a local share keeps callers served
  * and, while `fallbackReplicas` is at least the number of replicas, keeps the account inside its
@@ -21,14 +21,14 @@
  * Not covered: a replica that had not served an account lately starts its share without knowing
  * what the others had just spent; a Redis that comes back empty forgets the calls made before the
  * outage (other than those written back); a partition that cuts off only some replicas lets them
- * spend their share while the others spend the shared budget. The headroom absorbs part of each.
+ * spend their share while the others spend the shared windows. The headroom absorbs part of each.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from '../../observability/logger.ts';
 import { capsFor, type LogPriority, unansweredHoldMs } from '../call-policy.ts';
 import { connectRedis, type RedisSettings } from '../redis.ts';
+import { createOutageShare } from './outage-share.ts';
 import {
-  createMemoryRateLimiter,
   MINUTE,
   type RateLimiter,
   RateLimitRefusal,
@@ -83,12 +83,8 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     return k;
   };
 
-  /** The shared holds' ends as last seen, in local ms: where a fallback starts from. */
-  const lastSeen = new Map<string, number[]>();
-  /** Blocks this replica knows of (local ms): they hold even while Redis is away. */
-  const blocks = new Map<string, number>();
-  /** Ends of the holds of calls sent on the fallback share (local ms), to write back into the shared log. */
-  let unrecorded = new Map<string, number[]>();
+  const local = createOutageShare({ share, windows, commands, keysOf, member });
+  const { localBlockMs, noteBlock } = local;
 
   let degraded = false;
   let closed = false;
@@ -101,45 +97,16 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
   let probeTimer: NodeJS.Timeout | undefined;
   let probing = false;
 
-  const localBlockMs = (account: string): number => {
-    const until = blocks.get(account) ?? 0;
-    const left = until - Date.now();
-    if (left <= 0 && until !== 0) blocks.delete(account);
-    return Math.max(0, left);
-  };
-  const noteBlock = (account: string, ms: number) => {
-    blocks.set(account, Math.max(blocks.get(account) ?? 0, Date.now() + ms));
-  };
-
   function degrade(error: unknown): void {
     if (degraded) return;
     degraded = true;
-    fallback = startFallback();
+    fallback = local.start();
     if (closed) return;
     logger.warn(
       { redis: { error: errorMessage(error) }, fallbackShare: `1/${fallbackReplicas}` },
-      `Redis is unreachable: each account is limited locally to 1/${fallbackReplicas} of its budget until it is back`,
+      `Redis is unreachable: each account is limited locally to 1/${fallbackReplicas} of its rate limits until it is back`,
     );
     scheduleProbe();
-  }
-
-  /** An in-memory limiter on this replica's share, knowing what the shared windows held and the blocks. */
-  function startFallback(): RateLimiter {
-    const t = Date.now();
-    const history = new Map<string, number[]>();
-    for (const account of new Set([...lastSeen.keys(), ...unrecorded.keys()])) {
-      const log = [...(lastSeen.get(account) ?? []), ...(unrecorded.get(account) ?? [])];
-      history.set(
-        account,
-        log.filter((at) => at > t - windows.long).sort((a, b) => a - b),
-      );
-    }
-    const limiter = createMemoryRateLimiter(share, Date.now, history, windows);
-    for (const [account] of blocks) {
-      const left = localBlockMs(account);
-      if (left > 0) void limiter.block(account, left / 1000);
-    }
-    return limiter;
   }
 
   function scheduleProbe(): void {
@@ -157,49 +124,20 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     try {
       if (redis.status !== 'ready') throw new Error(`the connection is ${redis.status}`);
       await redis.ping();
-      await writeBack();
+      await local.writeBack();
       degraded = false;
       // A fallback call may have finished between the write-back and here.
-      if (unrecorded.size > 0) void writeBack().catch(degrade);
+      if (local.pending) void local.writeBack().catch(degrade);
       if (fallback) afterOutage = { limiter: fallback, until: Date.now() + windows.long };
       fallback = undefined;
       logger.warn(
-        'Redis is back: replicas share each account’s budget through it again (each also keeps to its share for one more minute)',
+        'Redis is back: replicas share each account’s rate limits through it again (each also keeps to its share for one more minute)',
       );
     } catch {
       // Still away: the next probe will tell.
     } finally {
       probing = false;
       if (degraded) scheduleProbe();
-    }
-  }
-
-  /** Writes open blocks and fallback calls into Redis; rejects (keeping them) when Redis fails. */
-  async function writeBack(): Promise<void> {
-    for (const [account] of blocks) {
-      const left = localBlockMs(account);
-      if (left > 0) await commands.sbgwBlock(keysOf(account).block, Math.ceil(left));
-    }
-    while (unrecorded.size > 0) {
-      const batch = unrecorded;
-      unrecorded = new Map();
-      try {
-        for (const [account, times] of batch) {
-          const t = Date.now();
-          const args = times.filter((at) => at > t - windows.long).flatMap((at) => [at - t, member()]);
-          if (args.length > 0) await commands.sbgwRecord(keysOf(account).log, windows.long, ...args);
-          batch.delete(account);
-          // Until the next shared reply, a new fallback must count these calls as spent too.
-          lastSeen.set(
-            account,
-            [...(lastSeen.get(account) ?? []), ...times].sort((a, b) => a - b),
-          );
-        }
-      } catch (error) {
-        for (const [account, times] of batch)
-          unrecorded.set(account, [...times, ...(unrecorded.get(account) ?? [])]);
-        throw error;
-      }
     }
   }
 
@@ -248,30 +186,28 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     timeLeftMs: number | undefined,
     priority: LogPriority,
   ): Promise<Slot> {
-    fallback ??= startFallback(); // degrade() has set it; this only tells the compiler
+    fallback ??= local.start(); // degrade() has set it; this only tells the compiler
     const slot = await fallback.acquire(account, timeLeftMs, priority);
     const caps = capsFor(priority, perShort, perLong);
-    const log = unrecorded.get(account) ?? [];
     // Written back as it may still arrive: the answer, if any, is only told to the local share.
-    log.push(Date.now() + unansweredHoldMs(timeLeftMs, limits.maxWaitMs * caps.waitFactor));
-    unrecorded.set(account, log);
+    local.spent(account, Date.now() + unansweredHoldMs(timeLeftMs, limits.maxWaitMs * caps.waitFactor));
     // Redis came back while this call waited: record it now rather than at the next outage.
-    if (!degraded) void writeBack().catch(degrade);
+    if (!degraded) void local.writeBack().catch(degrade);
     return slot;
   }
 
   /** The call's hold in the shared log: an answer ends it now, a call not sent gives it back. */
-  function sharedSlot(account: string, id: string, local: Slot | undefined): Slot {
+  function sharedSlot(account: string, id: string, ownShare: Slot | undefined): Slot {
     const tell = (command: () => Promise<unknown>) => {
       if (!degraded) command().catch(degrade);
     };
     return {
       answered() {
-        local?.answered();
+        ownShare?.answered();
         tell(() => commands.sbgwAnswered(keysOf(account).log, id));
       },
       unused() {
-        local?.unused();
+        ownShare?.unused();
         tell(() => redis.zrem(keysOf(account).log, id));
       },
     };
@@ -284,7 +220,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
       if (degraded) return acquireOnFallback(account, timeLeftMs, priority);
       const started = Date.now();
       if (afterOutage && started >= afterOutage.until) afterOutage = undefined;
-      const local = await afterOutage?.limiter.acquire(account, timeLeftMs, priority);
+      const ownShare = await afterOutage?.limiter.acquire(account, timeLeftMs, priority);
       const caps = capsFor(priority, perShort, perLong);
       const longestWaitMs = Math.min(limits.maxWaitMs * caps.waitFactor, timeLeftMs ?? Infinity);
       // One bounded wait for both limiters, not one each.
@@ -309,23 +245,19 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
         ).map(Number);
       } catch (error) {
         // A timed-out script may still have taken its hold: that slot is wasted, never overbooked.
-        local?.unused();
+        ownShare?.unused();
         degrade(error);
         return acquireOnFallback(account, timeLeftMs, priority);
       }
       const [code = 1, ms = 0, ...log] = reply;
-      const t = Date.now();
-      lastSeen.set(
-        account,
-        log.map((offset) => t + offset),
-      );
-      if (code !== 0) local?.unused();
+      local.sawShared(account, log);
+      if (code !== 0) ownShare?.unused();
       if (code === 2) {
         noteBlock(account, ms);
         throw new RateLimitRefusal('blocked', retrySeconds(ms));
       }
-      if (code === 1) throw new RateLimitRefusal('budget', retrySeconds(ms));
-      const slot = sharedSlot(account, id, local);
+      if (code === 1) throw new RateLimitRefusal('rate_limit', retrySeconds(ms));
+      const slot = sharedSlot(account, id, ownShare);
       if (ms <= 0) return slot;
       await new Promise((resolve) => setTimeout(resolve, ms));
       // A 429 may have reached any replica while this call waited: never send into a block.
@@ -356,7 +288,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     },
 
     async blockedAccounts() {
-      const known = [...new Set([...keys.keys(), ...blocks.keys()])];
+      const known = [...new Set([...keys.keys(), ...local.blockedAccounts()])];
       const left = await Promise.all(known.map((account) => blockedMs(account)));
       return known.filter((_, i) => (left[i] ?? 0) > 0);
     },

@@ -14,7 +14,8 @@ local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)`;
  * long window (headroom already taken off), the longest wait in ms, the window lengths, a unique
  * member, how long from now the call may arrive if it never answers. Places the call a window
  * after the cap-th latest end of each window (slotAfter in rate-limiter.ts). Replies
- * {code, ms, ends...}: code 0 granted after ms, 1 refused (next slot in ms), 2 blocked (for ms);
+ * {code, ms, ends...}: code 0 granted after ms, 1 refused (a slot likely frees in ms: should the
+ * calls on their way answer now), 2 blocked (for ms);
  * then every hold's end as an offset from now, which the replica keeps to start its fallback from.
  */
 const ACQUIRE = `${NOW_MS}
@@ -27,19 +28,24 @@ local function endOf(i)
   local e = redis.call('ZREVRANGE', KEYS[1], i, i, 'WITHSCORES')[2]
   return e and tonumber(e)
 end
-local at = now
-local e = endOf(perShort - 1)
-if e then at = math.max(at, e + shortMs) end
-e = endOf(perLong - 1)
-if e then at = math.max(at, e + longMs) end
-local code = 1
+local at, likely = now, now
+local eShort, eLong = endOf(perShort - 1), endOf(perLong - 1)
+if eShort then
+  at = math.max(at, eShort + shortMs)
+  likely = math.max(likely, math.min(eShort, now) + shortMs)
+end
+if eLong then
+  at = math.max(at, eLong + longMs)
+  likely = math.max(likely, math.min(eLong, now) + longMs)
+end
+local code, ms = 1, likely - now
 if at - now <= tonumber(ARGV[3]) then
-  code = 0
+  code, ms = 0, at - now
   local holdEnd = math.max(at, now + tonumber(ARGV[7]))
   redis.call('ZADD', KEYS[1], holdEnd, ARGV[6])
   redis.call('PEXPIRE', KEYS[1], math.max(redis.call('PTTL', KEYS[1]), holdEnd - now + longMs))
 end
-local reply = {code, at - now}
+local reply = {code, ms}
 local log = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
 for i = 2, #log, 2 do reply[#reply + 1] = tonumber(log[i]) - now end
 return reply`;
