@@ -14,7 +14,7 @@ export type { CallPriority } from '../transport/http.ts';
  * leave a good part for keys it has; background work (keeping remembered answers fresh ahead of
  * need) must leave room for everyone, and never waits.
  */
-export const RESERVED_SHARE: Readonly<Record<CallPriority, number>> = {
+const RESERVED_SHARE: Readonly<Record<CallPriority, number>> = {
   edit: 0,
   read: 0.07,
   newcomer: 0.07,
@@ -27,7 +27,7 @@ export const RESERVED_SHARE: Readonly<Record<CallPriority, number>> = {
  * windows, however many sources they come from (which of them gets it is the newcomers' credits'
  * business). A team's morning needs about 20 first calls a minute, in bursts.
  */
-export const NEWCOMERS_SLICE = { short: 0.6, long: 0.6 };
+const NEWCOMERS_SLICE = { short: 0.6, long: 0.6 };
 
 /** A call's priority, or `slice` for its place in the newcomers' own log. */
 export type LogPriority = CallPriority | 'slice';
@@ -36,7 +36,7 @@ export type LogPriority = CallPriority | 'slice';
  * How much longer than `maxWaitMs` a call of this priority may wait for a slot: a person's very
  * first screen may take a few seconds more rather than be refused; background work never waits.
  */
-export const WAIT_FACTOR: Readonly<Record<LogPriority, number>> = {
+const WAIT_FACTOR: Readonly<Record<LogPriority, number>> = {
   edit: 1,
   read: 1,
   newcomer: 2,
@@ -77,7 +77,7 @@ export function capsFor(
 export const IN_TRANSIT_MS = 1_000;
 
 /** The deadline assumed for a call whose caller gave none (the transport's default deadline). */
-export const DEFAULT_CALL_MS = 15_000;
+const DEFAULT_CALL_MS = 15_000;
 
 /**
  * How long from now a call let through now may still arrive at SalesBinder if it never answers:

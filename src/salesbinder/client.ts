@@ -89,6 +89,8 @@ export interface ClientOptions {
   trace?: { tracer: Tracer; parent: Context } | undefined;
   /** Told when SalesBinder answers a call with success, and so has accepted the key. */
   onKeyAccepted?: (() => void) | undefined;
+  /** Told of account records SalesBinder answered that could not be read (left out, or the view failed). */
+  onOddRecords?: ((endpoint: string, count: number) => void) | undefined;
 }
 
 export class SalesBinderClient implements SalesBinderApi {
@@ -102,8 +104,19 @@ export class SalesBinderClient implements SalesBinderApi {
   readonly #requestId: string | undefined;
   readonly #trace: ClientOptions['trace'];
   readonly #onKeyAccepted: ClientOptions['onKeyAccepted'];
+  readonly #onOddRecords: ClientOptions['onOddRecords'];
 
-  constructor({ transport, codec, endpoint, apiKey, log, requestId, trace, onKeyAccepted }: ClientOptions) {
+  constructor({
+    transport,
+    codec,
+    endpoint,
+    apiKey,
+    log,
+    requestId,
+    trace,
+    onKeyAccepted,
+    onOddRecords,
+  }: ClientOptions) {
     this.#transport = transport;
     this.#codec = codec;
     this.#endpoint = endpoint;
@@ -112,6 +125,7 @@ export class SalesBinderClient implements SalesBinderApi {
     this.#requestId = requestId;
     this.#trace = trace;
     this.#onKeyAccepted = onKeyAccepted;
+    this.#onOddRecords = onOddRecords;
     this.#authorization = `Basic ${Buffer.from(`${apiKey}:x`).toString('base64')}`;
   }
 
@@ -119,7 +133,12 @@ export class SalesBinderClient implements SalesBinderApi {
     const { envelope } = await this.#call('GET', 'customers.view', `customers/${encodeURIComponent(id)}`, {
       priority,
     });
-    return recordOf(envelope);
+    try {
+      return recordOf(envelope);
+    } catch (error) {
+      this.#oddRecords('customers.view', 1);
+      throw error;
+    }
   }
 
   async listCustomers(
@@ -145,6 +164,12 @@ export class SalesBinderClient implements SalesBinderApi {
     if (envelope === NOT_FOUND) return { count: undefined, customers: [] };
     try {
       const listed = customerPageFromWire(envelope, { contextId, page });
+      if (listed.leftOut) {
+        this.#oddRecords(
+          modifiedSince === undefined ? 'customers.list' : 'customers.changes',
+          listed.leftOut.length,
+        );
+      }
       return answeredAt === undefined ? listed : { ...listed, answeredAt };
     } catch (error) {
       throw unreadable(error);
@@ -167,6 +192,18 @@ export class SalesBinderClient implements SalesBinderApi {
     };
   }
 
+  /**
+   * Records SalesBinder answered that are not accounts as the gateway reads them (no id, name,
+   * created or modified): one line and a metric; the rest of the answer is served.
+   */
+  #oddRecords(endpoint: string, count: number): void {
+    this.#onOddRecords?.(endpoint, count);
+    this.#log?.warn(
+      { upstream: { endpoint, oddRecords: count } },
+      `SalesBinder ${endpoint} answered ${count} account record(s) without id, name, created or modified: left out`,
+    );
+  }
+
   /** The answer's envelope; `NOT_FOUND` for a 404 when `notFoundIsEmpty` lets it through. */
   async #call(
     method: 'GET' | 'PUT',
@@ -174,7 +211,10 @@ export class SalesBinderClient implements SalesBinderApi {
     resource: string,
     { priority, body, query, notFoundIsEmpty = false }: Exchange,
   ): Promise<{ envelope: Envelope; answeredAt: number | undefined }> {
-    const path = `${this.#endpoint.pathPrefix}/api/2.0/${resource}.${this.#codec.format}${query ? `?${query}` : ''}`;
+    const resourcePath = `${this.#endpoint.pathPrefix}/api/2.0/${resource}.${this.#codec.format}`;
+    const path = `${resourcePath}${query ? `?${query}` : ''}`;
+    // What a person searched for is theirs: logs keep the rest of the query (kind, page), not `s`.
+    const loggedPath = `${resourcePath}${query ? `?${withoutSearchTerm(query)}` : ''}`;
     const span = this.#trace?.tracer.startSpan(
       `SalesBinder ${endpoint}`,
       {
@@ -183,7 +223,7 @@ export class SalesBinderClient implements SalesBinderApi {
         attributes: {
           'http.request.method': method,
           'server.address': new URL(this.#endpoint.origin).hostname,
-          'url.path': path.split('?')[0] ?? path,
+          'url.path': resourcePath,
           'salesbinder.endpoint': endpoint,
           'salesbinder.format': this.#codec.format,
         },
@@ -199,7 +239,15 @@ export class SalesBinderClient implements SalesBinderApi {
       });
       span?.setAttribute('http.response.status_code', status);
       this.#log?.info(
-        { upstream: { method, endpoint, path, status, ms: Math.round(performance.now() - started) } },
+        {
+          upstream: {
+            method,
+            endpoint,
+            path: loggedPath,
+            status,
+            ms: Math.round(performance.now() - started),
+          },
+        },
         `SalesBinder ${method} ${endpoint} answered ${status}`,
       );
       return { envelope, answeredAt };
@@ -213,7 +261,7 @@ export class SalesBinderClient implements SalesBinderApi {
           upstream: {
             method,
             endpoint,
-            path,
+            path: loggedPath,
             status: failure.status,
             code: failure.code,
             ms: Math.round(performance.now() - started),
@@ -266,4 +314,11 @@ export class SalesBinderClient implements SalesBinderApi {
       return { status: 404, envelope: NOT_FOUND, answeredAt: undefined };
     throw failureOfStatus(response, this.#codec, endpoint);
   }
+}
+
+/** A query string without the search term (`s`), which may name a person or a company. */
+function withoutSearchTerm(query: string): string {
+  const params = new URLSearchParams(query);
+  params.delete('s');
+  return params.toString();
 }

@@ -126,7 +126,7 @@ export const retrySeconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1
  * holds already taken: a window after the cap-th latest end in each window (the Redis limiter's
  * script does the same in Lua).
  */
-export function slotAfter(
+function slotAfter(
   ends: readonly number[],
   from: number,
   caps: { short: number; long: number },
