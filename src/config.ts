@@ -40,7 +40,7 @@ function httpUrl(name: string) {
   }, `${name} must not carry credentials, a query or a fragment`);
 }
 
-export const DEFAULT_SECURITY = {
+const DEFAULT_SECURITY = {
   maxDepth: 10,
   maxAliases: 10,
   maxTokens: 2_000,
@@ -282,11 +282,77 @@ export interface SecurityConfig extends OperationLimits, HttpLimits {
   subgraphSecret: string | undefined;
 }
 
+/** Variables whose value may hold a secret or credentials: never repeated in a message. */
+const UNQUOTED = new Set([
+  'SALESBINDER_URL',
+  'SALESBINDER_ACCOUNT_URL',
+  'REDIS_URL',
+  'SUBGRAPH_SECRET',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'TRUSTED_DOCUMENTS',
+]);
+
+/**
+ * One of zod's issues in an operator's words, led by the variable: `PORT: must be a whole number
+ * (it is "abc")` rather than the validator's `Invalid input: expected number, received NaN`. The
+ * value is quoted back only where it cannot be a secret, and cut short.
+ */
+function problemOf(issue: z.core.$ZodIssue, env: Readonly<Record<string, string>>): string {
+  const name = String(issue.path[0] ?? 'environment');
+  const value = env[name];
+  const quoted =
+    value === undefined || UNQUOTED.has(name)
+      ? ''
+      : ` (it is ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)})`;
+  return `${name}: ${plainWords(issue, name)}${quoted}`;
+}
+
+function plainWords(issue: z.core.$ZodIssue, name: string): string {
+  // Our own messages (refine, regex, url, `error:`) are plain words already; some name the variable.
+  if (!/^(Invalid|Too small|Too big)\b/.test(issue.message))
+    return issue.message.startsWith(`${name} `) ? issue.message.slice(name.length + 1) : issue.message;
+  switch (issue.code) {
+    case 'invalid_type': {
+      // Not a number at all: say whether a fraction would do.
+      const field = EnvSchema.shape[name as keyof typeof EnvSchema.shape];
+      const whole = issue.expected === 'int' || (field !== undefined && !field.safeParse('0.5').success);
+      return whole ? 'must be a whole number' : 'must be a number';
+    }
+    case 'too_small':
+      if (issue.origin === 'string') return `must be at least ${issue.minimum} characters`;
+      if (issue.origin === 'array') return issue.message;
+      return issue.inclusive ? `must be ${issue.minimum} or more` : `must be more than ${issue.minimum}`;
+    case 'too_big':
+      if (issue.origin === 'string') return `must be at most ${issue.maximum} characters`;
+      return issue.inclusive ? `must be ${issue.maximum} or less` : `must be less than ${issue.maximum}`;
+    case 'invalid_value':
+      return `must be one of ${issue.values.map((v) => String(v)).join(', ')}`;
+    default:
+      return issue.message;
+  }
+}
+
+/** One line per variable, its problems joined, in the order they were found. */
+function byVariable(problems: readonly string[]): string[] {
+  const lines = new Map<string, string[]>();
+  for (const problem of problems) {
+    const at = problem.indexOf(': ');
+    const name = at > 0 ? problem.slice(0, at) : 'environment';
+    const text = at > 0 ? problem.slice(at + 2) : problem;
+    const texts = lines.get(name) ?? [];
+    if (!texts.includes(text)) texts.push(text);
+    lines.set(name, texts);
+  }
+  return [...lines].map(([name, texts]) => `${name}: ${texts.join('; ')}`);
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
   readonly problems: readonly string[];
   constructor(problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(
+      `The gateway cannot start: ${problems.length === 1 ? 'one setting needs' : `${problems.length} settings need`} fixing (every variable is described in docs/configuration.md):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
     this.problems = problems;
   }
 }
@@ -300,12 +366,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     ),
   );
   const parsed = EnvSchema.safeParse(present);
-  const problems = [
-    ...(parsed.success
-      ? []
-      : parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`)),
+  const problems = byVariable([
+    ...(parsed.success ? [] : parsed.error.issues.map((issue) => problemOf(issue, present))),
     ...crossVariableProblems(present),
-  ];
+  ]);
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';

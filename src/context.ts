@@ -47,7 +47,7 @@ export function credentialsFrom(authorization: string | null): Credentials {
   return API_KEY.test(apiKey) ? { ok: true, apiKey } : { ok: false, problem: 'malformed' };
 }
 
-export const ACCOUNT_HEADER = 'x-salesbinder-account';
+const ACCOUNT_HEADER = 'x-salesbinder-account';
 
 /**
  * Every endpoint a request may reach, worked out once from configuration (and checked by it at

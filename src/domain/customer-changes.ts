@@ -57,8 +57,7 @@ const ADDRESSES = [
 export const MAX_VALUE_LENGTH = 255;
 
 /** SalesBinder's account ids are UUIDs; anything else is refused before a request is made. */
-export const CUSTOMER_ID_PATTERN =
-  /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const CUSTOMER_ID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 export function isCustomerId(id: string): boolean {
   return CUSTOMER_ID_PATTERN.test(id);

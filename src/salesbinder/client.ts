@@ -174,7 +174,10 @@ export class SalesBinderClient implements SalesBinderApi {
     resource: string,
     { priority, body, query, notFoundIsEmpty = false }: Exchange,
   ): Promise<{ envelope: Envelope; answeredAt: number | undefined }> {
-    const path = `${this.#endpoint.pathPrefix}/api/2.0/${resource}.${this.#codec.format}${query ? `?${query}` : ''}`;
+    const resourcePath = `${this.#endpoint.pathPrefix}/api/2.0/${resource}.${this.#codec.format}`;
+    const path = `${resourcePath}${query ? `?${query}` : ''}`;
+    // What a person searched for is theirs: logs keep the rest of the query (kind, page), not `s`.
+    const loggedPath = `${resourcePath}${query ? `?${withoutSearchTerm(query)}` : ''}`;
     const span = this.#trace?.tracer.startSpan(
       `SalesBinder ${endpoint}`,
       {
@@ -183,7 +186,7 @@ export class SalesBinderClient implements SalesBinderApi {
         attributes: {
           'http.request.method': method,
           'server.address': new URL(this.#endpoint.origin).hostname,
-          'url.path': path.split('?')[0] ?? path,
+          'url.path': resourcePath,
           'salesbinder.endpoint': endpoint,
           'salesbinder.format': this.#codec.format,
         },
@@ -199,7 +202,15 @@ export class SalesBinderClient implements SalesBinderApi {
       });
       span?.setAttribute('http.response.status_code', status);
       this.#log?.info(
-        { upstream: { method, endpoint, path, status, ms: Math.round(performance.now() - started) } },
+        {
+          upstream: {
+            method,
+            endpoint,
+            path: loggedPath,
+            status,
+            ms: Math.round(performance.now() - started),
+          },
+        },
         `SalesBinder ${method} ${endpoint} answered ${status}`,
       );
       return { envelope, answeredAt };
@@ -213,7 +224,7 @@ export class SalesBinderClient implements SalesBinderApi {
           upstream: {
             method,
             endpoint,
-            path,
+            path: loggedPath,
             status: failure.status,
             code: failure.code,
             ms: Math.round(performance.now() - started),
@@ -266,4 +277,11 @@ export class SalesBinderClient implements SalesBinderApi {
       return { status: 404, envelope: NOT_FOUND, answeredAt: undefined };
     throw failureOfStatus(response, this.#codec, endpoint);
   }
+}
+
+/** A query string without the search term (`s`), which may name a person or a company. */
+function withoutSearchTerm(query: string): string {
+  const params = new URLSearchParams(query);
+  params.delete('s');
+  return params.toString();
 }

@@ -9,7 +9,7 @@ import { codecFor } from '../transport/codecs.ts';
 import type { WireFieldError } from './errors.ts';
 
 /** Longest text of SalesBinder's kept, in characters (code points). */
-export const MAX_UPSTREAM_TEXT = 300;
+const MAX_UPSTREAM_TEXT = 300;
 
 export interface Rejection {
   /** The fields SalesBinder named, with its own rule text for each. */
@@ -92,7 +92,7 @@ export function fieldErrorsOf(envelope: unknown): WireFieldError[] {
  * API 1.x's `{"Errors": [{"Error": {"message": "…"}}]}` (`<Errors><Error><message>…`), each of
  * its messages kept, in order.
  */
-export function rejectionTextOf(envelope: unknown): string | undefined {
+function rejectionTextOf(envelope: unknown): string | undefined {
   const root = asObject(envelope);
   if (root === undefined) return undefined;
   const texts = [

@@ -9,7 +9,7 @@ import { blankCustomer, type CustomerRecord } from './seed.ts';
 /** Generated customers are numbered from here (the seed's numbers are all below 1000). */
 export const FIRST_GENERATED_NUMBER = 1001;
 /** One generated customer in this many comes from View and List without the fields pages leave out. */
-export const LEAN_EVERY = 7;
+const LEAN_EVERY = 7;
 
 // biome-ignore format: a table reads better in rows
 const FIRST_WORDS = [

@@ -16,7 +16,7 @@ export interface DeletedLogOptions {
   layout?: 'nested' | 'flat';
 }
 
-export const DEFAULT_DELETED_LOG_KINDS: readonly number[] = [2, 10];
+const DEFAULT_DELETED_LOG_KINDS: readonly number[] = [2, 10];
 /** Deletions kept, oldest forgotten first, so a long-running sandbox does not grow. */
 const MAX_ENTRIES = 100_000;
 

@@ -23,7 +23,7 @@ import {
 } from './seed.ts';
 
 export type { DeletedLogOptions } from './deleted-log.ts';
-export type { ErrorForm, Fault, FaultControl, FaultKind, FaultMatch, ListedFault } from './faults.ts';
+export type { Fault, FaultControl } from './faults.ts';
 export type { KeyPermissions } from './keys.ts';
 export type { SandboxRateLimits } from './rate-limiter.ts';
 export type { CustomerRecord } from './seed.ts';
@@ -129,7 +129,7 @@ export interface Sandbox {
 // SalesBinder's own numbers, written again here rather than imported from the gateway (which has
 // its MAX_PAGE_LIMIT and limiter settings): the sandbox plays SalesBinder and imports nothing of the
 // gateway, so that a gateway that came to believe another number would be caught by the tests.
-export const SANDBOX_RATE_LIMITS: SandboxRateLimits = { perTenSeconds: 15, perMinute: 50, blockSeconds: 60 };
+const SANDBOX_RATE_LIMITS: SandboxRateLimits = { perTenSeconds: 15, perMinute: 50, blockSeconds: 60 };
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const MAX_CONTROL_BODY_BYTES = 64 * 1024;
@@ -234,7 +234,7 @@ type SearchField = (typeof SEARCH_FIELDS)[number];
  * substring of one of the four fields lower-cased (or of the one `field` names); characters are
  * compared as they are (no accent folding, `%` and `_` literal). `docs/sandbox.md` states it.
  */
-export function matchesSearch(record: CustomerRecord, term: string, field?: SearchField): boolean {
+function matchesSearch(record: CustomerRecord, term: string, field?: SearchField): boolean {
   if (term === '') return true;
   return (field ? [field] : SEARCH_FIELDS).some((name) => String(record[name]).toLowerCase().includes(term));
 }

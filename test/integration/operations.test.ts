@@ -276,6 +276,32 @@ describe('request ids and logs', () => {
     expect(typeof request?.ms).toBe('number');
   });
 
+  it('names the operation in the request line, bounded however long the name', async () => {
+    const before = gw.logs.length;
+    await gw.fetch('/graphql', post('query LoadOne { __typename }', 'named-1'));
+    await gw.fetch('/graphql', post('{ __typename }', 'named-2'));
+    await gw.fetch('/graphql', post(`query ${'N'.repeat(5_000)} { __typename }`, 'named-3'));
+    const requests = json(gw.logs.slice(before)).filter((l) => l.msg === 'request');
+    const of = (id: string) => requests.find((l) => l.requestId === id)?.operation;
+    expect(of('named-1')).toBe('query LoadOne');
+    expect(of('named-2')).toBe('query (anonymous)');
+    expect(of('named-3')).toBe(`query ${'N'.repeat(100)}`);
+  });
+
+  it('keeps search terms out of the logs, as out of traces', async () => {
+    const before = gw.logs.length;
+    const term = 'Wonderland Person';
+    await gw.fetch(
+      '/graphql',
+      post('query($s: String) { customers(search: $s, first: 5) { totalCount } }', 'search-1', { s: term }),
+    );
+    expect(gw.sandbox.requests.some((r) => r.path.includes('s=Wonderland'))).toBe(true);
+    const lines = gw.logs.slice(before);
+    expect(lines.join('\n')).not.toContain('Wonderland');
+    const upstream = json(lines).find((l) => l.upstream)?.upstream as { path?: string } | undefined;
+    expect(upstream?.path).toMatch(/customers\.json\?contextId=2&page=1&pageLimit=5$/);
+  });
+
   it('makes an id when the caller sends none, or one that could forge a log line', async () => {
     for (const offered of [undefined, 'bad id with spaces', '"}{"level":60', 'x'.repeat(200)]) {
       const { headers } = await gw.graphql(

@@ -98,6 +98,54 @@ describe('loadConfig', () => {
     }
   });
 
+  it('says each problem in plain words, one line per variable, never in the validator’s own', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        PORT: 'abc',
+        METRICS_PORT: '70000',
+        SALESBINDER_CONNECTIONS: '1.5',
+        BUDGET_FRESH_SECONDS: 'soon',
+        SALESBINDER_FORMAT: 'yaml',
+        MAX_DEPTH: '0',
+        SUBGRAPH_SECRET: 'short-secret',
+      });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      'PORT: must be a whole number (it is "abc")',
+      'SALESBINDER_FORMAT: must be one of json, xml (it is "yaml")',
+      'SALESBINDER_CONNECTIONS: must be a whole number (it is "1.5")',
+      'BUDGET_FRESH_SECONDS: must be a number of seconds (it is "soon")',
+      'MAX_DEPTH: must be more than 0 (it is "0")',
+      'METRICS_PORT: must be 65535 or less (it is "70000")',
+      // A secret is never quoted back.
+      'SUBGRAPH_SECRET: must be at least 16 characters',
+    ]);
+    expect((error as ConfigError).message).toMatch(/^The gateway cannot start: 7 settings need fixing/);
+    expect((error as ConfigError).message).not.toMatch(/Invalid input|Too big|Too small|expected number|NaN/);
+  });
+
+  it('gathers several problems of one variable on its line', () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        SALESBINDER_URL: 'https://acme.salesbinder.com',
+        SALESBINDER_ACCOUNTS: 'Bad Name,Also Bad',
+      });
+    } catch (e) {
+      error = e;
+    }
+    // Two bad accounts (said once) and a rule between variables, on one line.
+    expect((error as ConfigError).problems).toEqual([
+      expect.stringMatching(
+        /^SALESBINDER_ACCOUNTS: each account must be a SalesBinder subdomain such as acme \(it is "Bad Name,Also Bad"\); set SALESBINDER_URL or SALESBINDER_ACCOUNTS, not both$/,
+      ),
+    ]);
+  });
+
   it.each([
     ['credentials in the URL', { SALESBINDER_URL: 'https://user:pass@acme.salesbinder.com' }],
     ['both modes at once', { SALESBINDER_URL: 'https://acme.salesbinder.com', SALESBINDER_ACCOUNTS: 'acme' }],

@@ -86,14 +86,17 @@ describeWithRedis('the Redis-backed rate limiter', () => {
 
   /** One more replica on the current test's prefix. */
   function joining(options: Partial<RedisRateLimiterOptions> = {}): RateLimiter {
-    const logger = { warn: (...args: unknown[]) => warnings.push(String(args.at(-1))) };
+    const logger = {
+      info: () => {},
+      warn: (...args: unknown[]) => warnings.push(String(args.at(-1))),
+    };
     const limiter = createRedisRateLimiter({
       url: server.url,
       timeoutMs: 250,
       keyPrefix: `unit${prefix}`,
       fallbackReplicas: 2,
       limits: SALESBINDER,
-      logger: logger as unknown as Pick<Logger, 'warn'>,
+      logger: logger as unknown as Pick<Logger, 'info' | 'warn'>,
       probeIntervalMs: 100,
       ...options,
     });

@@ -13,12 +13,12 @@ const KIND_DESCRIPTIONS = {
   SUPPLIER: 'A supplier (SalesBinder context_id 10).',
 } as const;
 
-export const AccountKindRef = builder.enumType('AccountKind', {
+const AccountKindRef = builder.enumType('AccountKind', {
   description: "Which of SalesBinder's three account contexts an account belongs to.",
   values: Object.fromEntries(ACCOUNT_KINDS.map((k) => [k, { value: k, description: KIND_DESCRIPTIONS[k] }])),
 });
 
-export const AddressRef = builder.objectRef<Address>('Address').implement({
+const AddressRef = builder.objectRef<Address>('Address').implement({
   description: 'A postal address as SalesBinder keeps it; blank parts are null.',
   fields: (t) => ({
     line1: t.exposeString('line1', { nullable: true, description: 'First line (street, suite).' }),

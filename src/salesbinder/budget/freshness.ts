@@ -15,7 +15,7 @@ export const MAX_FEED_PAGES = 3;
 type Bounds = Pick<BudgetSettings, 'freshMs' | 'deletedMs'>;
 
 /** The most accounts a sweep lists (`sweepMaxPages` full pages). */
-export function sweepLimit(settings: Pick<BudgetSettings, 'sweepMaxPages'>): number {
+function sweepLimit(settings: Pick<BudgetSettings, 'sweepMaxPages'>): number {
   return FULL_PAGE * settings.sweepMaxPages;
 }
 

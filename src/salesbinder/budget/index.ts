@@ -45,8 +45,6 @@ export {
   type BudgetSettings,
   type Caller,
   DEFAULT_BUDGET_SETTINGS,
-  type LocalRefusal,
-  type SavedReason,
 } from './settings.ts';
 
 export interface BudgetDeps {

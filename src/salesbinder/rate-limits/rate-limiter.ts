@@ -63,7 +63,7 @@ const WAIT_FACTOR: Readonly<Record<LogPriority, number>> = {
 };
 
 /** The log the newcomers' slice of an account is kept in. */
-export const newcomersOf = (account: string): string => `${account} (newcomers)`;
+const newcomersOf = (account: string): string => `${account} (newcomers)`;
 
 /** A call's priority, or `slice` for its place in the newcomers' own log. */
 export type LogPriority = CallPriority | 'slice';

@@ -41,7 +41,7 @@ import {
 
 export interface RedisRateLimiterOptions extends RedisSettings {
   limits: RateLimits;
-  logger: Pick<Logger, 'warn'>;
+  logger: Pick<Logger, 'info' | 'warn'>;
   /** How often a degraded limiter checks whether Redis is back (also on every reconnection). @default 1000 */
   probeIntervalMs?: number;
   /** For tests only: the two window lengths in ms. @default { short: 10000, long: 60000 } */
@@ -149,7 +149,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     maxWaitMs: limits.maxWaitMs,
   };
 
-  const redis = connectRedis(options);
+  const redis = connectRedis({ ...options, logger, role: 'the rate limiter' });
   redis.defineCommand('sbgwAcquire', { numberOfKeys: 2, lua: ACQUIRE });
   redis.defineCommand('sbgwBlock', { numberOfKeys: 1, lua: BLOCK });
   redis.defineCommand('sbgwBlockedFor', { numberOfKeys: 1, lua: BLOCKED_FOR });
