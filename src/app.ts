@@ -289,6 +289,7 @@ export function createApp({
       logger,
       readConcurrency: config.readConcurrency,
       onPayload: metrics?.payload,
+      onOddRecords: metrics?.upstream.oddRecords,
       trustProxy: config.trustProxy,
       budget: budget && config.budget ? { budget, sharedHost: config.budget.sharedHost } : undefined,
     }),

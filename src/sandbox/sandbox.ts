@@ -8,6 +8,7 @@ import {
   type FaultAnswer,
   type FaultControl,
   faultAnswer,
+  oddPayload,
   parseFaults,
   partialAnswer,
 } from './faults.ts';
@@ -804,6 +805,13 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       }
       const query = new URLSearchParams(queryStart === -1 ? '' : url.slice(queryStart + 1));
       answer = api ? respond(request, api, query, body) : NOT_FOUND;
+      if (fault?.kind === 'odd' && answer.status === 200) {
+        answer = {
+          ...answer,
+          payload: oddPayload(answer.payload, fault),
+          ...(answer.xmlPayload && { xmlPayload: oddPayload(answer.xmlPayload, fault) }),
+        };
+      }
       text = serialize(format === 'xml' ? (answer.xmlPayload ?? answer.payload) : answer.payload, format);
     } catch {
       // The client hung up mid-body: no one to answer; its record keeps status 0.
