@@ -40,7 +40,7 @@ interface StoreCommands {
 
 export interface RedisStoreOptions extends Pick<RedisSettings, 'url' | 'timeoutMs' | 'keyPrefix'> {
   retention: Retention;
-  /** The clock of the breaker (breaker.ts). @default Date.now */
+  /** The budget's clock (ms), the breaker's too (breaker.ts). @default Date.now */
   now?: () => number;
   /** How long the breaker skips Redis after a failure before it probes. @default 4 × timeoutMs, at least 1 s */
   skipMs?: number;
@@ -64,7 +64,7 @@ function contextIdFrom(field: string | undefined): ContextId | null {
 }
 
 export function createRedisStore(options: RedisStoreOptions): BudgetStore {
-  const { retention, keyPrefix } = options;
+  const { retention, keyPrefix, now = Date.now } = options;
   const redis: RedisClient = connectRedis(options);
   // Errors surface on each command; the connection's own events would otherwise be unhandled.
   redis.on('error', () => {});
@@ -76,10 +76,10 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
   // ioredis's types cannot know commands defined at run time (defineCommand): StoreCommands says them.
   const commands = redis as unknown as StoreCommands;
   // What SalesBinder said of keys, kept here as well: a refused key stays refused while Redis is away.
-  const local = createMemoryStore(retention, 10_000);
+  const local = createMemoryStore(retention, 10_000, now);
   let degraded = false;
   const breaker = createBreaker({
-    now: options.now ?? Date.now,
+    now,
     openMs: options.skipMs ?? Math.max(1_000, 4 * options.timeoutMs),
   });
 
@@ -173,7 +173,7 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
           .multi()
           .del(key)
           .hset(key, { no: until })
-          .pexpire(key, Math.max(1, until - Date.now()))
+          .pexpire(key, Math.max(1, until - now()))
           .exec(),
       );
     },
