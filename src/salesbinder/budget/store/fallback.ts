@@ -55,26 +55,25 @@ const unsavedKey = (scope: string, id: string) => `${scope}\0${id}`;
 export function storeFallback(store: BudgetStore, log: Logger, kept: UnsavedEdits): StoreFallback {
   const unsaved = kept.edits;
   /** Writes the edits kept here, once the store answers again; each stays until it is written. */
-  function flush(): void {
+  async function flush(): Promise<void> {
     if (kept.flushing || unsaved.size === 0) return;
     kept.flushing = true;
-    void (async () => {
-      try {
-        for (const [key, { scope, record }] of [...unsaved.entries()]) {
-          await store.merge(scope, [record]);
-          if (unsaved.get(key)?.record === record) unsaved.delete(key);
-        }
-      } catch (error) {
-        log.debug({ err: error }, 'the budget store did not take the edits kept here yet');
-      } finally {
-        kept.flushing = false;
+    try {
+      for (const [key, { scope, record }] of [...unsaved.entries()]) {
+        await store.merge(scope, [record]);
+        if (unsaved.get(key)?.record === record) unsaved.delete(key);
       }
-    })();
+    } catch (error) {
+      log.debug({ err: error }, 'the budget store did not take the edits kept here yet');
+    } finally {
+      kept.flushing = false;
+    }
   }
   async function orElse<T>(operation: () => Promise<T>, fallback: T): Promise<T> {
     try {
       const result = await operation();
-      flush();
+      // The first request to find the store answering again writes the edits kept here.
+      if (unsaved.size > 0) await flush();
       return result;
     } catch (error) {
       log.debug({ err: error }, 'the budget store did not answer: going without memory');
