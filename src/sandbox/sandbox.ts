@@ -675,6 +675,12 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       }
       const query = new URLSearchParams(queryStart === -1 ? '' : url.slice(queryStart + 1));
       answer = api ? respond(request, api, query, body) : NOT_FOUND;
+      if (fault?.kind === 'lost') {
+        // The work is done; its answer never leaves.
+        recorded.status = answer.status;
+        request.socket.resetAndDestroy();
+        return;
+      }
       text = serialize(format === 'xml' ? (answer.xmlPayload ?? answer.payload) : answer.payload, format);
     } catch {
       // The client hung up mid-body: no one to answer; its record keeps status 0.
