@@ -41,6 +41,7 @@ import { createNewcomerCredits } from './salesbinder/budget/newcomers.ts';
 import { createRedisStore } from './salesbinder/budget/redis-store.ts';
 import { createMemoryStore } from './salesbinder/budget/store.ts';
 import { accountOf } from './salesbinder/client.ts';
+import { createIdempotency } from './salesbinder/idempotency.ts';
 import {
   createAttemptGate,
   createMemoryRateLimiter,
@@ -252,6 +253,9 @@ export function createApp({
       gate: limiter && createAttemptGate(limiter, metrics?.limiter),
       observer: metrics?.upstream,
     });
+  // Creates' outcomes per idempotencyKey: in Redis when replicas share one, so a retry that lands
+  // on another replica creates nothing more either.
+  const idempotency = createIdempotency({ redis: config.redis, log: logger });
   let ready = true;
   const accounts = accountsOf(upstream);
   // Ready while serving, and unless every account is blocked after a 429 (then no request can
@@ -279,6 +283,7 @@ export function createApp({
       readConcurrency: config.readConcurrency,
       onPayload: metrics?.payload,
       trustProxy: config.trustProxy,
+      idempotency,
       budget: budget && config.budget ? { budget, sharedHost: config.budget.sharedHost } : undefined,
     }),
     graphiql: config.graphiql
@@ -318,7 +323,7 @@ export function createApp({
       ready = value;
     },
     close: async () => {
-      await Promise.all([http.close(), limiter?.close(), budget?.close()]);
+      await Promise.all([http.close(), limiter?.close(), budget?.close(), idempotency.close()]);
     },
   };
 }
