@@ -160,7 +160,7 @@ const EDIT = `mutation Edit($id: ID!, $input: UpdateCustomerInput!, $since: Date
 function refusalOf(message: string | undefined): string {
   if (message?.includes('not accepted yet')) return 'newcomers';
   if (message?.includes('blocked')) return 'blocked';
-  return 'budget';
+  return 'rate_limit';
 }
 
 function classify(answer: Awaited<ReturnType<typeof post>>): Outcome {
@@ -310,7 +310,7 @@ async function person(run: Run, key: string, until: number): Promise<void> {
     if (outcome.kind === 'ok') t.ok++;
     else if (outcome.kind === 'refused') {
       t.refused++;
-      const why = `${action}:${outcome.detail ?? 'budget'}`;
+      const why = `${action}:${outcome.detail ?? 'rate_limit'}`;
       t.refusals.push({ at: startedAt, refused: why, newcomer: !everServed });
       t.refusedBy[why] = (t.refusedBy[why] ?? 0) + 1;
     } else if (outcome.kind === 'conflict') t.conflicts++;

@@ -36,10 +36,10 @@ import {
 import { yogaLogger } from './graphql/yoga-logger.ts';
 import type { Logger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
-import { type Budget, type BudgetObserver, createBudget } from './salesbinder/budget/budget.ts';
+import { type Budget, type BudgetObserver, createBudget } from './salesbinder/budget/index.ts';
 import { createNewcomerCredits } from './salesbinder/budget/newcomers.ts';
-import { createRedisStore } from './salesbinder/budget/redis-store.ts';
-import { createMemoryStore } from './salesbinder/budget/store.ts';
+import { createMemoryStore } from './salesbinder/budget/store/memory.ts';
+import { createRedisStore } from './salesbinder/budget/store/redis.ts';
 import { accountOf } from './salesbinder/client.ts';
 import { createIdempotency } from './salesbinder/idempotency.ts';
 import {
@@ -48,7 +48,7 @@ import {
   type RateLimiter,
 } from './salesbinder/rate-limits/rate-limiter.ts';
 import { createRedisRateLimiter } from './salesbinder/rate-limits/redis-rate-limiter.ts';
-import { codecFor } from './transport/codec.ts';
+import { codecFor } from './transport/codecs.ts';
 import { createGuardedTransport } from './transport/guarded-transport.ts';
 import { createHttpTransport, type HttpTransport } from './transport/http.ts';
 

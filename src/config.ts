@@ -5,14 +5,16 @@
 import { z } from 'zod';
 import type { OperationLimits } from './graphql/plugins/use-operation-limits.ts';
 import type { HttpLimits } from './http/http-server.ts';
-import { type BudgetSettings, DEFAULT_BUDGET_SETTINGS } from './salesbinder/budget/budget.ts';
+import { type BudgetSettings, DEFAULT_BUDGET_SETTINGS } from './salesbinder/budget/index.ts';
 import { DEFAULT_NEWCOMER_SETTINGS, type NewcomerSettings } from './salesbinder/budget/newcomers.ts';
+import { accountEndpoints, endpointOfBase, isSharedHost, SHARED_HOST } from './salesbinder/endpoints.ts';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from './salesbinder/rate-limits/rate-limiter.ts';
 import { DEFAULT_REDIS_SETTINGS, type RedisSettings } from './salesbinder/redis.ts';
 import { WIRE_FORMATS, type WireFormat } from './transport/codec.ts';
 import { DEFAULT_RETRY_OPTIONS, type RetryOptions } from './transport/guarded-transport.ts';
 import { DEFAULT_HTTP_OPTIONS, type HttpTransportOptions } from './transport/http.ts';
 
+const DEFAULT_ACCOUNT_URL = 'https://{account}.salesbinder.com';
 const ACCOUNT_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 const optionalBoolean = z
@@ -38,10 +40,7 @@ function httpUrl(name: string) {
   }, `${name} must not carry credentials, a query or a fragment`);
 }
 
-/** SalesBinder's host where the account follows from the key, not from the host name. */
-export const SHARED_HOST = 'app.salesbinder.com';
-
-export const DEFAULT_SECURITY = {
+const DEFAULT_SECURITY = {
   maxDepth: 10,
   maxAliases: 10,
   maxTokens: 2_000,
@@ -74,14 +73,8 @@ const EnvSchema = z.object({
         .min(1, 'must name at least one account'),
     )
     .optional(),
-  SALESBINDER_ACCOUNT_URL: z
-    .string()
-    .refine((v) => v.includes('{account}'), 'must contain {account}')
-    .refine(
-      (v) => URL.canParse(v.replace('{account}', 'account')),
-      'must be a URL once {account} is filled in',
-    )
-    .default('https://{account}.salesbinder.com'),
+  // Checked with the accounts it is filled with, in crossVariableProblems.
+  SALESBINDER_ACCOUNT_URL: z.string().default(DEFAULT_ACCOUNT_URL),
   SALESBINDER_FORMAT: z.enum(WIRE_FORMATS).default('json'),
   SALESBINDER_CONNECT_TIMEOUT_MS: positiveInt(DEFAULT_HTTP_OPTIONS.connectTimeoutMs),
   SALESBINDER_HEADERS_TIMEOUT_MS: positiveInt(DEFAULT_HTTP_OPTIONS.headersTimeoutMs),
@@ -109,6 +102,7 @@ const EnvSchema = z.object({
     .default(DEFAULT_REDIS_SETTINGS.keyPrefix),
   REDIS_FALLBACK_REPLICAS: positiveInt(DEFAULT_REDIS_SETTINGS.fallbackReplicas),
   SHUTDOWN_DEADLINE_MS: positiveInt(10_000),
+  SHUTDOWN_READY_DELAY_MS: nonNegativeInt(5_000),
   BUDGET: z.enum(['on', 'off']).default('on'),
   BUDGET_FRESH_SECONDS: seconds(DEFAULT_BUDGET_SETTINGS.freshMs),
   BUDGET_DELETED_SECONDS: seconds(DEFAULT_BUDGET_SETTINGS.deletedMs),
@@ -171,6 +165,7 @@ function crossVariableProblems(env: Readonly<Record<string, string>>): string[] 
   const hasAccounts = env.SALESBINDER_ACCOUNTS !== undefined;
   if (hasUrl && hasAccounts)
     problems.push('SALESBINDER_ACCOUNTS: set SALESBINDER_URL or SALESBINDER_ACCOUNTS, not both');
+  problems.push(...upstreamProblems(env));
   // GraphiQL's requests cannot be told apart from anyone's (any page can send what it sends), so
   // with trusted documents on, GraphiQL would open every operation to everyone.
   if (env.TRUSTED_DOCUMENTS !== undefined && (env.GRAPHIQL === 'true' || env.GRAPHIQL === '1')) {
@@ -186,6 +181,37 @@ function crossVariableProblems(env: Readonly<Record<string, string>>): string[] 
     problems.push(
       'SALESBINDER_URL: production needs SALESBINDER_URL or SALESBINDER_ACCOUNTS (the built-in sandbox is for development only)',
     );
+  }
+  return problems;
+}
+
+/**
+ * What the URL variables name, checked as requests will use them (salesbinder/endpoints.ts): a base
+ * that is SalesBinder's API, an account template that gives each account an endpoint of its own, and
+ * no sharing between keys turned off on a host that serves many companies.
+ */
+function upstreamProblems(env: Readonly<Record<string, string>>): string[] {
+  const problems: string[] = [];
+  const url = env.SALESBINDER_URL;
+  if (url !== undefined && URL.canParse(url)) {
+    const base = endpointOfBase(new URL(url));
+    if ('problem' in base) problems.push(`SALESBINDER_URL: ${base.problem}`);
+    const falsy = env.SALESBINDER_SHARED_HOST === 'false' || env.SALESBINDER_SHARED_HOST === '0';
+    if (falsy && isSharedHost(new URL(url).hostname)) {
+      problems.push(
+        `SALESBINDER_SHARED_HOST: cannot be false for ${SHARED_HOST}, which serves every company at one address (the account follows from the key)`,
+      );
+    }
+  }
+  const accounts = EnvSchema.shape.SALESBINDER_ACCOUNTS.safeParse(env.SALESBINDER_ACCOUNTS);
+  if (env.SALESBINDER_ACCOUNTS !== undefined && accounts.success && accounts.data !== undefined) {
+    const template = env.SALESBINDER_ACCOUNT_URL ?? DEFAULT_ACCOUNT_URL;
+    const made = accountEndpoints(template, accounts.data);
+    if ('problems' in made) problems.push(...made.problems.map((p) => `SALESBINDER_ACCOUNT_URL: ${p}`));
+  } else if (env.SALESBINDER_ACCOUNT_URL !== undefined) {
+    // Alone it does nothing, but a template that could never work is better told now.
+    const made = accountEndpoints(env.SALESBINDER_ACCOUNT_URL, []);
+    if ('problems' in made) problems.push(...made.problems.map((p) => `SALESBINDER_ACCOUNT_URL: ${p}`));
   }
   return problems;
 }
@@ -215,6 +241,8 @@ export interface Config {
   redis: RedisSettings | undefined;
   /** How long in-flight requests may take after SIGTERM before the process exits anyway. */
   shutdownDeadlineMs: number;
+  /** How long /ready answers 503 after SIGTERM before the listener closes (load balancers' probes). */
+  shutdownReadyDelayMs: number;
   /** What is remembered of SalesBinder's answers, for whom and how long; false: nothing (BUDGET=off). */
   budget: BudgetConfig | false;
   /** Proxies in front of the gateway whose X-Forwarded-For is believed (0: the socket's address). */
@@ -254,11 +282,77 @@ export interface SecurityConfig extends OperationLimits, HttpLimits {
   subgraphSecret: string | undefined;
 }
 
+/** Variables whose value may hold a secret or credentials: never repeated in a message. */
+const UNQUOTED = new Set([
+  'SALESBINDER_URL',
+  'SALESBINDER_ACCOUNT_URL',
+  'REDIS_URL',
+  'SUBGRAPH_SECRET',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'TRUSTED_DOCUMENTS',
+]);
+
+/**
+ * One of zod's issues in an operator's words, led by the variable: `PORT: must be a whole number
+ * (it is "abc")` rather than the validator's `Invalid input: expected number, received NaN`. The
+ * value is quoted back only where it cannot be a secret, and cut short.
+ */
+function problemOf(issue: z.core.$ZodIssue, env: Readonly<Record<string, string>>): string {
+  const name = String(issue.path[0] ?? 'environment');
+  const value = env[name];
+  const quoted =
+    value === undefined || UNQUOTED.has(name)
+      ? ''
+      : ` (it is ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)})`;
+  return `${name}: ${plainWords(issue, name)}${quoted}`;
+}
+
+function plainWords(issue: z.core.$ZodIssue, name: string): string {
+  // Our own messages (refine, regex, url, `error:`) are plain words already; some name the variable.
+  if (!/^(Invalid|Too small|Too big)\b/.test(issue.message))
+    return issue.message.startsWith(`${name} `) ? issue.message.slice(name.length + 1) : issue.message;
+  switch (issue.code) {
+    case 'invalid_type': {
+      // Not a number at all: say whether a fraction would do.
+      const field = EnvSchema.shape[name as keyof typeof EnvSchema.shape];
+      const whole = issue.expected === 'int' || (field !== undefined && !field.safeParse('0.5').success);
+      return whole ? 'must be a whole number' : 'must be a number';
+    }
+    case 'too_small':
+      if (issue.origin === 'string') return `must be at least ${issue.minimum} characters`;
+      if (issue.origin === 'array') return issue.message;
+      return issue.inclusive ? `must be ${issue.minimum} or more` : `must be more than ${issue.minimum}`;
+    case 'too_big':
+      if (issue.origin === 'string') return `must be at most ${issue.maximum} characters`;
+      return issue.inclusive ? `must be ${issue.maximum} or less` : `must be less than ${issue.maximum}`;
+    case 'invalid_value':
+      return `must be one of ${issue.values.map((v) => String(v)).join(', ')}`;
+    default:
+      return issue.message;
+  }
+}
+
+/** One line per variable, its problems joined, in the order they were found. */
+function byVariable(problems: readonly string[]): string[] {
+  const lines = new Map<string, string[]>();
+  for (const problem of problems) {
+    const at = problem.indexOf(': ');
+    const name = at > 0 ? problem.slice(0, at) : 'environment';
+    const text = at > 0 ? problem.slice(at + 2) : problem;
+    const texts = lines.get(name) ?? [];
+    if (!texts.includes(text)) texts.push(text);
+    lines.set(name, texts);
+  }
+  return [...lines].map(([name, texts]) => `${name}: ${texts.join('; ')}`);
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
   readonly problems: readonly string[];
   constructor(problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(
+      `The gateway cannot start: ${problems.length === 1 ? 'one setting needs' : `${problems.length} settings need`} fixing (every variable is described in docs/configuration.md):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
     this.problems = problems;
   }
 }
@@ -272,12 +366,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
     ),
   );
   const parsed = EnvSchema.safeParse(present);
-  const problems = [
-    ...(parsed.success
-      ? []
-      : parsed.error.issues.map((i) => `${i.path.join('.') || 'environment'}: ${i.message}`)),
+  const problems = byVariable([
+    ...(parsed.success ? [] : parsed.error.issues.map((issue) => problemOf(issue, present))),
     ...crossVariableProblems(present),
-  ];
+  ]);
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
@@ -327,6 +419,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
             fallbackReplicas: e.REDIS_FALLBACK_REPLICAS,
           },
     shutdownDeadlineMs: e.SHUTDOWN_DEADLINE_MS,
+    shutdownReadyDelayMs: e.SHUTDOWN_READY_DELAY_MS,
     budget:
       e.BUDGET === 'off'
         ? false
@@ -345,7 +438,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
             },
             sharedHost:
               e.SALESBINDER_SHARED_HOST ??
-              (upstream.mode === 'single' && upstream.baseUrl.hostname === SHARED_HOST),
+              (upstream.mode === 'single' && isSharedHost(upstream.baseUrl.hostname)),
           },
     trustProxy: e.TRUST_PROXY,
     readConcurrency: e.SALESBINDER_READ_CONCURRENCY,

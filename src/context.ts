@@ -12,7 +12,7 @@ import type { GatewayContext } from './graphql/gateway-context.ts';
 import { clientAddressOf, sourceOf } from './http/client-address.ts';
 import { requestIdOf } from './http/request-id.ts';
 import type { Logger } from './observability/logger.ts';
-import { type Budget, keyHashOf } from './salesbinder/budget/budget.ts';
+import { type Budget, keyHashOf } from './salesbinder/budget/index.ts';
 import {
   type AccountLifecycle,
   accountOf,
@@ -21,6 +21,7 @@ import {
   SalesBinderClient,
   type SalesBinderEndpoint,
 } from './salesbinder/client.ts';
+import { accountEndpoints } from './salesbinder/endpoints.ts';
 import { AccountError, SalesBinderError } from './salesbinder/errors.ts';
 import { fingerprintOf, type Idempotency } from './salesbinder/idempotency.ts';
 import type { WireCodec } from './transport/codec.ts';
@@ -48,36 +49,23 @@ export function credentialsFrom(authorization: string | null): Credentials {
   return API_KEY.test(apiKey) ? { ok: true, apiKey } : { ok: false, problem: 'malformed' };
 }
 
-export const ACCOUNT_HEADER = 'x-salesbinder-account';
+const ACCOUNT_HEADER = 'x-salesbinder-account';
 
 /**
- * Every endpoint a request may reach, worked out once from configuration: a request's header only
- * ever selects one of these, and no URL is ever built from what a client sends. Each URL is
- * checked after parsing: the account must land in the host, with nothing else changed.
+ * Every endpoint a request may reach, worked out once from configuration (and checked by it at
+ * start-up): a request's header only ever selects one of these, and no URL is ever built from what
+ * a client sends.
  */
 const endpointsOf = new WeakMap<Upstream, ReadonlyMap<string, SalesBinderEndpoint>>();
 
-function accountEndpoints(
+function endpointsOfAccounts(
   upstream: Extract<Upstream, { mode: 'accounts' }>,
 ): ReadonlyMap<string, SalesBinderEndpoint> {
   let endpoints = endpointsOf.get(upstream);
   if (!endpoints) {
-    const probe = new URL(upstream.urlTemplate.replace('{account}', 'account-probe'));
-    endpoints = new Map(
-      upstream.accounts.map((account) => {
-        const url = new URL(upstream.urlTemplate.replace('{account}', account));
-        const expectedHost = probe.host.replace('account-probe', account);
-        if (
-          url.host !== expectedHost ||
-          url.username !== '' ||
-          url.password !== '' ||
-          !/^https?:$/.test(url.protocol)
-        ) {
-          throw new Error(`SALESBINDER_ACCOUNT_URL does not make a safe URL for account ${account}`);
-        }
-        return [account, endpointFromUrl(url)];
-      }),
-    );
+    const made = accountEndpoints(upstream.urlTemplate, upstream.accounts);
+    if ('problems' in made) throw new Error(`SALESBINDER_ACCOUNT_URL: ${made.problems.join('; ')}`);
+    endpoints = made.endpoints;
     endpointsOf.set(upstream, endpoints);
   }
   return endpoints;
@@ -89,7 +77,7 @@ export function endpointFor(upstream: Upstream, accountHeader: string | null): S
   if (accountHeader === null || accountHeader.trim() === '') {
     throw new AccountError('Name the SalesBinder account in the X-SalesBinder-Account header');
   }
-  const endpoint = accountEndpoints(upstream).get(accountHeader.trim().toLowerCase());
+  const endpoint = endpointsOfAccounts(upstream).get(accountHeader.trim().toLowerCase());
   if (!endpoint) throw new AccountError('X-SalesBinder-Account names an account this gateway does not serve');
   return endpoint;
 }

@@ -91,8 +91,20 @@ async function main(): Promise<void> {
   const drain = (signal: string) => {
     if (draining) return;
     draining = true;
-    logger.info({ signal }, 'draining: readiness is now 503, in-flight requests may finish');
     app.setReady(false);
+    // A load balancer keeps sending requests until its next probes see /ready fail: the listener
+    // stays open that long on SIGTERM (what orchestrators send), so none of them is refused. A
+    // person's Ctrl-C (SIGINT) does not wait.
+    const readyDelayMs = signal === 'SIGTERM' ? config.shutdownReadyDelayMs : 0;
+    logger.info(
+      { signal, readyDelayMs },
+      readyDelayMs > 0
+        ? `draining: readiness is now 503; the listener closes in ${readyDelayMs} ms, then in-flight requests may finish`
+        : 'draining: readiness is now 503, in-flight requests may finish',
+    );
+    setTimeout(() => closeListener(), readyDelayMs);
+  };
+  const closeListener = () => {
     const force = setTimeout(() => {
       logger.error('drain deadline passed: exiting with requests still open');
       exitAfterFlush(logger, 1);

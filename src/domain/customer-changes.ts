@@ -68,8 +68,7 @@ const ADDRESSES = [
 export const MAX_VALUE_LENGTH = 255;
 
 /** SalesBinder's account ids are UUIDs; anything else is refused before a request is made. */
-export const CUSTOMER_ID_PATTERN =
-  /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const CUSTOMER_ID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 export function isCustomerId(id: string): boolean {
   return CUSTOMER_ID_PATTERN.test(id);
@@ -172,7 +171,7 @@ const accountId = z.string().regex(CUSTOMER_ID_PATTERN, 'Must be a SalesBinder a
 /** `Customer.version` as ifMatch takes it: a value this API returned, or nothing. */
 const ifMatch = z.string().regex(VERSION_PATTERN, 'Must be a Customer.version this API returned').nullish();
 
-export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
 const idempotencyKey = z
   .string()

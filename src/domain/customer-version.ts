@@ -13,10 +13,6 @@ import type { Address, Customer } from './customer.ts';
 /** The version's form: a format tag and 128 bits of SHA-256, base64url. */
 export const VERSION_PATTERN = /^1\.[A-Za-z0-9_-]{22}$/;
 
-export function isVersion(value: string): boolean {
-  return VERSION_PATTERN.test(value);
-}
-
 const address = (a: Address) => [a.line1, a.line2, a.city, a.region, a.country, a.postalCode];
 
 export function versionOf(customer: Customer): string {

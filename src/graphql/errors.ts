@@ -18,7 +18,7 @@ import {
 import { queryErrorFrom } from './query-errors.ts';
 import { CustomerRef } from './types/customer.ts';
 
-export const SalesBinderErrorInterface = builder.interfaceRef<Error>('SalesBinderError').implement({
+const SalesBinderErrorInterface = builder.interfaceRef<Error>('SalesBinderError').implement({
   description: 'Every typed failure implements this.',
   fields: (t) => ({
     message: t.exposeString('message', { description: 'What happened, in plain words.' }),

@@ -15,7 +15,7 @@ import type { GraphQLTypeResolver } from 'graphql';
 
 const pluginName = 'resolvedType';
 
-export class ResolvedTypePlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
+class ResolvedTypePlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
   override wrapResolveType(
     resolveType: GraphQLTypeResolver<unknown, Types['Context']>,
     typeConfig: PothosInterfaceTypeConfig | PothosUnionTypeConfig,

@@ -45,13 +45,22 @@ export function requestIdOf(request: Request): string {
 /** The one log line of a request: its id, method, path, status and duration. */
 export function logRequest(
   logger: Logger,
-  line: { requestId: string; method: string; path: string; status: number; startedAt: number },
+  line: {
+    requestId: string;
+    method: string;
+    path: string;
+    /** `query LoadCustomer`, `mutation (anonymous)`: what ran, when an operation did. */
+    operation?: string;
+    status: number;
+    startedAt: number;
+  },
 ): void {
   logger.info(
     {
       requestId: line.requestId,
       method: line.method,
       path: line.path,
+      ...(line.operation ? { operation: line.operation } : {}),
       status: line.status,
       ms: Math.round((performance.now() - line.startedAt) * 10) / 10,
     },

@@ -122,7 +122,7 @@ export function createMetrics(limiter: LimiterReadings | undefined, options: Met
   });
   const refusals = new Counter({
     name: 'salesbinder_limiter_refusals_total',
-    help: 'Calls refused locally, without reaching SalesBinder: budget (the windows are full) or blocked (after a 429).',
+    help: 'Calls refused locally, without reaching SalesBinder: rate_limit (the account’s windows are full) or blocked (after a 429).',
     labelNames: ['reason'] as const,
     registers: [registry],
   });
@@ -151,12 +151,12 @@ export function createMetrics(limiter: LimiterReadings | undefined, options: Met
   });
   const refusedBy = new Counter({
     name: 'salesbinder_refusals_total',
-    help: 'Callers refused, by cause: budget (the account’s windows are full), blocked (after a 429), newcomers (too many keys SalesBinder has not accepted from one address), refused_key (refused here after SalesBinder’s 401), salesbinder_401/403/429 (SalesBinder’s own answers).',
+    help: 'Callers refused, by cause: rate_limit (the account’s windows are full), blocked (after a 429), newcomers (too many keys SalesBinder has not accepted from one address), refused_key (refused here after SalesBinder’s 401), salesbinder_401/403/429 (SalesBinder’s own answers).',
     labelNames: ['cause'] as const,
     registers: [registry],
   });
   new Gauge({
-    name: 'salesbinder_budget_calls',
+    name: 'salesbinder_rate_limit_calls',
     help: 'Calls granted to SalesBinder per account in the last 10 s and 60 s (SalesBinder allows 15 and 50), at the time of the scrape.',
     labelNames: ['account', 'window'] as const,
     registers: [registry],

@@ -22,6 +22,7 @@ import {
   recordOf,
   unreadable,
 } from './answers.ts';
+import { accountOf, type SalesBinderEndpoint } from './endpoints.ts';
 
 export interface SavedCustomer {
   /** SalesBinder's confirmation, e.g. `Saved`. */
@@ -83,21 +84,7 @@ export interface AccountLifecycle {
   deleteCustomer(id: string, options?: CallOptions): Promise<DeletedCustomer>;
 }
 
-/** Where an account's API lives: `https://acme.salesbinder.com` is origin + empty prefix. */
-export interface SalesBinderEndpoint {
-  origin: string;
-  /** Path before `/api/2.0`, without a trailing slash; usually empty. */
-  pathPrefix: string;
-}
-
-export function endpointFromUrl(baseUrl: URL): SalesBinderEndpoint {
-  return { origin: baseUrl.origin, pathPrefix: baseUrl.pathname.replace(/\/+$/, '') };
-}
-
-/** The account an endpoint is, as the rate limiter names it (its windows and blocks are per account). */
-export function accountOf({ origin, pathPrefix }: SalesBinderEndpoint): string {
-  return `${origin}${pathPrefix}`;
-}
+export { accountOf, endpointFromUrl, type SalesBinderEndpoint } from './endpoints.ts';
 
 interface Exchange {
   priority: CallPriority;
@@ -244,7 +231,10 @@ export class SalesBinderClient implements SalesBinderApi, AccountLifecycle {
     exchange: Exchange,
   ): Promise<{ envelope: Envelope; answeredAt: number | undefined }> {
     const { query } = exchange;
-    const path = `${this.#endpoint.pathPrefix}/api/2.0/${resource}.${this.#codec.format}${query ? `?${query}` : ''}`;
+    const resourcePath = `${this.#endpoint.pathPrefix}/api/2.0/${resource}.${this.#codec.format}`;
+    const path = `${resourcePath}${query ? `?${query}` : ''}`;
+    // What a person searched for is theirs: logs keep the rest of the query (kind, page), not `s`.
+    const loggedPath = `${resourcePath}${query ? `?${withoutSearchTerm(query)}` : ''}`;
     const span = this.#trace?.tracer.startSpan(
       `SalesBinder ${endpoint}`,
       {
@@ -253,7 +243,7 @@ export class SalesBinderClient implements SalesBinderApi, AccountLifecycle {
         attributes: {
           'http.request.method': method,
           'server.address': new URL(this.#endpoint.origin).hostname,
-          'url.path': path.split('?')[0] ?? path,
+          'url.path': resourcePath,
           'salesbinder.endpoint': endpoint,
           'salesbinder.format': this.#codec.format,
         },
@@ -265,7 +255,15 @@ export class SalesBinderClient implements SalesBinderApi, AccountLifecycle {
       const { status, envelope, answeredAt } = await this.#exchange(method, path, endpoint, exchange);
       span?.setAttribute('http.response.status_code', status);
       this.#log?.info(
-        { upstream: { method, endpoint, path, status, ms: Math.round(performance.now() - started) } },
+        {
+          upstream: {
+            method,
+            endpoint,
+            path: loggedPath,
+            status,
+            ms: Math.round(performance.now() - started),
+          },
+        },
         `SalesBinder ${method} ${endpoint} answered ${status}`,
       );
       return { envelope, answeredAt };
@@ -279,7 +277,7 @@ export class SalesBinderClient implements SalesBinderApi, AccountLifecycle {
           upstream: {
             method,
             endpoint,
-            path,
+            path: loggedPath,
             status: failure.status,
             code: failure.code,
             ms: Math.round(performance.now() - started),
@@ -335,4 +333,11 @@ export class SalesBinderClient implements SalesBinderApi, AccountLifecycle {
       return { status: 404, envelope: NOT_FOUND, answeredAt: undefined };
     throw failureOfStatus(response, this.#codec, endpoint);
   }
+}
+
+/** A query string without the search term (`s`), which may name a person or a company. */
+function withoutSearchTerm(query: string): string {
+  const params = new URLSearchParams(query);
+  params.delete('s');
+  return params.toString();
 }

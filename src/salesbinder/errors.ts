@@ -67,10 +67,6 @@ export class SalesBinderError extends Error {
   }
 }
 
-export function isSalesBinderError(error: unknown): error is SalesBinderError {
-  return error instanceof SalesBinderError;
-}
-
 /**
  * Not a call's failure but a request's: it named no SalesBinder account this gateway serves
  * (X-SalesBinder-Account), so no client was made and nothing was sent.

@@ -29,7 +29,7 @@ import { SalesBinderError, type SalesBinderErrorCode } from './errors.ts';
 import { connectRedis, type RedisSettings } from './redis.ts';
 
 /** How long an outcome is kept (the contract's 24 hours). */
-export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
 export interface IdempotencySettings {
   /** Outcomes kept in this process's memory. @default 10000 */
@@ -43,7 +43,7 @@ export interface IdempotencySettings {
   pollMs: number;
 }
 
-export const DEFAULT_IDEMPOTENCY_SETTINGS: IdempotencySettings = {
+const DEFAULT_IDEMPOTENCY_SETTINGS: IdempotencySettings = {
   maxEntries: 10_000,
   leaseMs: 60_000,
   pollMs: 100,

@@ -4,11 +4,12 @@
  * has already decided the failure; the body only adds detail, and only bounded text of it leaves
  * this module, never the body itself.
  */
-import { codecFor, type WireCodec } from '../transport/codec.ts';
+import type { WireCodec } from '../transport/codec.ts';
+import { codecFor } from '../transport/codecs.ts';
 import type { WireFieldError } from './errors.ts';
 
 /** Longest text of SalesBinder's kept, in characters (code points). */
-export const MAX_UPSTREAM_TEXT = 300;
+const MAX_UPSTREAM_TEXT = 300;
 
 export interface Rejection {
   /** The fields SalesBinder named, with its own rule text for each. */
@@ -91,7 +92,7 @@ export function fieldErrorsOf(envelope: unknown): WireFieldError[] {
  * API 1.x's `{"Errors": [{"Error": {"message": "…"}}]}` (`<Errors><Error><message>…`), each of
  * its messages kept, in order.
  */
-export function rejectionTextOf(envelope: unknown): string | undefined {
+function rejectionTextOf(envelope: unknown): string | undefined {
   const root = asObject(envelope);
   if (root === undefined) return undefined;
   const texts = [

@@ -83,7 +83,7 @@ export interface FaultControl {
   list(): ListedFault[];
 }
 
-export const DEFAULT_OVERSIZED_BYTES = 2 * 1024 * 1024;
+const DEFAULT_OVERSIZED_BYTES = 2 * 1024 * 1024;
 const MIN_OVERSIZED_BYTES = 1024;
 const MAX_OVERSIZED_BYTES = 64 * 1024 * 1024;
 const MAX_DELAY_MS = 60 * 60 * 1000;
@@ -265,8 +265,6 @@ export function createFaultRegistry(seed: number) {
     },
   };
 }
-
-export type FaultRegistry = ReturnType<typeof createFaultRegistry>;
 
 export interface FaultAnswer {
   status: number;

@@ -9,8 +9,23 @@ if (!/^\d+$/.test(portText) || port > 65535) {
 }
 const host = process.env.SANDBOX_HOST ?? '127.0.0.1';
 const rateLimitsOff = process.env.SANDBOX_RATE_LIMITS === 'off';
+const customersText = process.env.SANDBOX_CUSTOMERS ?? '9';
+if (!/^\d{1,6}$/.test(customersText)) {
+  console.error(`SANDBOX_CUSTOMERS must be a number of customers (up to 999999), not "${customersText}"`);
+  process.exit(1);
+}
+const kindsText = process.env.SANDBOX_DELETED_LOG_KINDS ?? '2,10';
+const deletedLogKinds = kindsText === '' ? [] : kindsText.split(',').map(Number);
+if (!deletedLogKinds.every((kind) => [2, 8, 10].includes(kind))) {
+  console.error(`SANDBOX_DELETED_LOG_KINDS must list context ids among 2, 8 and 10, not "${kindsText}"`);
+  process.exit(1);
+}
 
-const sandbox = createSandbox(rateLimitsOff ? { rateLimits: false } : {});
+const sandbox = createSandbox({
+  ...(rateLimitsOff && { rateLimits: false }),
+  customers: Number(customersText),
+  deletedLog: { kinds: deletedLogKinds },
+});
 const url = await sandbox.listen(port, host).catch((error: Error) => {
   console.error(`The sandbox cannot listen on ${host}:${port}: ${error.message}`);
   process.exit(1);
@@ -18,6 +33,7 @@ const url = await sandbox.listen(port, host).catch((error: Error) => {
 console.log(
   `SalesBinder sandbox at ${url} (rate limits ${rateLimitsOff ? 'off' : 'on'}); ` +
     `key ${DEMO_ADMIN_KEY} may view and modify accounts, key ${DEMO_VIEWER_KEY} may only view them; ` +
+    `${customersText} customers, deleted_log covering context ${deletedLogKinds.join(', ') || 'none'}; ` +
     `faults: POST ${url}/_sandbox/faults`,
 );
 

@@ -1,6 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { generateCustomers } from './company.ts';
 import { CONTEXT_IDS, type FieldErrors, readChanges, readNewCustomer } from './customer-input.ts';
+import { createDeletedLog, type DeletedLogOptions } from './deleted-log.ts';
 import {
   createFaultRegistry,
   type FaultAnswer,
@@ -20,7 +22,8 @@ import {
   seedCustomers,
 } from './seed.ts';
 
-export type { ErrorForm, Fault, FaultControl, FaultKind, FaultMatch, ListedFault } from './faults.ts';
+export type { DeletedLogOptions } from './deleted-log.ts';
+export type { Fault, FaultControl } from './faults.ts';
 export type { KeyPermissions } from './keys.ts';
 export type { SandboxRateLimits } from './rate-limiter.ts';
 export type { CustomerRecord } from './seed.ts';
@@ -36,6 +39,26 @@ export interface SandboxOptions {
   now?: () => number;
   /** Seeds the draws behind fault rates, so every run affects the same requests; reset() restarts them. @default 1 */
   faultSeed?: number;
+  /**
+   * How many customers the account holds: the seed's nine, then generated ones (company.ts) up
+   * to this many, the same on every run. @default 9 (the seed's)
+   */
+  customers?: number;
+  /** Which kinds `deleted_log` covers, and how it lays out its records. @default { kinds: [2, 10], layout: 'nested' } */
+  deletedLog?: DeletedLogOptions;
+  /** How the List's `modifiedSince` behaves (SalesBinder's boundary and clock are unknown). @default { shiftSeconds: 0, ignored: false } */
+  changeFeed?: ChangeFeedBehaviour;
+}
+
+/** The change feed as SalesBinder might really answer it. */
+export interface ChangeFeedBehaviour {
+  /**
+   * SalesBinder compares `modifiedSince` on a clock this many seconds off (a time zone): positive,
+   * it leaves out changes made up to that long after the instant asked. @default 0
+   */
+  shiftSeconds?: number;
+  /** `modifiedSince` ignored: every account of the kind comes back. @default false */
+  ignored?: boolean;
 }
 
 /** What SalesBinder's own web app does, behind the API's back: `modified` moves as it would. */
@@ -90,6 +113,12 @@ export interface Sandbox {
   setRateLimits(limits: SandboxOptions['rateLimits']): void;
   /** A copy of the stored account, for assertions. */
   customer(id: string): CustomerRecord | undefined;
+  /** The ids of the stored accounts of a kind, in SalesBinder's list order (by customer number). */
+  ids(contextId: number): string[];
+  /** Changes which kinds `deleted_log` covers, or its layout (kept across reset). */
+  setDeletedLog(options: DeletedLogOptions): void;
+  /** Changes how `modifiedSince` behaves (kept across reset). */
+  setChangeFeed(behaviour: ChangeFeedBehaviour): void;
   /**
    * Misbehaviour on cue, checked in insertion order before rate limits and authentication (they play
    * the network and the edge proxy). Also driven over HTTP under /_sandbox/.
@@ -100,7 +129,7 @@ export interface Sandbox {
 // SalesBinder's own numbers, written again here rather than imported from the gateway (which has
 // its MAX_PAGE_LIMIT and limiter settings): the sandbox plays SalesBinder and imports nothing of the
 // gateway, so that a gateway that came to believe another number would be caught by the tests.
-export const SANDBOX_RATE_LIMITS: SandboxRateLimits = { perTenSeconds: 15, perMinute: 50, blockSeconds: 60 };
+const SANDBOX_RATE_LIMITS: SandboxRateLimits = { perTenSeconds: 15, perMinute: 50, blockSeconds: 60 };
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const MAX_CONTROL_BODY_BYTES = 64 * 1024;
@@ -149,11 +178,14 @@ interface Target {
   format: Format;
   /** Set when the path is customers.{fmt} (id undefined) or customers/{id}.{fmt}. */
   customers?: { id: string | undefined };
+  /** Set when the path is deleted_log.{fmt}. */
+  deletedLog?: true;
 }
 
 // Whatever precedes /api/2.0/ stands for the subdomain, so one sandbox can play several accounts.
 const API_PATH = /^(?:\/(.*?))?\/api\/2\.0\/(.*)$/;
 const CUSTOMERS_PATH = /^customers(?:\/([^/]+))?\.(json|xml)$/;
+const DELETED_LOG_PATH = /^deleted_log\.(json|xml)$/;
 
 function decodeSegment(segment: string): string {
   try {
@@ -174,6 +206,7 @@ function target(pathname: string): Target | undefined {
     account: api[1] ?? '',
     format,
     ...(customers && { customers: { id: id === undefined ? undefined : decodeSegment(id) } }),
+    ...(DELETED_LOG_PATH.test(rest) && { deletedLog: true as const }),
   };
 }
 
@@ -192,9 +225,18 @@ function positiveInteger(query: URLSearchParams, name: string, fallback?: number
   return /^\d{1,9}$/.test(raw) && Number(raw) > 0 ? Number(raw) : undefined;
 }
 
-function matchesSearch(record: CustomerRecord, term: string): boolean {
-  const fields = [record.name, String(record.customer_number), record.office_email, record.billing_country];
-  return fields.some((field) => field.toLowerCase().includes(term));
+/** The fields `s` looks in, as the List page's `field` names them. */
+const SEARCH_FIELDS = ['name', 'customer_number', 'office_email', 'billing_country'] as const;
+type SearchField = (typeof SEARCH_FIELDS)[number];
+
+/**
+ * SalesBinder's search, as assumed (its documentation does not say): the term, lower-cased, is a
+ * substring of one of the four fields lower-cased (or of the one `field` names); characters are
+ * compared as they are (no accent folding, `%` and `_` literal). `docs/sandbox.md` states it.
+ */
+function matchesSearch(record: CustomerRecord, term: string, field?: SearchField): boolean {
+  if (term === '') return true;
+  return (field ? [field] : SEARCH_FIELDS).some((name) => String(record[name]).toLowerCase().includes(term));
 }
 
 interface ListQuery {
@@ -204,6 +246,8 @@ interface ListQuery {
   pageLimit: number;
   /** `s`, lower-cased; empty matches everything. */
   term: string;
+  /** `field`: the one field `s` looks in; an unknown name is ignored (all four). */
+  field?: SearchField | undefined;
   /** `modifiedSince` (epoch seconds): only accounts changed after it; 0 for all. */
   modifiedSince: number;
 }
@@ -220,15 +264,16 @@ function readListQuery(query: URLSearchParams): ListQuery | undefined {
   if (contextId === undefined || page === undefined || pageLimit === undefined || modifiedSince === undefined)
     return undefined;
   if (pageLimit > MAX_PAGE_LIMIT) return undefined;
-  return { contextId, page, pageLimit, term: (query.get('s') ?? '').toLowerCase(), modifiedSince };
+  const field = SEARCH_FIELDS.find((name) => name === query.get('field'));
+  return { contextId, page, pageLimit, term: (query.get('s') ?? '').toLowerCase(), field, modifiedSince };
 }
 
 /**
  * A record as the View and List pages print it: whole, or without the fields those pages leave
  * out for the accounts that play that shape (PAGE_SHAPED_IDS).
  */
-function asPagesPrintIt(record: CustomerRecord): Payload {
-  if (!PAGE_SHAPED_IDS.has(record.id)) return record;
+function asPagesPrintIt(record: CustomerRecord, lean: ReadonlySet<string>): Payload {
+  if (!lean.has(record.id)) return record;
   const printed: Payload = { ...record };
   for (const field of FIELDS_PAGES_LEAVE_OUT) delete printed[field];
   return printed;
@@ -239,15 +284,64 @@ function asPagesPrintIt(record: CustomerRecord): Payload {
  * 404 (as one client reports); page 1 always answers, with count 0 when nothing matches, since
  * there is no end to be past yet.
  */
-function listPage(matches: CustomerRecord[], { page, pageLimit }: ListQuery): Answer {
+function listPage(
+  matches: CustomerRecord[],
+  { page, pageLimit }: ListQuery,
+  lean: ReadonlySet<string>,
+): Answer {
   const pages = Math.max(1, Math.ceil(matches.length / pageLimit));
   if (page > pages) return NOT_FOUND;
-  const onPage = matches.slice((page - 1) * pageLimit, page * pageLimit).map(asPagesPrintIt);
+  const onPage = matches
+    .slice((page - 1) * pageLimit, page * pageLimit)
+    .map((record) => asPagesPrintIt(record, lean));
   const envelope = { count: String(matches.length), page: String(page), pages: String(pages) };
   return {
     status: 200,
     payload: { ...envelope, customers: onPage.map((record) => [record]) },
     xmlPayload: { ...envelope, customers: { customer: onPage } },
+  };
+}
+
+interface DeletedLogQuery {
+  contextId: number;
+  /** Epoch seconds; 0 for every deletion logged. */
+  deletedSince: number;
+  page: number;
+  pageLimit: number;
+}
+
+/** `deleted_log`'s parameters, or undefined when one is missing or malformed (SalesBinder's 400). */
+function readDeletedLogQuery(query: URLSearchParams): DeletedLogQuery | undefined {
+  const asked = positiveInteger(query, 'contextId');
+  const contextId = CONTEXT_IDS.find((id) => id === asked);
+  const page = positiveInteger(query, 'page', 1);
+  const pageLimit = positiveInteger(query, 'pageLimit', DEFAULT_PAGE_LIMIT);
+  const since = query.get('deletedSince');
+  const deletedSince = since === null ? 0 : /^\d{1,12}$/.test(since) ? Number(since) : undefined;
+  if (contextId === undefined || page === undefined || pageLimit === undefined || deletedSince === undefined)
+    return undefined;
+  if (pageLimit > MAX_PAGE_LIMIT) return undefined;
+  return { contextId, deletedSince, page, pageLimit };
+}
+
+/**
+ * One page of the deletion feed, as salesbinder-api.md describes it: count, page and pages as
+ * strings (`pages` 0 when nothing was deleted), the records under `deletedlog`. Past the last page,
+ * 404, as the List answers.
+ */
+function deletedLogPage(
+  entries: ReadonlyArray<{ context_id: number; record_id: string }>,
+  { page, pageLimit }: DeletedLogQuery,
+  layout: 'nested' | 'flat',
+): Answer {
+  const pages = Math.ceil(entries.length / pageLimit);
+  if (page > Math.max(1, pages)) return NOT_FOUND;
+  const onPage = entries.slice((page - 1) * pageLimit, page * pageLimit);
+  const envelope = { count: String(entries.length), page: String(page), pages: String(pages) };
+  return {
+    status: 200,
+    payload: { ...envelope, deletedlog: layout === 'nested' ? onPage.map((entry) => [entry]) : onPage },
+    xmlPayload: { ...envelope, deletedlog: { deleted_log: onPage } },
   };
 }
 
@@ -314,13 +408,23 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
   const keys = createKeyRegistry();
   const maxRecorded = options.maxRecorded ?? 1000;
   const store = new Map<string, CustomerRecord>();
+  /** Accounts View and List print as SalesBinder's pages print records (see asPagesPrintIt). */
+  const lean = new Set<string>();
+  const deletions = createDeletedLog(options.deletedLog);
+  let changeFeed: ChangeFeedBehaviour = { ...options.changeFeed };
   const faults = createFaultRegistry(options.faultSeed ?? 1);
   // Ends what delay and stall faults hold open, so close() leaves no timer and no hanging client.
   const held = new Set<() => void>();
 
   function loadSeeds(): void {
     store.clear();
-    for (const record of seedCustomers()) store.set(record.id, record);
+    lean.clear();
+    deletions.clear();
+    const seeds = seedCustomers();
+    const seededCustomers = seeds.filter((record) => record.context_id === 2).length;
+    const generated = generateCustomers(Math.max(0, (options.customers ?? 0) - seededCustomers));
+    for (const record of [...seeds, ...generated.customers]) store.set(record.id, record);
+    for (const id of [...PAGE_SHAPED_IDS, ...generated.leanIds]) lean.add(id);
   }
   loadSeeds();
 
@@ -328,29 +432,49 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
    * The accounts a list query selects, in SalesBinder's order (by customer number). Each filter
    * of the List page is one more condition here.
    */
-  function matching({ contextId, term, modifiedSince }: ListQuery): CustomerRecord[] {
+  function matching({ contextId, term, field, modifiedSince }: ListQuery): CustomerRecord[] {
+    // As SalesBinder may compare it: on a shifted clock, or not at all.
+    const since =
+      modifiedSince === 0 || changeFeed.ignored ? 0 : modifiedSince + (changeFeed.shiftSeconds ?? 0);
     return [...store.values()]
       .filter(
         (record) =>
           record.context_id === contextId &&
-          matchesSearch(record, term) &&
-          Date.parse(record.modified) > modifiedSince * 1000,
+          matchesSearch(record, term, field) &&
+          (since === 0 || Date.parse(record.modified) > since * 1000),
       )
       .sort((a, b) => a.customer_number - b.customer_number);
+  }
+
+  /** Every deletion, by the API or in SalesBinder itself, goes through here: the feed logs it. */
+  function removeAccount(id: string): boolean {
+    const record = store.get(id);
+    if (!record) return false;
+    store.delete(id);
+    deletions.record(record.context_id, id, now());
+    return true;
+  }
+
+  function deletedLog(query: URLSearchParams, permissions: KeyPermissions): Answer {
+    const logQuery = readDeletedLogQuery(query);
+    if (!logQuery) return BAD_REQUEST;
+    if (!permissions.kinds.includes(logQuery.contextId)) return FORBIDDEN;
+    const entries = deletions.since(logQuery.contextId, logQuery.deletedSince);
+    return deletedLogPage(entries, logQuery, deletions.layout);
   }
 
   function list(query: URLSearchParams, permissions: KeyPermissions): Answer {
     const listQuery = readListQuery(query);
     if (!listQuery) return BAD_REQUEST;
     if (!permissions.kinds.includes(listQuery.contextId)) return FORBIDDEN;
-    return listPage(matching(listQuery), listQuery);
+    return listPage(matching(listQuery), listQuery, lean);
   }
 
   function view(id: string, permissions: KeyPermissions): Answer {
     const record = store.get(id);
     if (!record) return NOT_FOUND;
     if (!permissions.kinds.includes(record.context_id)) return FORBIDDEN;
-    return { status: 200, payload: { customer: asPagesPrintIt(record) } };
+    return { status: 200, payload: { customer: asPagesPrintIt(record, lean) } };
   }
 
   function edit(record: CustomerRecord, input: Record<string, unknown> | undefined): Answer {
@@ -365,13 +489,14 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     if (!input) return BAD_REQUEST;
     const read = readNewCustomer(input);
     if (!read.ok) return validationFailed(read.errors);
-    const numbers = [...store.values()].map((record) => record.customer_number);
+    let highest = 0;
+    for (const record of store.values()) highest = Math.max(highest, record.customer_number);
     const created = timestamp(now());
     const record: CustomerRecord = {
       ...blankCustomer(),
       ...read.value.changes,
       id: randomUUID(),
-      customer_number: Math.max(0, ...numbers) + 1,
+      customer_number: highest + 1,
       context_id: read.value.contextId,
       modified: created,
       created,
@@ -396,10 +521,14 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     }
     const permissions = keys.permissions(apiKey(request.headers.authorization), api.account);
     if (!permissions) return UNAUTHORIZED;
+    const method = request.method ?? '';
+    if (api.deletedLog) {
+      if (method !== 'GET') return message(405, 'Method Not Allowed', { allow: 'GET' });
+      return deletedLog(query, permissions);
+    }
     if (!api.customers) return NOT_FOUND;
 
     const { id } = api.customers;
-    const method = request.method ?? '';
     const allowed = id === undefined ? ['GET', 'POST'] : ['GET', 'PUT', 'DELETE'];
     if (!allowed.includes(method)) return message(405, 'Method Not Allowed', { allow: allowed.join(', ') });
     if (method !== 'GET' && !permissions.modify) return FORBIDDEN;
@@ -418,7 +547,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     if (!record) return NOT_FOUND;
     if (!permissions.kinds.includes(record.context_id)) return FORBIDDEN;
     if (method === 'DELETE') {
-      store.delete(id);
+      removeAccount(id);
       return message(200, 'Deleted');
     }
     return edit(record, input);
@@ -609,7 +738,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
         throw new Error(`SalesBinder would refuse this edit: ${JSON.stringify(answer.payload)}`);
       return structuredClone(store.get(id));
     },
-    remove: (id) => store.delete(id),
+    remove: (id) => removeAccount(id),
     create(fields) {
       const answer = create(fields);
       if (answer.status !== 200)
@@ -745,6 +874,18 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
     customer(id) {
       const record = store.get(id);
       return record && structuredClone(record);
+    },
+    ids(contextId) {
+      return [...store.values()]
+        .filter((record) => record.context_id === contextId)
+        .sort((a, b) => a.customer_number - b.customer_number)
+        .map((record) => record.id);
+    },
+    setDeletedLog(next) {
+      deletions.configure(next);
+    },
+    setChangeFeed(behaviour) {
+      changeFeed = { ...behaviour };
     },
     faults: {
       add: faults.add,

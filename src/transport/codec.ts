@@ -1,11 +1,9 @@
 /**
  * SalesBinder speaks JSON or XML (the path's suffix picks one). A codec turns an edit into a
  * request body and any answer into plain data of one shape, whichever format carried it; the
- * layers above never see the difference.
+ * layers above never see the difference. This module is the contract and the JSON codec;
+ * `xml-codec.ts` is the XML one, and `codecs.ts` picks one for a format.
  */
-
-// A cycle, and a harmless one: neither module touches the other's exports while it loads.
-import { xmlCodec } from './xml-codec.ts';
 
 export const WIRE_FORMATS = ['json', 'xml'] as const;
 export type WireFormat = (typeof WIRE_FORMATS)[number];
@@ -35,7 +33,3 @@ export const jsonCodec: WireCodec = {
     }
   },
 };
-
-export function codecFor(format: WireFormat): WireCodec {
-  return format === 'xml' ? xmlCodec : jsonCodec;
-}

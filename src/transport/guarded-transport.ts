@@ -53,7 +53,7 @@ const RETRYABLE_STATUSES = new Set([502, 503, 504, 522]);
 const MAY_HAVE_REACHED_STATUSES = new Set([502, 504, 522]);
 
 /** Seconds to wait after a 429 that says nothing: SalesBinder blocks an account for a minute. */
-export const DEFAULT_BLOCK_SECONDS = 60;
+const DEFAULT_BLOCK_SECONDS = 60;
 
 /** `Retry-After` as seconds or an HTTP date; SalesBinder promises none, so a minute by default. */
 export function retryAfterSeconds(header: string | string[] | undefined, now = Date.now()): number {

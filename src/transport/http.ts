@@ -40,7 +40,7 @@ export const DEFAULT_HTTP_OPTIONS: HttpTransportOptions = {
 export type CallPriority = 'edit' | 'read' | 'newcomer' | 'background';
 
 export interface HttpRequest {
-  /** Whose budget the call spends: the SalesBinder account (its origin and path prefix). */
+  /** Whose rate limits the call spends: the SalesBinder account (its origin and path prefix). */
   account: string;
   /** A low-cardinality name of what is called, for metrics and traces, e.g. `customers.edit`. */
   endpoint: string;

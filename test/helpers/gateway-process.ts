@@ -25,8 +25,16 @@ export function killAll(): void {
   started.clear();
 }
 
-export function startGatewayProcess(env: Record<string, string>): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, ['src/server.ts'], {
+/**
+ * `node src/server.ts` by default; `{ npmStart: true }` runs `npm start` itself (its preflight, the
+ * npm process in between), as a person or a process manager does.
+ */
+export function startGatewayProcess(
+  env: Record<string, string>,
+  { npmStart = false }: { npmStart?: boolean } = {},
+): Promise<GatewayProcess> {
+  const [command, args] = npmStart ? ['npm', ['start', '--silent']] : [process.execPath, ['src/server.ts']];
+  const child = spawn(command, args, {
     cwd: root,
     env: {
       PATH: process.env.PATH ?? '',
@@ -34,6 +42,8 @@ export function startGatewayProcess(env: Record<string, string>): Promise<Gatewa
       METRICS_PORT: '0',
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
+      // Tests that are not about the readiness delay close the listener at once.
+      SHUTDOWN_READY_DELAY_MS: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -6,14 +6,14 @@ export { DEMO_ADMIN_KEY, DEMO_VIEWER_KEY };
 /** A key no server knows, shaped like SalesBinder's: proves that even a rejected key never leaks. */
 export const CANARY_KEY = 'canaryKEY7d1f0a9c4b2e8f6a3d5c7b9e1f2a4c6';
 
-export const ALL_KEYS = [DEMO_ADMIN_KEY, DEMO_VIEWER_KEY, CANARY_KEY];
+const ALL_KEYS = [DEMO_ADMIN_KEY, DEMO_VIEWER_KEY, CANARY_KEY];
 
 export const bearer = (key: string) => `Bearer ${key}`;
 export const basic = (key: string, password = 'x') =>
   `Basic ${Buffer.from(`${key}:${password}`).toString('base64')}`;
 
 /** Every form in which a key could slip out: itself, its halves, and the Basic header's base64. */
-export function leakFormsOf(key: string): string[] {
+function leakFormsOf(key: string): string[] {
   const half = Math.floor(key.length / 2);
   return [
     key,

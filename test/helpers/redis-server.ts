@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { describe, it } from 'vitest';
 
-export const redisServerInstalled = spawnSync('redis-server', ['--version']).status === 0;
+const redisServerInstalled = spawnSync('redis-server', ['--version']).status === 0;
 
 const MISSING = 'redis-server is not installed (Debian package redis-server: apt-get install redis-server)';
 

@@ -131,6 +131,31 @@ describe('several SalesBinder accounts (SALESBINDER_ACCOUNTS)', () => {
   });
 });
 
+describe("SALESBINDER_URL in the form SalesBinder's documentation prints (…/api/2.0/)", () => {
+  it.each(['/api/2.0', '/api/2.0/'])(
+    'reads an account through %s, never /api/2.0/api/2.0/',
+    async (suffix) => {
+      const gw = await startGateway({ env: (sandboxUrl) => ({ SALESBINDER_URL: `${sandboxUrl}${suffix}` }) });
+      try {
+        const { body } = await gw.graphql(
+          'query ($id: ID!) { customer(id: $id) { id customerNumber } customers(first: 1) { totalCount } }',
+          { id: DOC_EXAMPLE_ID },
+          { authorization: bearer(DEMO_ADMIN_KEY) },
+        );
+        expect(body.errors).toBeUndefined();
+        expect(body.data?.customer).toEqual({ id: DOC_EXAMPLE_ID, customerNumber: 641 });
+        expect(body.data?.customers.totalCount).toBeGreaterThan(0);
+        expect(gw.sandbox.requests.map((r) => r.path.split('?')[0]).sort()).toEqual([
+          '/api/2.0/customers.json',
+          `/api/2.0/customers/${DOC_EXAMPLE_ID}.json`,
+        ]);
+      } finally {
+        await gw.close();
+      }
+    },
+  );
+});
+
 describe('API keys never leak', () => {
   let gw: TestGateway;
   beforeAll(async () => {

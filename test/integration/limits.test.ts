@@ -55,7 +55,7 @@ describe('a burst of 100 concurrent edits, with SalesBinder’s limits on', () =
     expect(gw.sandbox.requests.filter((r) => r.status === 429)).toHaveLength(0);
   });
 
-  it('refuses queries over the budget with RATE_LIMITED and retryAfterSeconds', async () => {
+  it('refuses queries over the rate limits with RATE_LIMITED and retryAfterSeconds', async () => {
     const { body } = await gw.graphql(CUSTOMER, { id: DOC_EXAMPLE_ID }, admin);
     expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED' });
     expect(body.errors?.[0]?.extensions?.retryAfterSeconds).toBeGreaterThanOrEqual(1);
@@ -143,7 +143,7 @@ describe('against a scripted SalesBinder', () => {
       expect(upstream.hits).toHaveLength(1);
     });
 
-    it('spends the account’s budget on retries too', async () => {
+    it('spends the account’s rate limits on retries too', async () => {
       await gw.close();
       gw = await startGateway({
         env: {

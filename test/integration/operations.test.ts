@@ -212,11 +212,15 @@ describe('the limiter, seen by operators', () => {
   });
   afterAll(() => gw.close());
 
-  it('counts refusals and open blocks, and turns readiness 503 while the only account is blocked', async () => {
+  it('counts refusals (cause rate_limit), the calls in each window, and open blocks, and turns readiness 503 while the only account is blocked', async () => {
     for (let i = 0; i < 4; i++)
       await gw.graphql(UPDATE, { id: DOC_EXAMPLE_ID, input: { name: `n${i}` } }, admin);
     let text = await scrapeOf(gw);
-    expect(sample(text, 'salesbinder_limiter_refusals_total', { reason: 'budget' })).toBe(1);
+    expect(sample(text, 'salesbinder_limiter_refusals_total', { reason: 'rate_limit' })).toBe(1);
+    expect(sample(text, 'salesbinder_refusals_total', { cause: 'rate_limit' })).toBe(1);
+    // The window the refusal found full: its three calls, under the limiter's name (no longer the budget's).
+    expect(sample(text, 'salesbinder_rate_limit_calls', { window: '10s' })).toBe(3);
+    expect(text).not.toContain('salesbinder_budget_calls');
     expect(sample(text, 'salesbinder_blocked_accounts')).toBe(0);
     expect((await gw.fetch('/ready')).status).toBe(200);
 
@@ -267,6 +271,32 @@ describe('request ids and logs', () => {
     const request = lines.find((l) => l.msg === 'request');
     expect(request).toMatchObject({ method: 'POST', path: '/graphql', status: 200 });
     expect(typeof request?.ms).toBe('number');
+  });
+
+  it('names the operation in the request line, bounded however long the name', async () => {
+    const before = gw.logs.length;
+    await gw.fetch('/graphql', post('query LoadOne { __typename }', 'named-1'));
+    await gw.fetch('/graphql', post('{ __typename }', 'named-2'));
+    await gw.fetch('/graphql', post(`query ${'N'.repeat(5_000)} { __typename }`, 'named-3'));
+    const requests = json(gw.logs.slice(before)).filter((l) => l.msg === 'request');
+    const of = (id: string) => requests.find((l) => l.requestId === id)?.operation;
+    expect(of('named-1')).toBe('query LoadOne');
+    expect(of('named-2')).toBe('query (anonymous)');
+    expect(of('named-3')).toBe(`query ${'N'.repeat(100)}`);
+  });
+
+  it('keeps search terms out of the logs, as out of traces', async () => {
+    const before = gw.logs.length;
+    const term = 'Wonderland Person';
+    await gw.fetch(
+      '/graphql',
+      post('query($s: String) { customers(search: $s, first: 5) { totalCount } }', 'search-1', { s: term }),
+    );
+    expect(gw.sandbox.requests.some((r) => r.path.includes('s=Wonderland'))).toBe(true);
+    const lines = gw.logs.slice(before);
+    expect(lines.join('\n')).not.toContain('Wonderland');
+    const upstream = json(lines).find((l) => l.upstream)?.upstream as { path?: string } | undefined;
+    expect(upstream?.path).toMatch(/customers\.json\?contextId=2&page=1&pageLimit=5$/);
   });
 
   it('makes an id when the caller sends none, or one that could forge a log line', async () => {

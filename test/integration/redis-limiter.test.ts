@@ -1,7 +1,7 @@
 /**
  * Two real gateway processes (`node src/server.ts`, as replicas behind a load balancer run it) on
  * one Redis, in front of one sandbox with SalesBinder's real limits: together they stay inside the
- * account's limits and use all of its budget, a 429 seen by one blocks the account on both, and
+ * account's limits and use all of its windows, a 429 seen by one blocks the account on both, and
  * a Redis outage leaves them answering on a local share until it is back.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -88,7 +88,7 @@ describeWithRedis('two gateway replicas sharing one Redis', () => {
     await redis?.stop();
   });
 
-  it('never let SalesBinder see more than its limit in any window, and use the whole budget between them', async () => {
+  it('never let SalesBinder see more than its limit in any window, and use the whole of its windows between them', async () => {
     const answers = await burst([a, b], 'burst', 40);
     // 15 less one of headroom, between both replicas: not 14 each (a 429), nor 7 each (wasted).
     expect(successes(answers)).toBe(14);
@@ -126,7 +126,7 @@ describeWithRedis('two gateway replicas sharing one Redis', () => {
     expect(seen('blocked')).toHaveLength(1);
   });
 
-  it('answer every call with a typed result on a local share while Redis is down, and share the budget again once it is back', async () => {
+  it('answer every call with a typed result on a local share while Redis is down, and share the windows again once it is back', async () => {
     await redis.stop();
     const during = await burst([a, b], 'outage', 20);
     expect(new Set(during.map((x) => x.__typename))).toEqual(

@@ -6,16 +6,16 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Customer } from '../../src/domain/customer.ts';
-import { keyHashOf } from '../../src/salesbinder/budget/budget.ts';
-import { createRedisStore } from '../../src/salesbinder/budget/redis-store.ts';
+import { keyHashOf } from '../../src/salesbinder/budget/index.ts';
+import { createMemoryStore } from '../../src/salesbinder/budget/store/memory.ts';
+import { createRedisStore } from '../../src/salesbinder/budget/store/redis.ts';
 import {
   type BudgetStore,
   type ContextId,
-  createMemoryStore,
   listSigOf,
   type RememberedRecord,
   type Retention,
-} from '../../src/salesbinder/budget/store.ts';
+} from '../../src/salesbinder/budget/store/store.ts';
 import { describeWithRedis, type RedisServer, startRedis } from '../helpers/redis-server.ts';
 
 const RETENTION: Retention = { entryMs: 60_000, trustMs: 300_000, lockMs: 2_000 };

@@ -1,123 +1,152 @@
 /**
- * The layers are a lint rule (biome.json: noRestrictedImports per folder), run by `npm run
- * check:lint` in CI. This runs the repository's own biome.json over probe files laid out as src/ is,
- * each line one import, so that a rule that stops refusing (a folder renamed, an override lost or
- * overridden by a later one) fails here rather than passing silently.
+ * The layers are dependency-cruiser rules on resolved paths (.dependency-cruiser.js), run by
+ * `npm run check:lint` in CI. This runs the repository's own configuration, through
+ * dependency-cruiser's API, over probe files laid out as src/ is in a temporary folder (its
+ * node_modules a link to the repository's), each probe one import, so that a rule that stops
+ * refusing (a folder renamed, a pattern that no longer matches) fails here rather than passing
+ * silently; and each refusal must name the rule that made it.
  */
-import { execFile } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { cruise, format, type ICruiseResult } from 'dependency-cruiser';
+import extractDepcruiseOptions from 'dependency-cruiser/config-utl/extract-depcruise-options';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const biome = join(root, 'node_modules', '.bin', 'biome');
 
-type Verdict = 'refused' | 'allowed';
-
-/** [file, import line, verdict]: one file may hold several lines. */
-const PROBES: ReadonlyArray<readonly [string, string, Verdict]> = [
-  // A layer imports those below it, never one above it.
-  ['src/transport/http.ts', "import '../salesbinder/client.ts';", 'refused'],
-  ['src/transport/http.ts', "import type { SalesBinderApi } from '../salesbinder/client.ts';", 'refused'],
+/** [file, import line, the rule that refuses it or 'allowed']. One file may hold several lines. */
+const PROBES: ReadonlyArray<readonly [string, string, string]> = [
+  // From src/graphql/, the sandbox is refused however the path to it is spelled.
+  ['src/graphql/a.ts', "import '../sandbox/x.ts';", 'sandbox-only-from-server'],
+  ['src/graphql/b.ts', "import './../sandbox/x.ts';", 'sandbox-only-from-server'],
+  ['src/graphql/c.ts', "import '../../src/sandbox/x.ts';", 'sandbox-only-from-server'],
+  ['src/graphql/d.ts', "import type { X } from '../graphql/../sandbox/x.ts';", 'sandbox-only-from-server'],
+  ['src/graphql/types/customer.ts', "import '../../sandbox/seed.ts';", 'sandbox-only-from-server'],
+  ['src/app.ts', "import './sandbox/seed.ts';", 'sandbox-only-from-server'],
+  ['src/context.ts', "const sandbox = await import('./sandbox/sandbox.ts');", 'sandbox-only-from-server'],
+  ['src/server.ts', "const sandbox = await import('./sandbox/sandbox.ts');", 'allowed'],
+  ['src/server.ts', "import './sandbox/seed.ts';", 'sandbox-imported-dynamically'],
+  // A layer imports those below it, never one above it; a type-only import counts.
+  ['src/transport/http.ts', "import '../salesbinder/client.ts';", 'transport-layer'],
+  ['src/transport/http.ts', "import type { X } from '../salesbinder/errors.ts';", 'transport-layer'],
   ['src/transport/http.ts', "import '../observability/logger.ts';", 'allowed'],
   ['src/transport/http.ts', "import '../domain/text.ts';", 'allowed'],
   ['src/transport/http.ts', "import './codec.ts';", 'allowed'],
-  ['src/salesbinder/client.ts', "import '../graphql/errors.ts';", 'refused'],
+  ['src/salesbinder/client.ts', "import '../graphql/errors.ts';", 'salesbinder-layer'],
   ['src/salesbinder/client.ts', "import '../transport/http.ts';", 'allowed'],
-  ['src/salesbinder/budget/budget.ts', "import '../../graphql/index.ts';", 'refused'],
-  ['src/salesbinder/budget/budget.ts', "import '../../http/request-id.ts';", 'refused'],
+  ['src/salesbinder/budget/budget.ts', "import '../../graphql/index.ts';", 'salesbinder-layer'],
+  ['src/salesbinder/budget/budget.ts', "import '../../http/request-id.ts';", 'salesbinder-layer'],
   ['src/salesbinder/budget/budget.ts', "import '../client.ts';", 'allowed'],
   ['src/salesbinder/budget/budget.ts', "import '../../transport/http.ts';", 'allowed'],
-  ['src/graphql/errors.ts', "import '../transport/http.ts';", 'refused'],
-  ['src/graphql/errors.ts', "import '../context.ts';", 'refused'],
+  ['src/graphql/errors.ts', "import '../transport/http.ts';", 'graphql-layer'],
+  ['src/graphql/errors.ts', "import '../context.ts';", 'no-root-files'],
   ['src/graphql/errors.ts', "import '../salesbinder/errors.ts';", 'allowed'],
-  ['src/graphql/types/customer.ts', "import '../../app.ts';", 'refused'],
+  ['src/graphql/types/customer.ts', "import '../../app.ts';", 'no-root-files'],
   ['src/graphql/types/customer.ts', "import '../../domain/customer.ts';", 'allowed'],
   ['src/graphql/types/customer.ts', "import '../builder.ts';", 'allowed'],
-  ['src/http/http-server.ts', "import '../app.ts';", 'refused'],
-  ['src/http/http-server.ts', "import '../graphql/index.ts';", 'refused'],
-  ['src/domain/customer.ts', "import '../transport/codec.ts';", 'refused'],
-  ['src/domain/customer.ts', "import '../observability/logger.ts';", 'refused'],
+  ['src/http/http-server.ts', "import '../graphql/index.ts';", 'http-layer'],
+  ['src/domain/customer.ts', "import '../transport/codec.ts';", 'domain-layer'],
+  ['src/domain/customer.ts', "import '../observability/logger.ts';", 'domain-layer'],
   [
     'src/observability/metrics.ts',
-    "import type { RateLimiter } from '../salesbinder/rate-limits/rate-limiter.ts';",
-    'refused',
+    "import type { X } from '../salesbinder/rate-limits/rate-limiter.ts';",
+    'observability-layer',
   ],
-  // The sandbox is SalesBinder's stand-in: it knows nothing of the gateway, and only server.ts starts it.
-  ['src/sandbox/sandbox.ts', "import '../domain/customer-page.ts';", 'refused'],
+  ['src/sandbox/sandbox.ts', "import '../domain/customer-page.ts';", 'sandbox-layer'],
   ['src/sandbox/sandbox.ts', "import 'fast-xml-parser';", 'allowed'],
-  ['src/app.ts', "import './sandbox/seed.ts';", 'refused'],
-  ['src/context.ts', "const sandbox = await import('./sandbox/sandbox.ts');", 'refused'],
-  ['src/graphql/types/customer.ts', "import '../../sandbox/seed.ts';", 'refused'],
-  ['src/server.ts', "const sandbox = await import('./sandbox/sandbox.ts');", 'allowed'],
+  ['src/app.ts', "import './graphql/index.ts';", 'allowed'],
   // Libraries stay in their layer.
-  ['src/app.ts', "import 'graphql';", 'refused'],
-  ['src/app.ts', "import '@pothos/core';", 'refused'],
+  ['src/app.ts', "import 'graphql';", 'graphql-libraries-in-graphql'],
+  ['src/app.ts', "import '@pothos/core';", 'graphql-libraries-in-graphql'],
   ['src/app.ts', "import 'graphql-yoga';", 'allowed'],
-  ['src/context.ts', "import 'graphql-yoga';", 'refused'],
+  ['src/context.ts', "import 'graphql-yoga';", 'yoga-in-graphql-http-app'],
   ['src/http/request-id.ts', "import 'graphql-yoga';", 'allowed'],
-  ['src/salesbinder/client.ts', "import 'graphql';", 'refused'],
-  ['src/salesbinder/client.ts', "import 'undici';", 'refused'],
+  ['src/salesbinder/client.ts', "import 'graphql';", 'graphql-libraries-in-graphql'],
+  ['src/salesbinder/client.ts', "import type { Dispatcher } from 'undici';", 'wire-libraries-in-transport'],
   ['src/salesbinder/budget/redis-store.ts', "import 'ioredis';", 'allowed'],
   ['src/graphql/types/customer.ts', "import '@pothos/plugin-relay';", 'allowed'],
-  ['src/graphql/types/customer.ts', "import 'graphql/language';", 'allowed'],
-  ['src/graphql/index.ts', "import 'fast-xml-parser';", 'refused'],
-  ['src/graphql/index.ts', "import 'ioredis';", 'refused'],
+  ['src/graphql/types/customer.ts', "import 'graphql/language/index.js';", 'allowed'],
+  ['src/graphql/index.ts', "import 'fast-xml-parser';", 'wire-libraries-in-transport'],
+  ['src/graphql/index.ts', "import 'ioredis';", 'ioredis-in-salesbinder'],
   ['src/transport/http.ts', "import 'undici';", 'allowed'],
-  ['src/transport/http.ts', "import '@graphql-yoga/plugin-csrf-prevention';", 'refused'],
-  ['src/transport/http.ts', "import 'ioredis';", 'refused'],
+  ['src/transport/http.ts', "import '@graphql-yoga/plugin-csrf-prevention';", 'yoga-in-graphql-http-app'],
+  ['src/transport/http.ts', "import 'ioredis';", 'ioredis-in-salesbinder'],
   // A folder no rule names is in no layer yet: everything it imports is refused until it is given one.
-  ['src/cache/store.ts', "import 'node:fs';", 'refused'],
+  ['src/cache/store.ts', "import 'node:fs';", 'in-no-layer'],
+  ['src/domain/nowhere.ts', "import './missing.ts';", 'resolvable'],
 ];
 
-interface Diagnostic {
-  category: string;
-  message: string;
-  location: { path: string; start: { line: number } };
-}
+/** Modules import one another in one direction; a type-only import closes a cycle too. */
+const CYCLE: ReadonlyArray<readonly [string, string]> = [
+  ['src/transport/left.ts', "import './right.ts';"],
+  ['src/transport/right.ts', "import type { X } from './left.ts';"],
+];
+
+/** What a line imports, as dependency-cruiser names it (Node's built-ins without `node:`). */
+const specifierOf = (line: string) => (/['"]([^'"]+)['"]/.exec(line)?.[1] ?? '').replace(/^node:/, '');
 
 let dir: string;
-let refusals: Diagnostic[];
+let result: ICruiseResult;
+let report: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'import-boundaries-'));
-  copyFileSync(join(root, 'biome.json'), join(dir, 'biome.json'));
   const files = new Map<string, string[]>();
-  for (const [file, line] of PROBES) files.set(file, [...(files.get(file) ?? []), line]);
+  for (const [file, line] of [...PROBES, ...CYCLE]) {
+    files.set(file, [...(files.get(file) ?? []), line]);
+    // What a relative import reaches exists (an empty module), unless it is a probe of its own.
+    const specifier = specifierOf(line);
+    if (specifier.startsWith('.') && !specifier.includes('missing')) {
+      const target = posix.normalize(posix.join(posix.dirname(file), specifier));
+      if (!files.has(target)) files.set(target, []);
+    }
+  }
   for (const [file, lines] of files) {
     mkdirSync(join(dir, dirname(file)), { recursive: true });
-    writeFileSync(join(dir, file), `${lines.join('\n')}\n`);
+    writeFileSync(join(dir, file), `${lines.join('\n')}\nexport type X = 1;\n`);
   }
-  // biome exits 1 when it finds errors, which is the point here: its report is on stdout either way.
-  const { stdout } = await promisify(execFile)(
-    biome,
-    ['lint', '--reporter=json', '--vcs-enabled=false', '--max-diagnostics=none', 'src'],
-    { cwd: dir },
-  ).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }));
-  const report = JSON.parse(stdout) as { diagnostics: Diagnostic[] };
-  refusals = report.diagnostics.filter((d) => d.category === 'lint/style/noRestrictedImports');
-});
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'), 'dir');
+  const options = await extractDepcruiseOptions(join(root, '.dependency-cruiser.js'));
+  const cruised = await cruise(['src'], { ...options, baseDir: dir });
+  result = cruised.output as ICruiseResult;
+  report = (await format(result, { outputType: 'err-long' })).output as string;
+}, 30_000);
 
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe('the import boundaries (biome.json)', () => {
-  const lineOf = (file: string, line: string) =>
-    PROBES.filter(([f]) => f === file).findIndex(([, l]) => l === line) + 1;
-
+describe('the import boundaries (.dependency-cruiser.js)', () => {
   it.each(PROBES.map(([file, line, verdict]) => ({ file, line, verdict })))(
     '$verdict: $line in $file',
     ({ file, line, verdict }) => {
-      const found = refusals.filter(
-        (d) => d.location.path.replaceAll('\\', '/') === file && d.location.start.line === lineOf(file, line),
-      );
-      expect(found.length > 0 ? 'refused' : 'allowed').toBe(verdict);
-      // Every refusal says which rule it is, and where the layers are explained.
-      for (const d of found) expect(d.message).toMatch(/docs\/development\.md#architecture/);
+      const dependency = result.modules
+        .find((m) => m.source === file)
+        ?.dependencies.find((d) => d.module === specifierOf(line));
+      expect(dependency, `${file} imports ${specifierOf(line)}`).toBeDefined();
+      // The probes make cycles among themselves: those are the cycle test's, below.
+      const rules = result.summary.violations
+        .filter((v) => v.type !== 'cycle')
+        .filter((v) => v.from === file && v.to === dependency?.resolved)
+        .map((v) => v.rule.name);
+      expect(rules).toEqual(verdict === 'allowed' ? [] : [verdict]);
     },
   );
+
+  it('refuses a cycle, also one closed by a type-only import', () => {
+    const cycle = result.summary.violations.find(
+      (v) => v.rule.name === 'no-circular' && CYCLE.some(([file]) => v.from === file),
+    );
+    expect(new Set(cycle?.cycle?.map((step) => step.name))).toEqual(new Set(CYCLE.map(([file]) => file)));
+    expect(cycle?.cycle?.some((step) => step.dependencyTypes.includes('type-only'))).toBe(true);
+  });
+
+  it('says which rule refused an import, and where the layers are explained', () => {
+    expect(report).toMatch(
+      /error sandbox-only-from-server: src\/graphql\/c\.ts → src\/sandbox\/x\.ts\n.*only server\.ts starts it/,
+    );
+    expect(report).toContain('docs/development.md#the-layers-as-a-lint-rule');
+  });
 });

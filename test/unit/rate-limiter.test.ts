@@ -35,7 +35,7 @@ describe('the per-account rate limiter', () => {
     const refusal = await l.acquire('acme').catch((e: RateLimitRefusal) => e);
     expect(refusal).toBeInstanceOf(RateLimitRefusal);
     expect((refusal as RateLimitRefusal).retryAfterSeconds).toBe(10);
-    expect((refusal as RateLimitRefusal).reason).toBe('budget');
+    expect((refusal as RateLimitRefusal).reason).toBe('rate_limit');
   });
 
   it('keeps headroom in reserve', async () => {
@@ -56,7 +56,7 @@ describe('the per-account rate limiter', () => {
     expect(sent).toEqual(Array(5).fill(first + 10_000));
     // Ten more fill this window; the next slot is then 10 s away, far more than 3 s.
     expect((await burst(l, 10)).every((o) => o === 'granted')).toBe(true);
-    await expect(l.acquire('acme')).rejects.toMatchObject({ reason: 'budget', retryAfterSeconds: 10 });
+    await expect(l.acquire('acme')).rejects.toMatchObject({ reason: 'rate_limit', retryAfterSeconds: 10 });
   });
 
   it('also holds the minute window: at most 50 calls in any 60 s', async () => {

@@ -1,6 +1,6 @@
 /**
  * The Redis limiter's scripts against a real redis-server, with two limiter instances playing two
- * replicas: one budget between them, FIFO slots, shared blocks, hashed expiring keys, and the
+ * replicas: one account's rate limits between them, FIFO slots, shared blocks, hashed expiring keys, and the
  * local share while Redis is slow or away.
  */
 import { createHash } from 'node:crypto';
@@ -86,14 +86,17 @@ describeWithRedis('the Redis-backed rate limiter', () => {
 
   /** One more replica on the current test's prefix. */
   function joining(options: Partial<RedisRateLimiterOptions> = {}): RateLimiter {
-    const logger = { warn: (...args: unknown[]) => warnings.push(String(args.at(-1))) };
+    const logger = {
+      info: () => {},
+      warn: (...args: unknown[]) => warnings.push(String(args.at(-1))),
+    };
     const limiter = createRedisRateLimiter({
       url: server.url,
       timeoutMs: 250,
       keyPrefix: `unit${prefix}`,
       fallbackReplicas: 2,
       limits: SALESBINDER,
-      logger: logger as unknown as Pick<Logger, 'warn'>,
+      logger: logger as unknown as Pick<Logger, 'info' | 'warn'>,
       probeIntervalMs: 100,
       ...options,
     });
@@ -143,14 +146,14 @@ describeWithRedis('the Redis-backed rate limiter', () => {
     expect(await b.usage()).toEqual([{ account, tenSeconds: 14, minute: 14 }]);
   });
 
-  it('shares one budget between replicas: together they grant 14 of 15 per 10 s and refuse the rest with the seconds until a slot frees', async () => {
+  it('shares one account’s rate limits between replicas: together they grant 14 of 15 per 10 s and refuse the rest with the seconds until a slot frees', async () => {
     const [a, b] = replicas(2) as [RateLimiter, RateLimiter];
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) => outcome((i % 2 ? a : b).acquire('https://acme.salesbinder.com'))),
     );
     expect(results.filter((r) => r === 'granted')).toHaveLength(14);
     for (const r of results.filter((r) => r !== 'granted')) {
-      expect(r).toMatchObject({ reason: 'budget', retryAfterSeconds: 10 });
+      expect(r).toMatchObject({ reason: 'rate_limit', retryAfterSeconds: 10 });
     }
     expect(a.health()).toEqual({ backend: 'redis', degraded: false });
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { codecFor, jsonCodec, UnreadableBodyError } from '../../src/transport/codec.ts';
+import { jsonCodec, UnreadableBodyError } from '../../src/transport/codec.ts';
+import { codecFor } from '../../src/transport/codecs.ts';
 import { MAX_CHARACTER_REFERENCES, xmlCodec } from '../../src/transport/xml-codec.ts';
 import { sentFieldsOf } from '../helpers/wire.ts';
 

@@ -18,10 +18,12 @@ export interface ObservabilityOptions {
 }
 
 const PROBE_PATHS = new Set(['/health', '/ready']);
+const MAX_LOGGED_NAME = 100;
 
 export function useObservability({ logger, metrics, tracer }: ObservabilityOptions): Plugin<GatewayContext> {
-  // When each request started, and its path, read from the URL Yoga already parsed.
-  const started = new WeakMap<Request, { at: number; path: string }>();
+  // When each request started, its path (read from the URL Yoga already parsed), and the operation
+  // it ran, for its log line.
+  const started = new WeakMap<Request, { at: number; path: string; operation?: string }>();
   return {
     onRequest({ request, url }) {
       // Probes come every few seconds: a log line each would drown the requests that matter.
@@ -31,6 +33,9 @@ export function useObservability({ logger, metrics, tracer }: ObservabilityOptio
       const operation = getOperationAST(args.document, args.operationName);
       const type: OperationObservation['type'] = operation?.operation ?? 'unknown';
       const name = operation?.name?.value;
+      const begun = started.get(args.contextValue.request);
+      // The client names it: bounded, so that a name cannot make the line long.
+      if (begun) begun.operation = `${type} ${name?.slice(0, MAX_LOGGED_NAME) ?? '(anonymous)'}`;
       const executionStarted = performance.now();
       const span = tracer?.startSpan(name ? `${type} ${name}` : type, {
         kind: SpanKind.SERVER,
@@ -64,6 +69,7 @@ export function useObservability({ logger, metrics, tracer }: ObservabilityOptio
         requestId: id,
         method: request.method,
         path: begun.path,
+        ...(begun.operation ? { operation: begun.operation } : {}),
         status: response.status,
         startedAt: begun.at,
       });

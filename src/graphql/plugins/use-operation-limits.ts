@@ -65,7 +65,7 @@ function countRootField(
   return count;
 }
 
-export function maxRootFieldRule(fieldName: string, max: number): ValidationRule {
+function maxRootFieldRule(fieldName: string, max: number): ValidationRule {
   return (context: ValidationContext) => ({
     OperationDefinition(operation) {
       if (operation.operation !== 'mutation') return;
@@ -102,7 +102,7 @@ function itemsOf(fieldName: string, args: Record<string, unknown>): number {
  * answer will hold (so a full page of 200 accounts with every field is 8 000). Aliases and
  * fragments count as often as they are spread; of a union's members, the dearest counts.
  */
-export const costOfField: ComplexityEstimator = ({ field, args, childComplexity }) =>
+const costOfField: ComplexityEstimator = ({ field, args, childComplexity }) =>
   (isCompositeType(getNamedType(field.type)) ? 2 + childComplexity : 1) * itemsOf(field.name, args);
 
 /**
@@ -167,7 +167,7 @@ const costRefusal = (max: number, actual: number) =>
     extensions: { code: 'BAD_USER_INPUT' },
   });
 
-export function useCostLimit(maxCost: number): Plugin {
+function useCostLimit(maxCost: number): Plugin {
   return {
     onExecute({ args, setResultAndStopExecution }) {
       const variableValues = (args.variableValues ?? {}) as Record<string, unknown>;

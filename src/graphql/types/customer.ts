@@ -19,7 +19,7 @@ export const AccountKindRef = builder.enumType('AccountKind', {
   values: Object.fromEntries(ACCOUNT_KINDS.map((k) => [k, { value: k, description: KIND_DESCRIPTIONS[k] }])),
 });
 
-export const AddressRef = builder.objectRef<Address>('Address').implement({
+const AddressRef = builder.objectRef<Address>('Address').implement({
   description: 'A postal address as SalesBinder keeps it; blank parts are null.',
   fields: (t) => ({
     line1: t.exposeString('line1', { nullable: true, description: 'First line (street, suite).' }),

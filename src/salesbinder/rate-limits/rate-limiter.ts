@@ -63,7 +63,7 @@ const WAIT_FACTOR: Readonly<Record<LogPriority, number>> = {
 };
 
 /** The log the newcomers' slice of an account is kept in. */
-export const newcomersOf = (account: string): string => `${account} (newcomers)`;
+const newcomersOf = (account: string): string => `${account} (newcomers)`;
 
 /** A call's priority, or `slice` for its place in the newcomers' own log. */
 export type LogPriority = CallPriority | 'slice';
@@ -94,8 +94,8 @@ export function capsFor(
 export class RateLimitRefusal extends Error {
   override name = 'RateLimitRefusal';
   readonly retryAfterSeconds: number;
-  readonly reason: 'budget' | 'blocked';
-  constructor(reason: 'budget' | 'blocked', retryAfterSeconds: number) {
+  readonly reason: 'rate_limit' | 'blocked';
+  constructor(reason: 'rate_limit' | 'blocked', retryAfterSeconds: number) {
     super(
       reason === 'blocked'
         ? 'SalesBinder blocked this account after a 429; calls wait until the block ends'
@@ -106,7 +106,7 @@ export class RateLimitRefusal extends Error {
   }
 }
 
-/** How much of an account's budget is spent: calls granted in each window, now. */
+/** How much of an account's rate limits is spent: calls granted in each window, now. */
 export interface AccountUsage {
   account: string;
   tenSeconds: number;
@@ -202,7 +202,7 @@ export function createMemoryRateLimiter(
       if (state.blockedUntil > t) throw new RateLimitRefusal('blocked', secondsUntil(state.blockedUntil, t));
       while (state.log.length > 0 && (state.log[0] as number) <= t - MINUTE) state.log.shift();
       const at = nextSlot(state.log, t, caps);
-      if (at - t > maxWaitMs) throw new RateLimitRefusal('budget', secondsUntil(at, t));
+      if (at - t > maxWaitMs) throw new RateLimitRefusal('rate_limit', secondsUntil(at, t));
       state.log.push(at);
       if (at > t) await new Promise((resolve) => setTimeout(resolve, at - t));
       // A 429 may have arrived while this call waited: never send into a block.

@@ -11,7 +11,7 @@
  * clocks may disagree: only durations cross the wire.
  *
  * When Redis is slow or away (every command waits at most `timeoutMs`), each replica falls back
- * to an in-memory limiter holding 1/`fallbackReplicas` of the budget, starting from the shared
+ * to an in-memory limiter holding 1/`fallbackReplicas` of the rate limits, starting from the shared
  * windows it last saw and from the blocks it knows. Failing closed would turn a Redis outage into
  * an outage of every account although SalesBinder is fine; a local share keeps callers served
  * and, while `fallbackReplicas` is at least the number of replicas, keeps the account inside its
@@ -22,7 +22,7 @@
  * Not covered: a replica that had not served an account lately starts its share without knowing
  * what the others had just spent; a Redis that comes back empty forgets the calls made before the
  * outage (other than those written back); a partition that cuts off only some replicas lets them
- * spend their share while the others spend the shared budget. The headroom absorbs part of each.
+ * spend their share while the others spend the shared windows. The headroom absorbs part of each.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from '../../observability/logger.ts';
@@ -41,7 +41,7 @@ import {
 
 export interface RedisRateLimiterOptions extends RedisSettings {
   limits: RateLimits;
-  logger: Pick<Logger, 'warn'>;
+  logger: Pick<Logger, 'info' | 'warn'>;
   /** How often a degraded limiter checks whether Redis is back (also on every reconnection). @default 1000 */
   probeIntervalMs?: number;
   /** For tests only: the two window lengths in ms. @default { short: 10000, long: 60000 } */
@@ -149,7 +149,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     maxWaitMs: limits.maxWaitMs,
   };
 
-  const redis = connectRedis(options);
+  const redis = connectRedis({ ...options, logger, role: 'the rate limiter' });
   redis.defineCommand('sbgwAcquire', { numberOfKeys: 2, lua: ACQUIRE });
   redis.defineCommand('sbgwBlock', { numberOfKeys: 1, lua: BLOCK });
   redis.defineCommand('sbgwBlockedFor', { numberOfKeys: 1, lua: BLOCKED_FOR });
@@ -210,7 +210,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     if (closed) return;
     logger.warn(
       { redis: { error: errorMessage(error) }, fallbackShare: `1/${fallbackReplicas}` },
-      `Redis is unreachable: each account is limited locally to 1/${fallbackReplicas} of its budget until it is back`,
+      `Redis is unreachable: each account is limited locally to 1/${fallbackReplicas} of its rate limits until it is back`,
     );
     scheduleProbe();
   }
@@ -256,7 +256,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
       if (fallback) afterOutage = { limiter: fallback, until: Date.now() + windows.long };
       fallback = undefined;
       logger.warn(
-        'Redis is back: replicas share each account’s budget through it again (each also keeps to its share for one more minute)',
+        'Redis is back: replicas share each account’s rate limits through it again (each also keeps to its share for one more minute)',
       );
     } catch {
       // Still away: the next probe will tell.
@@ -396,7 +396,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
         noteBlock(account, ms);
         throw new RateLimitRefusal('blocked', retrySeconds(ms));
       }
-      if (code === 1) throw new RateLimitRefusal('budget', retrySeconds(ms));
+      if (code === 1) throw new RateLimitRefusal('rate_limit', retrySeconds(ms));
       if (ms <= 0) return;
       await new Promise((resolve) => setTimeout(resolve, ms));
       // A 429 may have reached any replica while this call waited: never send into a block.

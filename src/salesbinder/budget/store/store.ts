@@ -1,14 +1,14 @@
 /**
  * What the gateway remembers of SalesBinder's answers, and of which keys SalesBinder accepted or
- * refused: the shapes, the one merge rule, and the store interface with its in-memory
- * implementation (one replica). redis-store.ts keeps the same in Redis, for replicas.
+ * refused: the shapes, the store interface, and the rules every store applies (merging a record,
+ * advancing a kind). memory.ts keeps them in this process (one replica), redis.ts in Redis (for
+ * replicas), fallback.ts turns a store that does not answer into forgetting.
  *
- * Times are this process's clock in ms (`Date.now()`), except `modifiedAt` and `listChangedAt`,
- * which are SalesBinder's (its records' `modified`). Replicas sharing a Redis are assumed to keep
- * their clocks within a second of each other (NTP), as the freshness bound is checked on them.
+ * Times are the budget's clock in ms, except `modifiedAt` and `listChangedAt`, which are
+ * SalesBinder's (its records' `modified`). Replicas sharing a Redis are assumed to keep their
+ * clocks within a second of each other (NTP), as the freshness bound is checked on them.
  */
-import { LRUCache } from 'lru-cache';
-import { type AccountKind, CONTEXT_ID_OF_KIND, type Customer } from '../../domain/customer.ts';
+import { type AccountKind, CONTEXT_ID_OF_KIND, type Customer } from '../../../domain/customer.ts';
 
 /** SalesBinder's context ids, one per account kind: 2 customers, 8 prospects, 10 suppliers. */
 export type ContextId = 2 | 8 | 10;
@@ -93,7 +93,6 @@ export interface Retention {
  * forgetting: nothing is served from memory, and nothing is lost but savings.
  */
 export interface BudgetStore {
-  readonly backend: 'memory' | 'redis';
   keyState(scope: string, keyHash: string): Promise<KeyState>;
   /** SalesBinder accepted the key (for this kind, when the call said which). */
   acceptKey(scope: string, keyHash: string, contextId: ContextId | null, at: number): Promise<void>;
@@ -168,94 +167,7 @@ export function mergeRecord(
   return { record: { ...incoming, contextId, confirmedAt }, listChanged };
 }
 
-const kindKey = (scope: string, contextId: ContextId) => `${scope}\0${contextId}`;
-
-/** The store of a single replica: bounded LRU caches in this process. */
-export function createMemoryStore(retention: Retention, maxEntries: number): BudgetStore {
-  const records = new LRUCache<string, RememberedRecord>({ max: maxEntries, ttl: retention.entryMs });
-  const pages = new LRUCache<string, RememberedPage>({
-    max: Math.max(100, Math.ceil(maxEntries / 10)),
-    ttl: retention.entryMs,
-  });
-  const gone = new LRUCache<string, number>({
-    max: Math.max(100, Math.ceil(maxEntries / 10)),
-    ttl: retention.entryMs,
-  });
-  const keys = new LRUCache<string, KeyState>({
-    max: Math.max(1000, maxEntries),
-    ttl: retention.trustMs * 2,
-  });
-  const kinds = new Map<string, KindState>();
-  const at = (scope: string, id: string) => `${scope}\0${id}`;
-  const advanceNow = (scope: string, contextId: ContextId, update: Partial<KindState>) =>
-    kinds.set(kindKey(scope, contextId), advance(kinds.get(kindKey(scope, contextId)) ?? UNFOLLOWED, update));
-
-  return {
-    backend: 'memory',
-    async keyState(scope, keyHash) {
-      return keys.get(at(scope, keyHash)) ?? UNKNOWN_KEY;
-    },
-    async acceptKey(scope, keyHash, contextId, when) {
-      const current = keys.get(at(scope, keyHash)) ?? UNKNOWN_KEY;
-      keys.set(at(scope, keyHash), {
-        acceptedAt: Math.max(current.acceptedAt, when),
-        kinds: contextId === null ? current.kinds : { ...current.kinds, [contextId]: when },
-        refusedUntil: 0,
-      });
-    },
-    async refuseKey(scope, keyHash, until) {
-      keys.set(at(scope, keyHash), { acceptedAt: 0, kinds: {}, refusedUntil: until });
-    },
-    async forgetKind(scope, keyHash, contextId) {
-      const current = keys.get(at(scope, keyHash));
-      if (!current) return;
-      const { [contextId]: _, ...kinds } = current.kinds;
-      keys.set(at(scope, keyHash), { ...current, kinds });
-    },
-    async kindState(scope, contextId) {
-      return kinds.get(kindKey(scope, contextId)) ?? UNFOLLOWED;
-    },
-    async advanceKind(scope, contextId, update) {
-      advanceNow(scope, contextId, update);
-    },
-    async records(scope, ids) {
-      return ids.map((id) => records.get(at(scope, id)));
-    },
-    async merge(scope, incoming) {
-      for (const record of incoming) {
-        const key = at(scope, record.customer.id);
-        const merged = mergeRecord(records.get(key), record);
-        records.set(key, merged.record);
-        gone.delete(key);
-        for (const change of merged.listChanged)
-          advanceNow(scope, change.contextId, { listChangedAt: change.at });
-      }
-    },
-    async forget(scope, id, when) {
-      const key = at(scope, id);
-      const record = records.get(key);
-      records.delete(key);
-      gone.set(key, when);
-      if (record?.contextId != null) advanceNow(scope, record.contextId, { listChangedAt: when });
-    },
-    async goneAt(scope, id) {
-      return gone.get(at(scope, id)) ?? 0;
-    },
-    async page(scope, key) {
-      return pages.get(at(scope, key));
-    },
-    async putPage(scope, key, page) {
-      pages.set(at(scope, key), page);
-    },
-    lock: async () => 'free',
-    isLocked: async () => false,
-    unlock: async () => {},
-    health: () => ({ degraded: false }),
-    close: async () => {},
-  };
-}
-
-/** `advanceKind`'s rule, shared by both stores' tests and the memory store. */
+/** `advanceKind`'s rule: every field grows to the larger value, but `sweptCount`, which is set (redis.ts runs it in Lua). */
 export function advance(current: KindState, update: Partial<KindState>): KindState {
   return {
     coveredSince: Math.max(current.coveredSince, update.coveredSince ?? 0),

@@ -1,24 +1,27 @@
 /**
  * The budget's memory in Redis, so that what one replica learned (records, pages, the change
  * feed's progress, accepted and refused keys) serves the others. The same shapes and the same
- * merge rule as the in-memory store (store.ts); the rule runs inside Redis as a script, so two
- * replicas merging answers about one account at once cannot lose the newer one.
+ * merge rule as the in-memory store (store.ts); the rule runs inside Redis as a script
+ * (redis-scripts.ts), so two replicas merging answers about one account at once cannot lose the
+ * newer one.
  *
  * Keys: `<prefix>:b:{<scope hash>}:…`, one hash tag per account so that a script's keys share a
- * Redis Cluster slot; no account name, no API key (keys are known by their hash only), and every
- * key expires. When Redis fails, each call rejects and the caller forgets instead (nothing is
+ * Redis Cluster slot; no account name, no API key (keys are known by their hash only). Records,
+ * 404 marks, pages, keys and locks expire; a kind's progress (`:kind:`, five numbers per kind and
+ * account) does not. When Redis fails, each call rejects and the caller forgets instead (nothing is
  * served from memory, nothing is lost but savings); what SalesBinder said of keys is also kept
  * on this replica, so that a refused key stays refused while Redis is away.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Redis as RedisClient } from 'ioredis';
-import type { Customer } from '../../domain/customer.ts';
-import { connectRedis, type RedisSettings } from '../redis.ts';
+import type { Customer } from '../../../domain/customer.ts';
+import { connectRedis, type RedisSettings } from '../../redis.ts';
+import { createMemoryStore } from './memory.ts';
+import { ADVANCE, FORGET, MERGE, UNLOCK } from './redis-scripts.ts';
 import {
   type BudgetStore,
   CONTEXT_IDS,
   type ContextId,
-  createMemoryStore,
   type KeyState,
   type KindState,
   type RememberedPage,
@@ -26,74 +29,6 @@ import {
   type Retention,
   UNFOLLOWED,
 } from './store.ts';
-
-/**
- * KEYS: the record, its 404 mark, then the kinds 2, 8 and 10. ARGV: modified, fetched, confirmed
- * (ms), context id ('' when unknown), list signature, the record as JSON, time to live (ms).
- * store.ts's mergeRecord, in Lua.
- */
-const MERGE = `
-local function kindKey(k)
-  if k == '2' then return KEYS[3] elseif k == '8' then return KEYS[4] elseif k == '10' then return KEYS[5] end
-end
-local function listChanged(k, at)
-  local key = kindKey(k)
-  if key == nil then return end
-  local current = tonumber(redis.call('HGET', key, 'listChangedAt') or '0')
-  if at > current then redis.call('HSET', key, 'listChangedAt', at) end
-end
-local m, f, c = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local stored = redis.call('HMGET', KEYS[1], 'm', 'f', 'c', 'k', 's')
-if stored[1] == false then
-  redis.call('HSET', KEYS[1], 'm', ARGV[1], 'f', ARGV[2], 'c', ARGV[3], 'k', ARGV[4], 's', ARGV[5], 'd', ARGV[6])
-  listChanged(ARGV[4], m)
-else
-  local k = ARGV[4]
-  if k == '' then k = stored[4] end
-  local confirmed = math.max(c, tonumber(stored[3]))
-  local sm, sf = tonumber(stored[1]), tonumber(stored[2])
-  if m > sm or (m == sm and f >= sf) then
-    redis.call('HSET', KEYS[1], 'm', ARGV[1], 'f', ARGV[2], 'c', confirmed, 'k', k, 's', ARGV[5], 'd', ARGV[6])
-    if k ~= '' and (ARGV[5] ~= stored[5] or k ~= stored[4]) then listChanged(k, m) end
-    if stored[4] ~= '' and stored[4] ~= k then listChanged(stored[4], m) end
-  else
-    redis.call('HSET', KEYS[1], 'c', confirmed, 'k', k)
-  end
-end
-redis.call('DEL', KEYS[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[7])
-return 0`;
-
-/** KEYS: the record, its 404 mark, the kinds 2, 8, 10. ARGV: when (ms), time to live (ms). */
-const FORGET = `
-local k = redis.call('HGET', KEYS[1], 'k')
-redis.call('DEL', KEYS[1])
-redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
-local key = nil
-if k == '2' then key = KEYS[3] elseif k == '8' then key = KEYS[4] elseif k == '10' then key = KEYS[5] end
-if key then
-  local current = tonumber(redis.call('HGET', key, 'listChangedAt') or '0')
-  if tonumber(ARGV[1]) > current then redis.call('HSET', key, 'listChangedAt', ARGV[1]) end
-end
-return 0`;
-
-/** KEYS: the kind. ARGV: pairs of (field, value): each field becomes the larger; sweptCount is set. */
-const ADVANCE = `
-for i = 1, #ARGV, 2 do
-  local field, value = ARGV[i], tonumber(ARGV[i + 1])
-  if field == 'sweptCount' then
-    redis.call('HSET', KEYS[1], field, value)
-  else
-    local current = tonumber(redis.call('HGET', KEYS[1], field) or '0')
-    if value > current then redis.call('HSET', KEYS[1], field, value) end
-  end
-end
-return 0`;
-
-/** KEYS: the lock. ARGV: its holder's token. Releases it only if it is still that holder's. */
-const UNLOCK = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
-return 0`;
 
 interface StoreCommands {
   sbgwMerge(...args: Array<string | number>): Promise<number>;
@@ -186,7 +121,6 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
   }
 
   return {
-    backend: 'redis',
     async keyState(scope, keyHash) {
       try {
         const fields = await run(() => redis.hgetall(keyOf(scope, keyHash)));

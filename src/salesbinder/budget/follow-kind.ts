@@ -1,0 +1,189 @@
+/**
+ * Following a kind: bringing every remembered account of one kind up to date, and learning which
+ * remembered pages can still be right. Either the change feed (`modifiedSince`: what changed since
+ * the kind was last followed), or a sweep (the whole kind listed, at most `sweepMaxPages` calls:
+ * what is missing was deleted, which the feed never shows). SalesBinder's clock is learned from
+ * its answers' Date headers, so that feed windows start early enough when it runs behind ours.
+ * Which one, and when, is decided in freshness.ts.
+ */
+import type { Customer } from '../../domain/customer.ts';
+import type { CustomerPage } from '../../domain/customer-page.ts';
+import type { CustomerQuery } from '../client.ts';
+import {
+  type FollowMode,
+  type FollowPurpose,
+  FULL_PAGE,
+  feedStart,
+  followAheadDue,
+  followedAlready,
+  followPlan,
+  MAX_FEED_PAGES,
+  skewFrom,
+} from './freshness.ts';
+import { isStatus, type Session } from './session.ts';
+import type { ContextId, KeyState, KindState } from './store/store.ts';
+
+/** Where a kind's whole listing (the last sweep) is kept among its pages. */
+export const WHOLE = (contextId: ContextId) => JSON.stringify([contextId, '', 'whole']);
+
+/**
+ * Brings the kind up to date: the change feed since it was last followed, or a sweep (the whole
+ * kind) when deletions are due to be found or the feed was not followed recently enough. As a
+ * shared read it joins a follow already under way; as a proof of this key it is a call of its own.
+ */
+export async function followKind(
+  s: Session,
+  contextId: ContextId,
+  purpose: FollowPurpose,
+  mode: FollowMode = 'any',
+): Promise<void> {
+  const state = await s.key.usable();
+  if (!s.key.trusted(state, contextId)) {
+    if (purpose === 'background') return;
+    await followNow(s, contextId, purpose, mode);
+    return;
+  }
+  // Whoever waited for someone else's follow has what it needed: the kind is up to date.
+  await s.shared(
+    `${mode}:${contextId}`,
+    async () => true as const,
+    async () => {
+      await followNow(s, contextId, purpose, mode);
+      return true as const;
+    },
+  );
+}
+
+/**
+ * Served from memory: when the kind's feed nears the freshness bound, or this key's trust is
+ * half spent, one background call (with this key, leaving the windows' reserve alone) keeps
+ * both up to date before anyone has to wait for it.
+ */
+export function followAhead(s: Session, contextId: ContextId, kind: KindState, state: KeyState): void {
+  if (!followAheadDue(kind, state.kinds[contextId] ?? 0, s.rt.now(), s.rt.settings)) return;
+  if (s.rt.singleFlight.isRunning(s.scope, `any:${contextId}`)) return;
+  void followKind(s, contextId, 'background').catch((error: unknown) =>
+    s.log.debug({ err: error }, 'keeping remembered accounts fresh ahead of need failed'),
+  );
+}
+
+/**
+ * Notes SalesBinder's clock from an answer's Date header; returns `sentAt` on its clock, as well
+ * as it is known.
+ */
+export function noteClock(s: Session, page: CustomerPage, sentAt: number): number {
+  const { skews, now } = s.rt;
+  if (page.answeredAt !== undefined) skews.set(s.scope, skewFrom(page.answeredAt, sentAt, now()));
+  return sentAt + (skews.get(s.scope) ?? 0);
+}
+
+// Following is not forgiving of the store (store.kindState, store.advanceKind): a follow whose
+// progress cannot be read or written fails, rather than claim a kind up to date that is not.
+async function followNow(s: Session, contextId: ContextId, purpose: FollowPurpose, mode: FollowMode) {
+  const sentAt = s.rt.now();
+  const kind = await s.rt.store.kindState(s.scope, contextId);
+  if (s.key.trusted(await s.key.usable(), contextId)) {
+    // Someone brought the kind up to date since this caller looked: nothing left to do.
+    if (followedAlready(kind, mode, purpose, sentAt, s.rt.settings)) return;
+  }
+  const { how, lapsed } = followPlan(kind, mode, sentAt, s.rt.settings);
+  const step = { s, contextId, kind, lapsed, sentAt, purpose };
+  return how === 'sweep' ? sweep(step) : changes(step);
+}
+
+/** One follow of a kind: the kind as it stood, and when the follow began. */
+interface FollowStep {
+  s: Session;
+  contextId: ContextId;
+  kind: KindState;
+  /** Not followed within the deletion bound: what is now covered starts at `sentAt`. */
+  lapsed: boolean;
+  sentAt: number;
+  purpose: FollowPurpose;
+}
+
+/** Every account of the kind, at most `sweepMaxPages` calls: what is missing was deleted. */
+async function sweep(step: FollowStep): Promise<void> {
+  const { s, contextId, kind, lapsed, sentAt, purpose } = step;
+  const { store, settings } = s.rt;
+  let first: CustomerPage;
+  try {
+    first = await list(s, { contextId, page: 1, pageLimit: FULL_PAGE }, purpose);
+  } catch (error) {
+    // The key was accepted on this host and path before: a 404 here means the kind is empty.
+    if (!(isStatus(error, 'SB_NOT_FOUND') || isStatus(error, 'SB_UNREADABLE', 404))) throw error;
+    if ((await s.key.usable()).acceptedAt < sentAt - settings.keyTrustMs) throw error;
+    first = { count: 0, customers: [] };
+  }
+  const sbTime = noteClock(s, first, sentAt);
+  const count = first.count ?? first.customers.length;
+  const pages = Math.ceil(count / FULL_PAGE);
+  if (pages > settings.sweepMaxPages) {
+    // Too large to sweep: remember the size, and follow the feed from here on.
+    await s.remember(first.customers, contextId, sentAt);
+    await store.advanceKind(s.scope, contextId, { sweptCount: count });
+    return changes(step);
+  }
+  const customers = [...first.customers];
+  for (let page = 2; page <= pages; page++) {
+    customers.push(...(await list(s, { contextId, page, pageLimit: FULL_PAGE }, purpose)).customers);
+  }
+  const listed = await s.remember(customers, contextId, sentAt);
+  // The whole list in SalesBinder's order: every page without a search is a cut of it.
+  await store.putPage(s.scope, WHOLE(contextId), {
+    ids: listed.map((c) => c.id),
+    count,
+    fetchedAt: sentAt,
+    sbTime,
+  });
+  const countChanged = kind.sweptCount >= 0 && kind.sweptCount !== count;
+  await store.advanceKind(s.scope, contextId, {
+    ...(lapsed ? { coveredSince: sentAt } : {}),
+    asOf: sentAt,
+    sweptAt: sentAt,
+    sweptCount: count,
+    // Fewer (or more) accounts than the last sweep counted: pages remembered before this sweep
+    // may hold other ones now (this sweep's own listing stands).
+    ...(countChanged ? { listChangedAt: sbTime - settings.feedOverlapMs - 1 } : {}),
+  });
+}
+
+/** The kind's changes since it was last followed (or, lapsed, from now on). */
+async function changes({ s, contextId, kind, lapsed, sentAt, purpose }: FollowStep): Promise<void> {
+  const since = feedStart(lapsed ? sentAt : kind.asOf, s.rt.skews.get(s.scope) ?? 0, s.rt.settings);
+  const customers: Customer[] = [];
+  for (let page = 1; ; page++) {
+    let answer: CustomerPage;
+    try {
+      answer = await list(s, { contextId, page, pageLimit: FULL_PAGE, modifiedSince: since }, purpose);
+    } catch (error) {
+      // The host and path were proven by earlier calls: a 404 here is "nothing changed".
+      if (isStatus(error, 'SB_NOT_FOUND') || (page === 1 && isStatus(error, 'SB_UNREADABLE', 404))) break;
+      throw error;
+    }
+    if (page === 1) noteClock(s, answer, sentAt);
+    customers.push(...answer.customers);
+    if (answer.customers.length < FULL_PAGE) break;
+    if (page >= MAX_FEED_PAGES) {
+      // More changes than a few calls bring: what came is remembered, but the kind is not marked
+      // followed. Its next follow asks the same window again, until the kind lapses (the deletion
+      // bound) and is followed from then on.
+      await s.remember(customers, contextId, sentAt);
+      return;
+    }
+  }
+  await s.remember(customers, contextId, sentAt);
+  await s.rt.store.advanceKind(s.scope, contextId, {
+    ...(lapsed ? { coveredSince: sentAt } : {}),
+    asOf: sentAt,
+  });
+}
+
+/** A list call for following a kind: a read when someone waits for it, else background work. */
+function list(s: Session, query: CustomerQuery, purpose: FollowPurpose): Promise<CustomerPage> {
+  return s.key.send(
+    purpose,
+    () => query.contextId as ContextId,
+    (priority) => s.calls.listCustomers(query, { priority }),
+  );
+}

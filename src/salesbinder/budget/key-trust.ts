@@ -1,0 +1,195 @@
+/**
+ * What SalesBinder said of a key, and what it lets the key do here. A key is known by a hash
+ * (`keyHashOf`), never by itself. It reads what other keys read only while SalesBinder accepted it
+ * recently for that kind of account (`keyTrustMs`); a key SalesBinder refused (401) is refused
+ * here for `refusedKeyMs` without a call; a key not accepted yet sends its calls as a newcomer,
+ * paid for by its source's credits (newcomers.ts), and its first call is its proof: its other
+ * calls meanwhile wait for that one instead of spending a call each.
+ */
+import { createHash } from 'node:crypto';
+import type { Logger } from '../../observability/logger.ts';
+import type { CallPriority } from '../../transport/http.ts';
+import { SalesBinderError } from '../errors.ts';
+import type { NewcomerCredits } from './newcomers.ts';
+import type { BudgetObserver, BudgetSettings, Caller } from './settings.ts';
+import type { StoreFallback } from './store/fallback.ts';
+import { type ContextId, type KeyState, UNKNOWN_KEY } from './store/store.ts';
+
+/** A key known by this and nothing else: what memory and Redis hold instead of the key. */
+export function keyHashOf(apiKey: string): string {
+  return createHash('sha256').update(`salesbinder-api-key\0${apiKey}`).digest('base64url').slice(0, 32);
+}
+
+type Trust = Pick<BudgetSettings, 'keyTrustMs'>;
+
+/** Whether SalesBinder accepted the key (for anything) within the trust window before `t`. */
+export function acceptedRecently(state: KeyState, t: number, s: Trust): boolean {
+  return state.acceptedAt >= t - s.keyTrustMs;
+}
+
+/** Whether SalesBinder let the key read this kind within the trust window before `t`. */
+function trustedFor(state: KeyState, contextId: ContextId, t: number, s: Trust): boolean {
+  return (state.kinds[contextId] ?? 0) >= t - s.keyTrustMs;
+}
+
+/**
+ * Whether an acceptance at `at` needs writing to the store: not while the stored one is less than
+ * a tenth of the trust window old, so that a busy key is not a write (a Redis round trip with
+ * REDIS_URL) per call; trust then runs out at most that much earlier.
+ */
+function acceptanceWriteDue(
+  current: KeyState | undefined,
+  contextId: ContextId | null,
+  at: number,
+  s: Trust,
+): boolean {
+  const recently = at - s.keyTrustMs / 10;
+  const known =
+    current !== undefined &&
+    current.acceptedAt >= recently &&
+    (contextId === null || (current.kinds[contextId] ?? 0) >= recently);
+  return !known;
+}
+
+export type CallPurpose = 'read' | 'edit' | 'background';
+
+export interface KeyTrustDeps {
+  settings: BudgetSettings;
+  now: () => number;
+  newcomers: NewcomerCredits;
+  observer: BudgetObserver | undefined;
+  /** The first call of each key SalesBinder has not accepted yet, under way, by scope and key hash. */
+  proofs: Map<string, Promise<unknown>>;
+  store: StoreFallback;
+}
+
+/** One caller's key, for one request: what SalesBinder said of it, and its calls. */
+export class KeyTrust {
+  readonly #d: KeyTrustDeps;
+  readonly #caller: Caller;
+  readonly #log: Logger;
+  #state: Promise<KeyState> | undefined;
+
+  constructor(deps: KeyTrustDeps, caller: Caller, log: Logger) {
+    this.#d = deps;
+    this.#caller = caller;
+    this.#log = log;
+  }
+
+  /** Reads the key's standing from the store again on next use: another call may have changed it. */
+  lookAgain(): void {
+    this.#state = undefined;
+  }
+
+  /** What SalesBinder last said of this key; throws SB_AUTH while the key is refused here. */
+  async usable(): Promise<KeyState> {
+    this.#state ??= this.#d.store.keyState(this.#caller.scope, this.#caller.keyHash);
+    const state = await this.#state;
+    if (state.refusedUntil > this.#d.now()) {
+      this.#d.observer?.saved('refused_key');
+      this.#d.observer?.refused('refused_key');
+      this.#log.info(
+        { refused: 'refused_key' },
+        'refused without asking SalesBinder: it refused this key a moment ago',
+      );
+      throw new SalesBinderError('SB_AUTH', 'SalesBinder rejected the API key');
+    }
+    return state;
+  }
+
+  /** Whether this key may be served what others read of this kind, now. */
+  trusted(state: KeyState, contextId: ContextId): boolean {
+    return trustedFor(state, contextId, this.#d.now(), this.#d.settings);
+  }
+
+  /**
+   * Sends a call with this caller's key, at the priority its key's standing allows, and learns
+   * from the answer what SalesBinder thinks of the key: accepted (for the kind the answer is
+   * of), or refused.
+   */
+  async send<T>(
+    purpose: CallPurpose,
+    kindOf: (result: T) => ContextId | null,
+    call: (priority: CallPriority) => Promise<T>,
+  ): Promise<T> {
+    const { settings, now, newcomers, observer, proofs } = this.#d;
+    const { scope, keyHash, source } = this.#caller;
+    let state = await this.usable();
+    const proofKey = `${scope}\0${keyHash}`;
+    const proving = proofs.get(proofKey);
+    if (proving !== undefined && !acceptedRecently(state, now(), settings)) {
+      // The key's first call is under way: one proof is enough, whatever else it asked for meanwhile.
+      await proving.catch(() => {});
+      this.lookAgain();
+      state = await this.usable();
+    }
+    const t = now();
+    const accepted = acceptedRecently(state, t, settings);
+    let priority: CallPriority = purpose;
+    if (!accepted) {
+      if (purpose === 'background') throw new Error('background work waits for an accepted key');
+      const admission = newcomers.take(source, t);
+      if (!admission.ok) {
+        observer?.refused('newcomers');
+        this.#log.info(
+          { refused: 'newcomers' },
+          'refused without asking SalesBinder: too many keys it has not accepted yet came from this address',
+        );
+        throw new SalesBinderError(
+          'SB_RATE_LIMITED',
+          'Too many API keys SalesBinder has not accepted yet came from this address: try again later',
+          { retryAfterSeconds: Math.max(1, Math.ceil(admission.retryAfterMs / 1000)) },
+        );
+      }
+      priority = 'newcomer';
+    }
+    // Settled once what SalesBinder said of the key is remembered, not merely answered.
+    let proven = () => {};
+    if (!accepted) {
+      const proof = new Promise<void>((resolve) => {
+        proven = () => {
+          if (proofs.get(proofKey) === proof) proofs.delete(proofKey);
+          resolve();
+        };
+      });
+      proofs.set(proofKey, proof);
+    }
+    try {
+      return await this.#learn(call(priority), accepted, kindOf);
+    } finally {
+      proven();
+    }
+  }
+
+  async #learn<T>(sent: Promise<T>, accepted: boolean, kindOf: (result: T) => ContextId | null): Promise<T> {
+    const { settings, now, newcomers, store } = this.#d;
+    const { scope, keyHash, source } = this.#caller;
+    let result: T;
+    try {
+      result = await sent;
+    } catch (error) {
+      if (!accepted && error instanceof SalesBinderError && error.status === undefined) {
+        // Never sent (the windows were full, or SalesBinder unreachable): the credit bought nothing.
+        newcomers.refund(source);
+      }
+      if (error instanceof SalesBinderError && error.code === 'SB_AUTH' && error.status === 401) {
+        const until = now() + settings.refusedKeyMs;
+        this.#state = Promise.resolve({ ...UNKNOWN_KEY, refusedUntil: until });
+        await store.refuseKey(scope, keyHash, until);
+      }
+      throw error;
+    }
+    const contextId = kindOf(result);
+    if (!accepted) newcomers.reward(source);
+    const at = now();
+    const current = await this.#state;
+    this.#state = Promise.resolve({
+      acceptedAt: at,
+      kinds: contextId === null ? (current?.kinds ?? {}) : { ...current?.kinds, [contextId]: at },
+      refusedUntil: 0,
+    });
+    if (acceptanceWriteDue(current, contextId, at, settings))
+      await store.acceptKey(scope, keyHash, contextId, at);
+    return result;
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * What memory may serve this caller now: a remembered account (or SalesBinder's recent 404 for
+ * it), a remembered list page, or a page cut from a kind's whole listing. Each serves only a key
+ * SalesBinder accepted recently for the kind (key-trust.ts), only what is still fresh
+ * (freshness.ts); serving also keeps the kind followed ahead of need (follow-kind.ts).
+ */
+import type { Customer } from '../../domain/customer.ts';
+import type { CustomerPage } from '../../domain/customer-page.ts';
+import { followAhead } from './follow-kind.ts';
+import { confirmed, goneServable, pageServable, recordServable } from './freshness.ts';
+import { acceptedRecently } from './key-trust.ts';
+import { type Session, withKind } from './session.ts';
+import type { ContextId, RememberedPage, RememberedRecord } from './store/store.ts';
+
+/** A remembered view of an account: the account, or SalesBinder's recent 404. */
+export type ViewAnswer = Customer | 'gone';
+
+/** Which part of a remembered listing a page is: absent, the whole remembered page. */
+export interface PageWindow {
+  page: number;
+  pageLimit: number;
+}
+
+/**
+ * The account as remembered, if this caller may be served it now (`answer`; absent when a call is
+ * needed), and the record looked at, for the caller's next step without reading it again.
+ */
+export async function recallView(
+  s: Session,
+  id: string,
+): Promise<{ answer?: ViewAnswer; record?: RememberedRecord }> {
+  const { settings, now } = s.rt;
+  const state = await s.key.usable();
+  const t = now();
+  const [record] = await s.store.records(s.scope, [id]);
+  if (record === undefined) {
+    // SalesBinder's recent 404 stands for every key it accepted in this account.
+    const goneAt = await s.store.goneAt(s.scope, id);
+    const gone = goneServable(goneAt, t, settings) && acceptedRecently(state, t, settings);
+    return gone ? { answer: 'gone' } : {};
+  }
+  if (record.contextId === null || !s.key.trusted(state, record.contextId)) return { record };
+  const kind = await s.store.kindState(s.scope, record.contextId);
+  if (kind === undefined || !recordServable(record, kind, t, settings)) return { record };
+  followAhead(s, record.contextId, kind, state);
+  s.caller.onAccepted?.();
+  return { answer: withKind(record.customer, record.contextId), record };
+}
+
+/**
+ * A remembered list page, if it can still be right and this caller may be served it now
+ * (`served`; with `window`, that page cut from a remembered whole listing), and the page found
+ * for a caller whose key SalesBinder accepted for the kind (then following the kind may be all
+ * the page needs).
+ */
+export async function recallPage(
+  s: Session,
+  pageKey: string,
+  contextId: ContextId,
+  window?: PageWindow,
+): Promise<{ served?: CustomerPage; page?: RememberedPage }> {
+  const { settings, now } = s.rt;
+  const state = await s.key.usable();
+  if (!s.key.trusted(state, contextId)) return {};
+  const t = now();
+  const [page, kind] = await Promise.all([
+    s.store.page(s.scope, pageKey),
+    s.store.kindState(s.scope, contextId),
+  ]);
+  if (page === undefined || kind === undefined) return {};
+  if (!pageServable(page, kind, t, settings)) return { page };
+  const ids = window
+    ? page.ids.slice((window.page - 1) * window.pageLimit, window.page * window.pageLimit)
+    : page.ids;
+  const records = await s.store.records(s.scope, ids);
+  if (records.length !== ids.length) return { page };
+  const customers: Customer[] = [];
+  for (const record of records) {
+    if (record === undefined || !confirmed(record, t, settings)) return { page };
+    customers.push(withKind(record.customer, contextId));
+  }
+  followAhead(s, contextId, kind, state);
+  s.caller.onAccepted?.();
+  return { served: { count: page.count, customers }, page };
+}

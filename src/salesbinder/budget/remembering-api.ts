@@ -1,0 +1,206 @@
+/**
+ * The SalesBinder API of one request's caller, with the budget between it and the calls made with
+ * its own key: what memory may serve this caller is served (recall.ts), what it cannot is called
+ * once for everyone who needs it at once (single flight), and every answer is remembered for
+ * everyone it may be shown to. An edit is remembered before its answer leaves, so every later
+ * read sees it.
+ */
+import type { Customer } from '../../domain/customer.ts';
+import type { WireChanges } from '../../domain/customer-changes.ts';
+import type { CustomerPage } from '../../domain/customer-page.ts';
+import type { CallOptions, CustomerQuery, SalesBinderApi, SavedCustomer } from '../client.ts';
+import { SalesBinderError } from '../errors.ts';
+import { followKind, noteClock, WHOLE } from './follow-kind.ts';
+import { confirmed, sweepServesKind } from './freshness.ts';
+import { recallPage, recallView, type ViewAnswer } from './recall.ts';
+import { isStatus, type Session, withKind } from './session.ts';
+import {
+  CONTEXT_IDS,
+  type ContextId,
+  contextIdOf,
+  type RememberedPage,
+  type RememberedRecord,
+} from './store/store.ts';
+
+function notFound(): SalesBinderError {
+  return new SalesBinderError('SB_NOT_FOUND', 'SalesBinder has no account with this id');
+}
+
+export class RememberingApi implements SalesBinderApi {
+  readonly #s: Session;
+
+  constructor(session: Session) {
+    this.#s = session;
+  }
+
+  // ---- reads -------------------------------------------------------------------------------
+
+  async getCustomer(id: string, options: CallOptions = {}): Promise<Customer> {
+    const s = this.#s;
+    await s.key.usable();
+    const fresh = options.purpose === 'check' && s.rt.settings.conditionalEdits === 'fresh';
+    let record: RememberedRecord | undefined;
+    if (fresh) {
+      // Read anew, but what is known of the account (its kind) still applies to the answer.
+      [record] = await s.store.records(s.scope, [id]);
+    } else {
+      const look = await recallView(s, id);
+      if (look.answer !== undefined) {
+        s.rt.observer?.saved('remembered');
+        if (look.answer === 'gone') throw notFound();
+        return look.answer;
+      }
+      record = look.record;
+      // Known, and of a known kind: following the kind (one call that proves this key and brings
+      // every remembered account of the kind up to date) may be all it takes.
+      if (record?.contextId != null && confirmed(record, s.rt.now(), s.rt.settings)) {
+        await followKind(s, record.contextId, 'read');
+        const again = (await recallView(s, id)).answer;
+        if (again !== undefined && again !== 'gone') {
+          s.rt.observer?.saved('remembered');
+          return again;
+        }
+      }
+    }
+    const answer = await s.shared(
+      `view:${id}`,
+      async () => (fresh ? undefined : (await recallView(s, id)).answer),
+      () => this.#view(id, record),
+    );
+    if (answer === 'gone') throw notFound();
+    return answer;
+  }
+
+  async listCustomers(query: CustomerQuery): Promise<CustomerPage> {
+    const s = this.#s;
+    await s.key.usable();
+    const contextId = query.contextId as ContextId;
+    if (!CONTEXT_IDS.includes(contextId) || query.modifiedSince !== undefined)
+      return s.key.send(
+        'read',
+        () => null,
+        (priority) => s.calls.listCustomers(query, { priority }),
+      );
+    if (!query.search) {
+      const served = await this.#fromWholeListing(contextId, query);
+      if (served) return served;
+    }
+    const pageKey = JSON.stringify([contextId, query.search ?? '', query.page, query.pageLimit]);
+    const look = await recallPage(s, pageKey, contextId);
+    if (look.served) {
+      s.rt.observer?.saved('remembered');
+      return look.served;
+    }
+    if (look.page) {
+      // Only the kind's feed is behind: one call brings it (and every page of the kind) up to date.
+      await followKind(s, contextId, 'read');
+      const again = (await recallPage(s, pageKey, contextId)).served;
+      if (again) {
+        s.rt.observer?.saved('remembered');
+        return again;
+      }
+    }
+    return s.shared(
+      `page:${pageKey}`,
+      async () => (await recallPage(s, pageKey, contextId)).served,
+      () => this.#fetchPage(query, contextId, pageKey),
+    );
+  }
+
+  /**
+   * A page of a kind's list without a search, cut from the kind's whole listing (the last sweep):
+   * while no account moved between pages since, every page is right, whatever its size. When
+   * one may have, one sweep (a single call up to 200 accounts) serves every page again, where
+   * fetching each page anew would cost a call per page. Undefined when the kind is too large to
+   * sweep, or the caller's key is not yet accepted for it (its call is then its own page).
+   */
+  async #fromWholeListing(contextId: ContextId, query: CustomerQuery): Promise<CustomerPage | undefined> {
+    const s = this.#s;
+    const window = { page: query.page, pageLimit: query.pageLimit };
+    const served = (await recallPage(s, WHOLE(contextId), contextId, window)).served;
+    if (served) {
+      s.rt.observer?.saved('remembered');
+      return served;
+    }
+    const state = await s.key.usable();
+    const kind = await s.store.kindState(s.scope, contextId);
+    if (kind === undefined) return undefined;
+    // A key's first call is a sweep too, when one call lists the whole kind (or no one knows yet
+    // how large the kind is): it serves everyone.
+    const trusted = s.key.trusted(state, contextId);
+    if (!sweepServesKind(kind, trusted, s.rt.settings)) return undefined;
+    await followKind(s, contextId, 'read', 'sweep');
+    const again = (await recallPage(s, WHOLE(contextId), contextId, window)).served;
+    if (again && trusted) s.rt.observer?.saved('remembered');
+    return again;
+  }
+
+  // ---- edits -------------------------------------------------------------------------------
+
+  async updateCustomer(id: string, changes: WireChanges): Promise<SavedCustomer> {
+    const s = this.#s;
+    await s.key.usable();
+    const [before] = await s.store.records(s.scope, [id]);
+    const sentAt = s.rt.now();
+    let saved: SavedCustomer;
+    try {
+      saved = await s.key.send(
+        'edit',
+        (result) => contextIdOf(result.customer.kind) ?? before?.contextId ?? null,
+        (priority) => s.calls.updateCustomer(id, changes, { priority }),
+      );
+    } catch (error) {
+      if (isStatus(error, 'SB_NOT_FOUND')) await s.store.forget(s.scope, id, sentAt);
+      throw error;
+    }
+    const contextId = contextIdOf(saved.customer.kind) ?? before?.contextId ?? null;
+    const customer = withKind(saved.customer, contextId);
+    // Remembered before the answer leaves: every later read, by anyone, sees the edit.
+    await s.remember([customer], contextId, sentAt);
+    return { ...saved, customer };
+  }
+
+  // ---- calls -------------------------------------------------------------------------------
+
+  /** A view of one account, with this caller's key; remembered for everyone it may be shown to. */
+  async #view(id: string, before: RememberedRecord | undefined): Promise<ViewAnswer> {
+    const s = this.#s;
+    const sentAt = s.rt.now();
+    let customer: Customer;
+    try {
+      customer = await s.key.send(
+        'read',
+        (c) => contextIdOf(c.kind) ?? before?.contextId ?? null,
+        (priority) => s.calls.getCustomer(id, { priority }),
+      );
+    } catch (error) {
+      if (!isStatus(error, 'SB_NOT_FOUND')) throw error;
+      await s.store.forget(s.scope, id, sentAt);
+      return 'gone';
+    }
+    const contextId = contextIdOf(customer.kind) ?? before?.contextId ?? null;
+    const [remembered] = await s.remember([customer], contextId, sentAt);
+    return remembered ?? customer;
+  }
+
+  /** One list page, with this caller's key; its accounts and the page remembered. */
+  async #fetchPage(query: CustomerQuery, contextId: ContextId, pageKey: string): Promise<CustomerPage> {
+    const s = this.#s;
+    const sentAt = s.rt.now();
+    const page = await s.key.send(
+      'read',
+      () => contextId,
+      (priority) => s.calls.listCustomers(query, { priority }),
+    );
+    const sbTime = noteClock(s, page, sentAt);
+    const customers = await s.remember(page.customers, contextId, sentAt);
+    const remembered: RememberedPage = {
+      ids: customers.map((c) => c.id),
+      count: page.count,
+      fetchedAt: sentAt,
+      sbTime,
+    };
+    await s.store.putPage(s.scope, pageKey, remembered);
+    return { ...page, customers };
+  }
+}

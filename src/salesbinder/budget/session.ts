@@ -1,0 +1,124 @@
+/**
+ * One request's caller, as every part of the budget sees it: the calls made with its key, its
+ * scope (whose memory), the store (forgiving: store/fallback.ts), what SalesBinder said of its
+ * key (key-trust.ts), and what the budget shares between requests (the runtime).
+ */
+import { type Customer, KIND_OF_CONTEXT_ID } from '../../domain/customer.ts';
+import type { Logger } from '../../observability/logger.ts';
+import type { SalesBinderApi } from '../client.ts';
+import { SalesBinderError } from '../errors.ts';
+import { KeyTrust } from './key-trust.ts';
+import type { NewcomerCredits } from './newcomers.ts';
+import type { BudgetObserver, BudgetSettings, Caller } from './settings.ts';
+import type { SingleFlight } from './single-flight.ts';
+import { type StoreFallback, storeFallback } from './store/fallback.ts';
+import {
+  type BudgetStore,
+  type ContextId,
+  contextIdOf,
+  listSigOf,
+  type RememberedRecord,
+} from './store/store.ts';
+
+/** What the budget shares between requests. */
+export interface BudgetRuntime {
+  settings: BudgetSettings;
+  store: BudgetStore;
+  newcomers: NewcomerCredits;
+  observer: BudgetObserver | undefined;
+  now: () => number;
+  singleFlight: SingleFlight;
+  /**
+   * SalesBinder's clock against ours (ms, ≤ 0), per scope, from its answers' Date headers: when
+   * it runs behind, feed windows start earlier (follow-kind.ts).
+   */
+  skews: Map<string, number>;
+  /** The first call of each key SalesBinder has not accepted yet, under way: its other calls wait for it. */
+  proofs: Map<string, Promise<unknown>>;
+}
+
+/** Whether SalesBinder answered with this failure (and HTTP status, when given). */
+export function isStatus(
+  error: unknown,
+  code: SalesBinderError['code'],
+  status?: number,
+): error is SalesBinderError {
+  return (
+    error instanceof SalesBinderError &&
+    error.code === code &&
+    (status === undefined || error.status === status)
+  );
+}
+
+/** The record with the kind its list said, when the record itself did not. */
+export function withKind(customer: Customer, contextId: ContextId | null): Customer {
+  if (customer.kind !== null || contextId === null) return customer;
+  return { ...customer, kind: KIND_OF_CONTEXT_ID.get(contextId) ?? null };
+}
+
+export class Session {
+  readonly rt: BudgetRuntime;
+  /** SalesBinder's API with this caller's own key. */
+  readonly calls: SalesBinderApi;
+  readonly caller: Caller;
+  readonly log: Logger;
+  readonly store: StoreFallback;
+  readonly key: KeyTrust;
+
+  constructor(rt: BudgetRuntime, calls: SalesBinderApi, caller: Caller, log: Logger) {
+    this.rt = rt;
+    this.calls = calls;
+    this.caller = caller;
+    this.log = log;
+    this.store = storeFallback(rt.store, log);
+    this.key = new KeyTrust({ ...rt, store: this.store }, caller, log);
+  }
+
+  get scope(): string {
+    return this.caller.scope;
+  }
+
+  /** Remembers accounts SalesBinder answered (of a known kind or not); returns them with their kind. */
+  async remember(
+    customers: readonly Customer[],
+    contextId: ContextId | null,
+    sentAt: number,
+  ): Promise<Customer[]> {
+    const records: RememberedRecord[] = customers.map((customer) => {
+      const own = contextIdOf(customer.kind) ?? contextId;
+      return {
+        customer: withKind(customer, own),
+        contextId: own,
+        fetchedAt: sentAt,
+        confirmedAt: sentAt,
+        listSig: listSigOf(customer),
+      };
+    });
+    await this.store.merge(this.scope, records);
+    return records.map((r) => r.customer);
+  }
+
+  /**
+   * One call for everyone who needs the same thing at once (single-flight.ts): whoever waited
+   * for someone else's reads memory under the usual rules, and calls for itself only if they do
+   * not let it have the answer.
+   */
+  shared<T>(name: string, remembered: () => Promise<T | undefined>, call: () => Promise<T>): Promise<T> {
+    return this.rt.singleFlight.run({
+      scope: this.scope,
+      name,
+      locks: this.store,
+      call,
+      afterWaiting: async () => {
+        // That call may have been this key's proof: what SalesBinder said of it is in the store now.
+        this.key.lookAgain();
+        const served = await remembered();
+        if (served !== undefined) {
+          this.rt.observer?.saved('in_flight');
+          return served;
+        }
+        return call();
+      },
+    });
+  }
+}

@@ -1,0 +1,54 @@
+/** What the budget may be told: its settings, who is asking, and what it reports. */
+
+export interface BudgetSettings {
+  /** An answer reflects SalesBinder as of at most this long before. @default 15000 */
+  freshMs: number;
+  /** An account deleted in SalesBinder is no longer served after this long. @default 60000 */
+  deletedMs: number;
+  /** A key reads what other keys read while SalesBinder accepted it this recently. @default 300000 */
+  keyTrustMs: number;
+  /** A key SalesBinder refused (401) is refused here for this long, without a call. @default 300000 */
+  refusedKeyMs: number;
+  /** Successive change-feed windows overlap by this much (SalesBinder's boundary second is unknown). @default 2000 */
+  feedOverlapMs: number;
+  /** A sweep lists a kind whole when it takes at most this many calls of 200 accounts. @default 3 */
+  sweepMaxPages: number;
+  /**
+   * What ifUnmodifiedSince compares with: `remembered`, the account as remembered (at most
+   * `freshMs` old, and every edit made through the gateway); `fresh`, a new read (one call more
+   * per conditional edit). @default 'remembered'
+   */
+  conditionalEdits: 'remembered' | 'fresh';
+}
+
+export const DEFAULT_BUDGET_SETTINGS: BudgetSettings = {
+  freshMs: 15_000,
+  deletedMs: 60_000,
+  keyTrustMs: 300_000,
+  refusedKeyMs: 300_000,
+  feedOverlapMs: 2_000,
+  sweepMaxPages: 3,
+  conditionalEdits: 'remembered',
+};
+
+/** Why a call was not made. */
+export type SavedReason = 'remembered' | 'in_flight' | 'refused_key';
+
+/** Why the gateway refused a caller without asking SalesBinder. */
+export type LocalRefusal = 'refused_key' | 'newcomers';
+
+export interface BudgetObserver {
+  saved(reason: SavedReason): void;
+  refused(cause: LocalRefusal): void;
+}
+
+/** Who is asking, as the budget needs to know it. */
+export interface Caller {
+  /** Whose memory this is: the account, or (on a shared host) the account and the key's hash. */
+  scope: string;
+  keyHash: string;
+  /** Where the request came from (a client address or network), for newcomers' credits. */
+  source: string;
+  /** Told when memory served this caller: SalesBinder accepted its key recently (calls tell it themselves). */
+  onAccepted?: (() => void) | undefined;
+}

@@ -1,0 +1,73 @@
+/**
+ * The Redis store's scripts (redis.ts): each runs atomically inside Redis, so that replicas
+ * changing one account or one kind at once cannot lose each other's change. They are store.ts's
+ * rules (mergeRecord, advance) in Lua; test/unit/budget-store.test.ts holds both stores to them.
+ */
+
+/**
+ * KEYS: the record, its 404 mark, then the kinds 2, 8 and 10. ARGV: modified, fetched, confirmed
+ * (ms), context id ('' when unknown), list signature, the record as JSON, time to live (ms).
+ * store.ts's mergeRecord, in Lua.
+ */
+export const MERGE = `
+local function kindKey(k)
+  if k == '2' then return KEYS[3] elseif k == '8' then return KEYS[4] elseif k == '10' then return KEYS[5] end
+end
+local function listChanged(k, at)
+  local key = kindKey(k)
+  if key == nil then return end
+  local current = tonumber(redis.call('HGET', key, 'listChangedAt') or '0')
+  if at > current then redis.call('HSET', key, 'listChangedAt', at) end
+end
+local m, f, c = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local stored = redis.call('HMGET', KEYS[1], 'm', 'f', 'c', 'k', 's')
+if stored[1] == false then
+  redis.call('HSET', KEYS[1], 'm', ARGV[1], 'f', ARGV[2], 'c', ARGV[3], 'k', ARGV[4], 's', ARGV[5], 'd', ARGV[6])
+  listChanged(ARGV[4], m)
+else
+  local k = ARGV[4]
+  if k == '' then k = stored[4] end
+  local confirmed = math.max(c, tonumber(stored[3]))
+  local sm, sf = tonumber(stored[1]), tonumber(stored[2])
+  if m > sm or (m == sm and f >= sf) then
+    redis.call('HSET', KEYS[1], 'm', ARGV[1], 'f', ARGV[2], 'c', confirmed, 'k', k, 's', ARGV[5], 'd', ARGV[6])
+    if k ~= '' and (ARGV[5] ~= stored[5] or k ~= stored[4]) then listChanged(k, m) end
+    if stored[4] ~= '' and stored[4] ~= k then listChanged(stored[4], m) end
+  else
+    redis.call('HSET', KEYS[1], 'c', confirmed, 'k', k)
+  end
+end
+redis.call('DEL', KEYS[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[7])
+return 0`;
+
+/** KEYS: the record, its 404 mark, the kinds 2, 8, 10. ARGV: when (ms), time to live (ms). */
+export const FORGET = `
+local k = redis.call('HGET', KEYS[1], 'k')
+redis.call('DEL', KEYS[1])
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+local key = nil
+if k == '2' then key = KEYS[3] elseif k == '8' then key = KEYS[4] elseif k == '10' then key = KEYS[5] end
+if key then
+  local current = tonumber(redis.call('HGET', key, 'listChangedAt') or '0')
+  if tonumber(ARGV[1]) > current then redis.call('HSET', key, 'listChangedAt', ARGV[1]) end
+end
+return 0`;
+
+/** KEYS: the kind. ARGV: pairs of (field, value): each field becomes the larger; sweptCount is set. */
+export const ADVANCE = `
+for i = 1, #ARGV, 2 do
+  local field, value = ARGV[i], tonumber(ARGV[i + 1])
+  if field == 'sweptCount' then
+    redis.call('HSET', KEYS[1], field, value)
+  else
+    local current = tonumber(redis.call('HGET', KEYS[1], field) or '0')
+    if value > current then redis.call('HSET', KEYS[1], field, value) end
+  end
+end
+return 0`;
+
+/** KEYS: the lock. ARGV: its holder's token. Releases it only if it is still that holder's. */
+export const UNLOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 0`;
