@@ -91,6 +91,8 @@ export interface ContextDeps {
   readConcurrency?: number;
   /** Told which member of UpdateCustomerPayload each edit ended in (for metrics). */
   onPayload?: ((type: string) => void) | undefined;
+  /** Told of account records SalesBinder answered that could not be read (for metrics). */
+  onOddRecords?: ((endpoint: string, count: number) => void) | undefined;
   /** What SalesBinder answered, remembered for others under the budget's rules; absent: every read is a call. */
   budget?: { budget: Budget; sharedHost: boolean } | undefined;
   /** Proxies whose X-Forwarded-For is believed when telling where a request came from. @default 0 */
@@ -148,6 +150,7 @@ export function createContextFactory({
   logger,
   readConcurrency = 4,
   onPayload,
+  onOddRecords,
   budget,
   trustProxy = 0,
   idempotency,
@@ -219,6 +222,7 @@ export function createContextFactory({
           onKeyAccepted: () => {
             accepted = true;
           },
+          onOddRecords,
         });
         if (!budget) {
           client = calls;

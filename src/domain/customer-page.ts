@@ -14,6 +14,12 @@ export interface CustomerPage {
    */
   count: number | undefined;
   customers: Customer[];
+  /**
+   * Places (0-based, in SalesBinder's order on this page) of the records left out because they
+   * could not be read (no id, name, created or modified): a problem for those records only.
+   * Absent when there were none; `customers` holds the others in order.
+   */
+  leftOut?: readonly number[];
   /** When SalesBinder answered, by its clock (its Date header), when it said. */
   answeredAt?: number;
 }
@@ -64,8 +70,23 @@ export function customerPageFromWire(envelope: unknown, asked: ListedAs): Custom
     }
   }
   const kind = kindOfContextId(asked.contextId);
-  const customers = records(e.customers).map((record) => customerFromWire(record, kind));
-  return { count: count(e.count) ?? customers.length, customers };
+  const customers: Customer[] = [];
+  const leftOut: number[] = [];
+  records(e.customers).forEach((record, place) => {
+    try {
+      customers.push(customerFromWire(record, kind));
+    } catch (error) {
+      if (!(error instanceof MalformedRecordError)) throw error;
+      leftOut.push(place);
+    }
+  });
+  const answered = customers.length + leftOut.length;
+  // When none of several records can be read, it is the answer that is odd (another shape, another
+  // endpoint), not its records: refused whole, as before, rather than served as an empty page.
+  if (customers.length === 0 && leftOut.length > 1) {
+    throw new MalformedRecordError('none of the records of the answer is an account record');
+  }
+  return { count: count(e.count) ?? answered, customers, ...(leftOut.length > 0 && { leftOut }) };
 }
 
 export interface PageRequest {

@@ -80,13 +80,21 @@ function flag(value: unknown): boolean | null {
   return null;
 }
 
-// RFC 3339 / ISO 8601 with a date, a time and an offset; Date.parse alone accepts far more
-// (and reads an offset-less time as local time, which would shift every account by the TZ).
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/i;
+// RFC 3339 / ISO 8601 with a date and a time. Date.parse alone accepts far more, and reads a time
+// without an offset as the server's local time, which would shift every account by its zone.
+const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2}(?:\.\d+)?)(Z|[+-]\d{2}:?\d{2})?$/i;
 
+/**
+ * An instant; null when the value is none. A time without an offset (`2016-11-11 01:13:09`, as
+ * a MySQL column prints) is read as UTC: SalesBinder writes its times in UTC (`+00:00` in every
+ * documented answer), and refusing such a record would make its account unreadable, and, were
+ * every record written so, every read. Assumed, not documented.
+ */
 function instant(value: unknown): Date | null {
-  if (typeof value !== 'string' || !TIMESTAMP.test(value)) return null;
-  const date = new Date(value.replace(' ', 'T'));
+  const match = typeof value === 'string' ? TIMESTAMP.exec(value.trim()) : null;
+  if (!match) return null;
+  const [, day, time, offset] = match;
+  const date = new Date(`${day}T${time}${offset ?? 'Z'}`);
   return Number.isNaN(date.getTime()) ? null : date;
 }
 

@@ -35,6 +35,8 @@ export interface Metrics {
   upstream: {
     attempt(endpoint: string, status: number | undefined, failure: string | undefined, seconds: number): void;
     retry(endpoint: string): void;
+    /** Account records SalesBinder answered that could not be read, left out of the answer. */
+    oddRecords(endpoint: string, count: number): void;
   };
   /** Waits for a slot in an account's windows, and calls refused without reaching SalesBinder. */
   limiter: { wait(seconds: number): void; refusal(reason: string): void };
@@ -143,6 +145,12 @@ export function createMetrics(limiter: LimiterReadings | undefined, options: Met
     },
   });
 
+  const oddRecords = new Counter({
+    name: 'salesbinder_odd_records_total',
+    help: 'Account records SalesBinder answered without an id, name, created or modified, by endpoint: left out of list answers (the rest served), a view of one fails alone.',
+    labelNames: ['endpoint'] as const,
+    registers: [registry],
+  });
   const saved = new Counter({
     name: 'salesbinder_calls_saved_total',
     help: 'SalesBinder calls not made, by reason: remembered (served from memory), in_flight (shared another caller’s call under way), refused_key (a key SalesBinder refused a moment ago).',
@@ -198,6 +206,7 @@ export function createMetrics(limiter: LimiterReadings | undefined, options: Met
         refusedBy.inc({ cause: `salesbinder_${status}` });
     },
     retry: (endpoint) => retries.inc({ endpoint }),
+    oddRecords: (endpoint, count) => oddRecords.inc({ endpoint }, count),
   };
   const limiterObserver: Metrics['limiter'] = {
     wait: (seconds) => limiterWaitSeconds.observe(seconds),

@@ -115,6 +115,8 @@ export interface ClientOptions {
   trace?: { tracer: Tracer; parent: Context } | undefined;
   /** Told when SalesBinder answers a call with success, and so has accepted the key. */
   onKeyAccepted?: (() => void) | undefined;
+  /** Told of account records SalesBinder answered that could not be read (left out, or the view failed). */
+  onOddRecords?: ((endpoint: string, count: number) => void) | undefined;
 }
 
 export class SalesBinderClient implements SalesBinderApi, AccountLifecycle {
@@ -128,8 +130,19 @@ export class SalesBinderClient implements SalesBinderApi, AccountLifecycle {
   readonly #requestId: string | undefined;
   readonly #trace: ClientOptions['trace'];
   readonly #onKeyAccepted: ClientOptions['onKeyAccepted'];
+  readonly #onOddRecords: ClientOptions['onOddRecords'];
 
-  constructor({ transport, codec, endpoint, apiKey, log, requestId, trace, onKeyAccepted }: ClientOptions) {
+  constructor({
+    transport,
+    codec,
+    endpoint,
+    apiKey,
+    log,
+    requestId,
+    trace,
+    onKeyAccepted,
+    onOddRecords,
+  }: ClientOptions) {
     this.#transport = transport;
     this.#codec = codec;
     this.#endpoint = endpoint;
@@ -138,6 +151,7 @@ export class SalesBinderClient implements SalesBinderApi, AccountLifecycle {
     this.#requestId = requestId;
     this.#trace = trace;
     this.#onKeyAccepted = onKeyAccepted;
+    this.#onOddRecords = onOddRecords;
     this.#authorization = `Basic ${Buffer.from(`${apiKey}:x`).toString('base64')}`;
   }
 
@@ -145,7 +159,12 @@ export class SalesBinderClient implements SalesBinderApi, AccountLifecycle {
     const { envelope } = await this.#call('GET', 'customers.view', `customers/${encodeURIComponent(id)}`, {
       priority,
     });
-    return recordOf(envelope);
+    try {
+      return recordOf(envelope);
+    } catch (error) {
+      this.#oddRecords('customers.view', 1);
+      throw error;
+    }
   }
 
   async listCustomers(
@@ -171,6 +190,12 @@ export class SalesBinderClient implements SalesBinderApi, AccountLifecycle {
     if (envelope === NOT_FOUND) return { count: undefined, customers: [] };
     try {
       const listed = customerPageFromWire(envelope, { contextId, page });
+      if (listed.leftOut) {
+        this.#oddRecords(
+          modifiedSince === undefined ? 'customers.list' : 'customers.changes',
+          listed.leftOut.length,
+        );
+      }
       return answeredAt === undefined ? listed : { ...listed, answeredAt };
     } catch (error) {
       throw unreadable(error);
@@ -221,6 +246,18 @@ export class SalesBinderClient implements SalesBinderApi, AccountLifecycle {
       },
     );
     return { id, message: messageOf(envelope, 'Deleted') };
+  }
+
+  /**
+   * Records SalesBinder answered that are not accounts as the gateway reads them (no id, name,
+   * created or modified): one line and a metric; the rest of the answer is served.
+   */
+  #oddRecords(endpoint: string, count: number): void {
+    this.#onOddRecords?.(endpoint, count);
+    this.#log?.warn(
+      { upstream: { endpoint, oddRecords: count } },
+      `SalesBinder ${endpoint} answered ${count} account record(s) without id, name, created or modified: left out`,
+    );
   }
 
   /** The answer's envelope; `NOT_FOUND` for a 404 when `notFoundIsEmpty` lets it through. */

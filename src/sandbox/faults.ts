@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { z } from 'zod';
-import { CONTENT_TYPES, type Format, type Payload, serialize } from './formats.ts';
+import { CONTENT_TYPES, type Format, type Json, type Payload, serialize } from './formats.ts';
 import { type CustomerRecord, DOC_EXAMPLE_ID, seedCustomers } from './seed.ts';
 
 export type FaultKind =
@@ -21,7 +21,12 @@ export type FaultKind =
   /** A redirect to `location`. */
   | 'redirect'
   /** 200 with an HTML maintenance page, as a proxy in maintenance mode answers. */
-  | 'html';
+  | 'html'
+  /**
+   * The API's own answer, with account records written oddly (`oddity`): the record `id`, or every
+   * record the answer carries. The request is served as usual otherwise (limits, keys, data).
+   */
+  | 'odd';
 
 export interface FaultMatch {
   /** Case-insensitive. */
@@ -62,7 +67,17 @@ export interface Fault {
   field?: string;
   /** `stall`: send 200 headers and half the body first, so the client hangs reading, not waiting. @default false */
   afterHeaders?: boolean;
+  /**
+   * `odd` (required): `no-offset` writes `created` and `modified` without an offset, as a MySQL
+   * column prints them (`2016-11-11 01:13:09`); `no-modified` leaves `modified` out.
+   */
+  oddity?: Oddity;
+  /** `odd`: only the record with this id. @default every record */
+  id?: string;
 }
+
+export const ODDITIES = ['no-offset', 'no-modified'] as const;
+export type Oddity = (typeof ODDITIES)[number];
 
 export const ERROR_FORMS = ['message', 'v1', 'fields'] as const;
 export type ErrorForm = (typeof ERROR_FORMS)[number];
@@ -140,6 +155,12 @@ const faultSchema = z.discriminatedUnion('kind', [
       .optional(),
   }),
   z.strictObject({ kind: z.literal('html'), ...common }),
+  z.strictObject({
+    kind: z.literal('odd'),
+    ...common,
+    oddity: z.enum(ODDITIES),
+    id: z.string().min(1).max(64).optional(),
+  }),
 ]) satisfies z.ZodType<Fault>;
 
 function optionsOf(kind: unknown): string | undefined {
@@ -398,4 +419,39 @@ export function partialAnswer(format: Format): FaultAnswer {
     ...answer(200, CONTENT_TYPES[format], whole),
     body: whole.subarray(0, Math.floor(whole.length / 2)),
   };
+}
+
+/** An account record as the API would print it: an object with an id and timestamps. */
+function isAccountRecord(value: unknown): value is Record<string, Json> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    'id' in value &&
+    'created' in value
+  );
+}
+
+function oddly(value: Json, fault: Fault): Json {
+  if (Array.isArray(value)) return value.map((item) => oddly(item, fault));
+  if (typeof value !== 'object' || value === null) return value;
+  if (isAccountRecord(value) && (fault.id === undefined || value.id === fault.id)) {
+    const record = { ...value };
+    if (fault.oddity === 'no-modified') delete record.modified;
+    else {
+      for (const field of ['created', 'modified'] as const) {
+        const written = record[field];
+        if (typeof written === 'string') {
+          record[field] = written.replace(/(Z|[+-]\d{2}:?\d{2})$/i, '').replace('T', ' ');
+        }
+      }
+    }
+    return record;
+  }
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, oddly(item, fault)]));
+}
+
+/** A 2xx answer of the API with its account records written as an `odd` fault says (copies, never the store's). */
+export function oddPayload(payload: Payload, fault: Fault): Payload {
+  return oddly(payload, fault) as Payload;
 }

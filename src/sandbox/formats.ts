@@ -33,7 +33,7 @@ const builder = new XMLBuilder({
   tagValueProcessor: (_name, value) => escapeText(value),
 });
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type Payload = { [key: string]: Json };
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -8,6 +8,7 @@ import {
   type FaultAnswer,
   type FaultControl,
   faultAnswer,
+  oddPayload,
   parseFaults,
   partialAnswer,
 } from './faults.ts';
@@ -809,6 +810,13 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
         recorded.status = answer.status;
         request.socket.resetAndDestroy();
         return;
+      }
+      if (fault?.kind === 'odd' && answer.status === 200) {
+        answer = {
+          ...answer,
+          payload: oddPayload(answer.payload, fault),
+          ...(answer.xmlPayload && { xmlPayload: oddPayload(answer.xmlPayload, fault) }),
+        };
       }
       text = serialize(format === 'xml' ? (answer.xmlPayload ?? answer.payload) : answer.payload, format);
     } catch {

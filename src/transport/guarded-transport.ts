@@ -28,13 +28,23 @@ import {
  */
 export interface AttemptGate {
   /**
-   * Resolves when the attempt may go (at once, or after a wait of at most `timeLeftMs`), or with
-   * the refusal when it may not: a refusal of the first attempt is thrown to the caller as it is,
-   * a retry's ends the retries with the last failure. Rejects only on a fault of the gate itself.
+   * Resolves when the attempt may go (at once, or after a wait of at most `timeLeftMs`, the
+   * call's deadline, which it may not outlive), or with the refusal when it may not: a refusal of
+   * the first attempt is thrown to the caller as it is, a retry's ends the retries with the last
+   * failure. Rejects only on a fault of the gate itself.
    */
-  admit(request: HttpRequest, timeLeftMs?: number): Promise<Error | undefined>;
+  admit(request: HttpRequest, timeLeftMs: number): Promise<Error | AdmittedAttempt>;
   /** SalesBinder answered 429 and blocks the account for this long; resolves once the block holds for every later call. */
   block(request: HttpRequest, seconds: number): Promise<void>;
+}
+
+/**
+ * An attempt let through. SalesBinder counts a call when it arrives, which the gate cannot see:
+ * an answer proves the call has arrived; without one, it may arrive until its deadline.
+ */
+export interface AdmittedAttempt {
+  /** SalesBinder answered (any status, a 429 too). */
+  answered(): void;
 }
 
 export interface RetryOptions {
@@ -95,8 +105,8 @@ export function createGuardedTransport(
     async request(request: HttpRequest): Promise<HttpResponse> {
       const deadline = Date.now() + deadlineMs;
       // The first attempt may be refused outright (the caller is told to come back later).
-      const refusal = await gate?.admit(request);
-      if (refusal) throw refusal;
+      let admitted = await gate?.admit(request, deadlineMs);
+      if (admitted instanceof Error) throw admitted;
       const idempotent = request.method !== 'POST';
       // Whether an earlier attempt may have reached SalesBinder without its answer reaching us.
       let lost = false;
@@ -105,6 +115,7 @@ export function createGuardedTransport(
         const started = performance.now();
         try {
           const response = await inner.request({ ...request, timeoutMs: Math.max(1, deadline - Date.now()) });
+          admitted?.answered();
           observer?.attempt(
             request.endpoint,
             response.status,
@@ -141,7 +152,9 @@ export function createGuardedTransport(
         const delay = random() * baseDelayMs * 2 ** (attempt + 1);
         if (Date.now() + delay >= deadlineAt) return false;
         await new Promise((resolve) => setTimeout(resolve, delay));
-        if (await gate?.admit(request, Math.max(0, deadlineAt - Date.now()))) return false;
+        const next = await gate?.admit(request, Math.max(0, deadlineAt - Date.now()));
+        if (next instanceof Error) return false;
+        admitted = next;
         return Date.now() < deadlineAt;
       }
     },

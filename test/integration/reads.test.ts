@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cursorOf } from '../../src/domain/customer-page.ts';
 import { DOC_EXAMPLE_ID, seedCustomers } from '../../src/sandbox/seed.ts';
+import { createTestClock } from '../helpers/clock.ts';
 import { type GraphQLResponse, startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { bearer, CANARY_KEY, DEMO_ADMIN_KEY, DEMO_VIEWER_KEY } from '../helpers/keys.ts';
 import { CUSTOMER, CUSTOMER_FIELDS, CUSTOMERS, UPDATE_IF_UNMODIFIED } from '../helpers/operations.ts';
@@ -24,8 +25,9 @@ describe('reads on the sandbox', () => {
   const gets = () => gw.sandbox.requests.filter((r) => r.method === 'GET');
   const puts = () => gw.sandbox.requests.filter((r) => r.method === 'PUT');
 
+  const clock = createTestClock();
   beforeAll(async () => {
-    gw = await startGateway();
+    gw = await startGateway({ now: clock.now });
   });
   afterAll(() => gw.close());
   beforeEach(() => gw.sandbox.reset());
@@ -221,7 +223,7 @@ describe('reads on the sandbox', () => {
 
     it('catches the second of two edits made from the same stale read', async () => {
       const since = await modifiedNow();
-      await new Promise((resolve) => setTimeout(resolve, 1100)); // SalesBinder's clock has whole seconds
+      clock.advance(1_000); // SalesBinder's `modified` has whole seconds
       const first = await gw.graphql(
         UPDATE_IF_UNMODIFIED,
         { id: DOC_EXAMPLE_ID, input: { name: 'First' }, since },
@@ -336,13 +338,58 @@ describe('reads against recorded SalesBinder shapes and failures', () => {
     expect(upstream.hits).toHaveLength(1);
   });
 
-  it('answers an empty page when SalesBinder answers 404 past the last page', async () => {
-    upstream.answer((_req, res) => res.writeHead(404).end());
+  /** SalesBinder's list of `records`, paged as asked; past the last page a 404. */
+  const pagedList = (records: unknown[], count = String(records.length)) =>
+    ((req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
+      const query = new URL(req.url ?? '/', 'http://x').searchParams;
+      const page = Number(query.get('page'));
+      const limit = Number(query.get('pageLimit'));
+      const onPage = records.slice((page - 1) * limit, page * limit);
+      if (page > 1 && onPage.length === 0) return void res.writeHead(404).end();
+      list({ count, page: String(page), customers: onPage.map((r) => [r]) })(req, res);
+    }) as Parameters<ScriptedUpstream['answer']>[0];
+
+  it('answers an empty page past the last page with the count SalesBinder gives, never one made up', async () => {
+    // Four accounts; the client's cursor says six were there: page 3 of 3 answers 404.
+    upstream.answer(pagedList([record(1), record(2), record(3), record(4)]));
     const connection = await names({ first: 3, after: cursorOf(5) });
-    expect(connection).toMatchObject({ edges: [], totalCount: 6, pageInfo: { hasNextPage: false } });
+    expect(connection).toEqual({
+      edges: [],
+      totalCount: 4,
+      pageInfo: { hasNextPage: false, hasPreviousPage: true, startCursor: null, endCursor: null },
+    });
     expect(upstream.hits.map((h) => h.path)).toEqual([
       '/api/2.0/customers.json?contextId=2&page=3&pageLimit=3',
+      '/api/2.0/customers.json?contextId=2&page=1&pageLimit=3',
     ]);
+  });
+
+  it('never says there is a next page without a cursor to reach it (count "12", no records)', async () => {
+    upstream.answer(list({ count: '12', page: '1', customers: [] }));
+    const connection = await names({ first: 3 });
+    expect(connection.edges).toEqual([]);
+    expect(connection.pageInfo).toMatchObject({ hasNextPage: false, endCursor: null });
+    // SalesBinder's count stays its word; the page says there is nothing to page on to.
+    expect(connection.totalCount).toBe(12);
+  });
+
+  it('reads times without an offset as UTC rather than failing every read', async () => {
+    const noOffset = { ...record(1), created: '2016-11-11 01:13:09', modified: '2024-05-06 07:08:09' };
+    upstream.answer(list({ count: '1', page: '1', customers: [[noOffset]] }));
+    const { body } = await gw.graphql(
+      'query { customers(first: 3) { totalCount edges { node { name createdAt modifiedAt } } } }',
+      {},
+      admin,
+    );
+    expect(body.errors).toBeUndefined();
+    expect(body.data?.customers).toEqual({
+      totalCount: 1,
+      edges: [
+        {
+          node: { name: 'R1', createdAt: '2016-11-11T01:13:09.000Z', modifiedAt: '2024-05-06T07:08:09.000Z' },
+        },
+      ],
+    });
   });
 
   it.each([
@@ -363,8 +410,31 @@ describe('reads against recorded SalesBinder shapes and failures', () => {
     expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfterSeconds: 42 });
   });
 
-  it('reports a malformed record in a list as UPSTREAM_UNAVAILABLE', async () => {
-    upstream.answer(list({ count: '1', customers: [[{ id: 'x' }]] }));
+  it('leaves out a record it cannot read, serves the rest, and pages on past it without repeating or skipping', async () => {
+    const odd = { ...record(2), modified: undefined };
+    upstream.answer(pagedList([record(1), odd, record(3), record(4)]));
+    const first = await names({ first: 2 });
+    expect(first.edges.map((e: { node: { name: string } }) => e.node.name)).toEqual(['R1']);
+    expect(first.totalCount).toBe(4);
+    // The cursor of the odd record's place: the next page starts after it.
+    expect(first.pageInfo).toMatchObject({ hasNextPage: true, endCursor: cursorOf(1) });
+    const second = await names({ first: 2, after: first.pageInfo.endCursor });
+    expect(second.edges.map((e: { node: { name: string } }) => e.node.name)).toEqual(['R3', 'R4']);
+    expect(second.edges.map((e: { cursor: string }) => e.cursor)).toEqual([cursorOf(2), cursorOf(3)]);
+    expect(second.pageInfo).toMatchObject({ hasNextPage: false, endCursor: cursorOf(3) });
+    expect(gw.logs.filter((line) => line.includes('without id, name, created or modified'))).toHaveLength(1);
+    const metrics = await (await fetch(`${gw.metricsUrl}/metrics`)).text();
+    expect(metrics).toMatch(/salesbinder_odd_records_total\{endpoint="customers.list"\} 1\b/);
+  });
+
+  it('fails alone the view of a record it cannot read, as UPSTREAM_UNAVAILABLE', async () => {
+    upstream.answer(list({ customer: { ...record(1), modified: undefined } }));
+    const { body } = await gw.graphql(CUSTOMER, { id: record(1).id }, admin);
+    expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', retryable: false });
+  });
+
+  it('still refuses a list none of whose several records is an account (another shape altogether)', async () => {
+    upstream.answer(list({ count: '2', customers: [[{ id: 'x' }, { id: 'y' }]] }));
     const { body } = await gw.graphql(CUSTOMERS, {}, admin);
     expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', retryable: false });
   });

@@ -255,11 +255,40 @@ describe('sandbox faults', () => {
       { kind: 'oversized' },
       { kind: 'redirect' },
       { kind: 'html' },
+      { kind: 'odd', oddity: 'no-modified' },
     ])('keeps serving normally after a $kind fault', async (fault) => {
       sandbox.faults.add({ ...fault, times: 1 });
       await failure(request(VIEW, { signal: AbortSignal.timeout(200) }).then((response) => response.text()));
       await expectNormalView(sandbox);
       expect(sandbox.faults.list()).toEqual([]);
+    });
+  });
+
+  describe('odd records', () => {
+    it('writes times without an offset, in views and lists, JSON and XML, leaving the store as it was', async () => {
+      sandbox.faults.add({ kind: 'odd', oddity: 'no-offset' });
+      const view = (await (await request(VIEW)).json()).customer;
+      expect(view.created).toBe('2016-11-11 01:13:09');
+      expect(view.modified).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+      const listed = (await (await request(LIST)).json()).customers.flat();
+      expect(
+        listed.every((r: { modified: string }) => /:\d{2}$/.test(r.modified) && !r.modified.includes('+')),
+      ).toBe(true);
+      expect(await (await request(VIEW_XML)).text()).toContain('<created>2016-11-11 01:13:09</created>');
+      expect(sandbox.customer(DOC_EXAMPLE_ID)?.created).toBe('2016-11-11T01:13:09+00:00');
+    });
+
+    it('leaves modified out of the one record named, and only that one', async () => {
+      sandbox.faults.add({ kind: 'odd', oddity: 'no-modified', id: DOC_EXAMPLE_ID });
+      const listed: Array<{ id: string; modified?: string }> = (
+        await (await request(LIST)).json()
+      ).customers.flat();
+      expect(listed.filter((r) => r.modified === undefined).map((r) => r.id)).toEqual([DOC_EXAMPLE_ID]);
+      expect(listed.length).toBeGreaterThan(1);
+    });
+
+    it('refuses an odd fault without its oddity', () => {
+      expect(() => sandbox.faults.add({ kind: 'odd' })).toThrow(/oddity/);
     });
   });
 

@@ -113,12 +113,22 @@ describe('customerFromWire', () => {
   });
 
   it.each([
+    ['2016-11-11 01:13:09', '2016-11-11T01:13:09.000Z'],
+    ['2016-11-11T01:13:09', '2016-11-11T01:13:09.000Z'],
+    ['2016-11-11T01:13:09.250', '2016-11-11T01:13:09.250Z'],
+  ])('reads %s, a time without an offset, as UTC (SalesBinder writes UTC)', (written, read) => {
+    const c = customerFromWire({ ...doc, created: written, modified: written });
+    expect([c.createdAt.toISOString(), c.modifiedAt.toISOString()]).toEqual([read, read]);
+  });
+
+  it.each([
     ['not an object', 'x'],
     ['null', null],
     ['an array', [doc]],
     ['no id', { ...doc, id: '' }],
     ['no name', { ...doc, name: undefined }],
-    ['a created without offset', { ...doc, created: '2016-11-11 01:13:09' }],
+    ['no modified', { ...doc, modified: undefined }],
+    ['a created without a time', { ...doc, created: '2016-11-11' }],
     ['a modified that is not a date', { ...doc, modified: 'yesterday' }],
   ])('refuses %s', (_, record) => {
     expect(() => customerFromWire(record)).toThrow(MalformedRecordError);

@@ -40,4 +40,36 @@ describe('customerPageFromWire', () => {
     expect(read).toThrow(WrongPageError);
     expect(read).toThrow(MalformedRecordError);
   });
+
+  it('leaves out a record it cannot read, serving the rest of the page in order, and says where it was', () => {
+    const page = customerPageFromWire(
+      {
+        count: '3',
+        page: '1',
+        customers: [
+          [{ ...doc, id: 'a' }],
+          [{ ...doc, id: 'odd', modified: undefined }],
+          [{ ...doc, id: 'c' }],
+        ],
+      },
+      { contextId: 2, page: 1 },
+    );
+    expect(page.customers.map((c) => c.id)).toEqual(['a', 'c']);
+    expect(page.leftOut).toEqual([1]);
+    expect(page.count).toBe(3);
+  });
+
+  it('says nothing was left out when every record is read', () => {
+    const page = customerPageFromWire({ count: '1', customers: [[doc]] }, { contextId: 2, page: 1 });
+    expect(page.leftOut).toBeUndefined();
+  });
+
+  it('refuses an answer none of whose several records is an account: the answer is odd, not a record', () => {
+    const read = () =>
+      customerPageFromWire(
+        { count: '2', customers: [['x'], [{ ...doc, id: '' }]] },
+        { contextId: 2, page: 1 },
+      );
+    expect(read).toThrow(MalformedRecordError);
+  });
 });

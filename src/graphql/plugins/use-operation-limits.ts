@@ -1,9 +1,9 @@
 /**
  * Limits every operation must meet before it runs, so that no request can make the gateway spend
- * upstream budget or CPU without bound: depth, aliases (`__typename` included), tokens and
+ * SalesBinder calls or CPU without bound: depth, aliases (`__typename` included), tokens and
  * directives (graphql-armor's checks), the cost of what it will read, variables included
  * (graphql-query-complexity, just before execution), and a cap on edits per operation (our own
- * rule: each `updateCustomer` spends the account's scarce SalesBinder budget).
+ * rule: each `updateCustomer` spends a call of the account's scarce rate limits).
  */
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';

@@ -124,11 +124,21 @@ const CustomerConnection = builder.connectionObject(
 );
 
 interface Window {
+  /** SalesBinder's count of the accounts matching the query. */
   count: number;
-  customers: Customer[];
+  /** The accounts of the window, each at its place in SalesBinder's list. */
+  edges: Array<{ place: number; customer: Customer }>;
+  /** The last place of the window SalesBinder answered, read or left out; undefined for none. */
+  last: number | undefined;
+  /** Whether a page read shows the list to end within the window (a short page, a 404 past it). */
+  ended: boolean;
 }
 
-/** Reads SalesBinder pages until the window [offset, offset + first) is filled or the list ends. */
+/**
+ * Reads SalesBinder pages until the window [offset, offset + first) is filled or the list ends.
+ * Places are SalesBinder's: a record left out as unreadable keeps its place, so cursors stay
+ * SalesBinder's offsets and the next page neither repeats nor skips an account.
+ */
 async function windowOf(
   ctx: GatewayContext,
   query: { contextId: number; search?: string | undefined },
@@ -136,19 +146,44 @@ async function windowOf(
   first: number,
 ): Promise<Window> {
   const api = ctx.salesbinder();
-  const customers: Customer[] = [];
+  const edges: Window['edges'] = [];
   let count: number | undefined;
-  for (const { page, pageLimit, skip } of pagesFor(offset, first)) {
+  let last: number | undefined;
+  let ended = false;
+  const pages = pagesFor(offset, first);
+  for (const { page, pageLimit } of pages) {
     const result = await api.listCustomers({ ...query, page, pageLimit });
-    // A 404 past the last page says no count; all it tells is that the accounts end before this
-    // page, which is exact for a client that paged to the end with one page size. A count from an
-    // earlier page of this window is better.
-    count ??= result.count ?? (page - 1) * pageLimit;
-    customers.push(...result.customers.slice(skip));
+    const leftOut = new Set(result.leftOut ?? []);
+    const answered = result.customers.length + leftOut.size;
+    const start = (page - 1) * pageLimit;
+    count ??= result.count;
+    if (answered === 0 && (result.count === undefined || page > 1)) {
+      // Past the last page (a 404, or an empty page after the first): the list ends at or before
+      // this page, which is not a count.
+      ended = true;
+      break;
+    }
+    let next = 0;
+    for (let i = 0; i < answered; i++) {
+      const place = start + i;
+      const customer = leftOut.has(i) ? undefined : result.customers[next++];
+      if (place < offset || place >= offset + first) continue;
+      last = place;
+      if (customer) edges.push({ place, customer });
+    }
     // A short page is the last one: there is nothing further to read.
-    if (result.customers.length < pageLimit) break;
+    if (answered < pageLimit) {
+      ended = true;
+      break;
+    }
   }
-  return { count: count ?? 0, customers: customers.slice(0, first) };
+  if (count === undefined) {
+    // Nothing of the window answered a count: the list's first page (of the size the client pages
+    // with, which the budget most likely remembers) says it, rather than one made up.
+    const head = await api.listCustomers({ ...query, page: 1, pageLimit: pages[0]?.pageLimit ?? first });
+    count = head.count ?? head.customers.length + (head.leftOut?.length ?? 0);
+  }
+  return { count: Math.max(count, last === undefined ? 0 : last + 1), edges, last, ended };
 }
 
 builder.queryFields((t) => ({
@@ -204,15 +239,18 @@ builder.queryFields((t) => ({
       }
       // What was listed need not be read again in this request.
       const loader = ctx.customerLoader();
-      for (const customer of page.customers) loader.prime(customer.id, customer);
-      const edges = page.customers.map((node, i) => ({ cursor: cursorOf(offset + i), node }));
+      for (const { customer } of page.edges) loader.prime(customer.id, customer);
+      const edges = page.edges.map(({ place, customer }) => ({ cursor: cursorOf(place), node: customer }));
+      // The cursor of the window's last place, even when its record was left out as unreadable:
+      // paging on from it neither repeats nor skips. Never a next page without a cursor to reach it.
+      const endCursor = page.last === undefined ? null : cursorOf(page.last);
       return {
         edges,
         pageInfo: {
-          hasNextPage: offset + edges.length < page.count,
+          hasNextPage: !page.ended && page.last !== undefined && page.last + 1 < page.count,
           hasPreviousPage: offset > 0,
           startCursor: edges[0]?.cursor ?? null,
-          endCursor: edges.at(-1)?.cursor ?? null,
+          endCursor,
         },
         totalCount: page.count,
       };

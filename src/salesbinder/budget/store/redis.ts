@@ -39,6 +39,8 @@ interface StoreCommands {
 
 export interface RedisStoreOptions extends Pick<RedisSettings, 'url' | 'timeoutMs' | 'keyPrefix'> {
   retention: Retention;
+  /** The budget's clock (ms). @default Date.now */
+  now?: () => number;
 }
 
 const hash = (text: string, length = 24) =>
@@ -59,7 +61,7 @@ function contextIdFrom(field: string | undefined): ContextId | null {
 }
 
 export function createRedisStore(options: RedisStoreOptions): BudgetStore {
-  const { retention, keyPrefix } = options;
+  const { retention, keyPrefix, now = Date.now } = options;
   const redis: RedisClient = connectRedis(options);
   // Errors surface on each command; the connection's own events would otherwise be unhandled.
   redis.on('error', () => {});
@@ -71,7 +73,7 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
   // ioredis's types cannot know commands defined at run time (defineCommand): StoreCommands says them.
   const commands = redis as unknown as StoreCommands;
   // What SalesBinder said of keys, kept here as well: a refused key stays refused while Redis is away.
-  const local = createMemoryStore(retention, 10_000);
+  const local = createMemoryStore(retention, 10_000, now);
   let degraded = false;
 
   const base = new Map<string, string>();
@@ -157,7 +159,7 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
           .multi()
           .del(key)
           .hset(key, { no: until })
-          .pexpire(key, Math.max(1, until - Date.now()))
+          .pexpire(key, Math.max(1, until - now()))
           .exec(),
       );
     },
