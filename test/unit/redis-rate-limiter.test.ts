@@ -167,21 +167,25 @@ describeWithRedis('the Redis-backed rate limiter', () => {
     const started = Date.now();
     const sent: number[] = [];
     const answered: number[] = [];
-    /** n calls asked at once, half on each replica, each answered 100 ms after it was let through. */
-    const calls = (n: number) =>
-      Promise.all(
-        Array.from({ length: n }, async (_, i) => {
-          const slot = await (i % 2 ? a : b).acquire('acme', 5_000);
-          sent.push(Date.now() - started);
-          await new Promise((resolve) => setTimeout(resolve, 100));
-          answered.push(Date.now() - started);
-          slot.answered();
-        }),
+    /** n calls asked at once, half on each replica, all answered 100 ms after the last was let through. */
+    const calls = async (n: number) => {
+      const slots = await Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          (i % 2 ? a : b).acquire('acme', 5_000).then((slot) => {
+            sent.push(Date.now() - started);
+            return slot;
+          }),
+        ),
       );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      for (const slot of slots) {
+        answered.push(Date.now() - started);
+        slot.answered();
+      }
+    };
     const at = (list: number[], i: number) => list[i] ?? Number.NaN;
+    // Three at once: none waits for another to answer.
     await calls(3);
-    // At once: the third went before the first answered.
-    expect(at(sent, 2)).toBeLessThan(Math.min(...answered));
     // Two more: a short window after the first three answered, not after they were let through.
     await calls(2);
     expect(Math.min(at(sent, 3), at(sent, 4))).toBeGreaterThanOrEqual(
@@ -196,7 +200,8 @@ describeWithRedis('the Redis-backed rate limiter', () => {
     // Windows a tenth of SalesBinder's; ten calls asked every tenth of a "second", half of them
     // slow on the way: a burst released a window after the slots were reserved would arrive inside it.
     const windowsMs = { short: 1_000, long: 6_000 };
-    const [a, b] = replicas(2, { windowsMs }) as [RateLimiter, RateLimiter];
+    // A loaded machine must not make a replica give up on Redis here: that is another test.
+    const [a, b] = replicas(2, { windowsMs, timeoutMs: 2_000 }) as [RateLimiter, RateLimiter];
     const started = Date.now();
     const arrivals: number[] = [];
     await Promise.all(
