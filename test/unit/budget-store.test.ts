@@ -16,6 +16,7 @@ import {
   type RememberedRecord,
   type Retention,
 } from '../../src/salesbinder/budget/store/store.ts';
+import { createTestClock } from '../helpers/clock.ts';
 import { describeWithRedis, type RedisServer, startRedis } from '../helpers/redis-server.ts';
 
 const RETENTION: Retention = { entryMs: 60_000, trustMs: 300_000, lockMs: 2_000 };
@@ -177,6 +178,28 @@ describe('the budget’s memory on one replica', () => {
   it('needs no lock: calls under way are shared within the replica', async () => {
     const store = createMemoryStore(RETENTION, 10);
     expect(await store.lock('s', 'view:a')).toBe('free');
+  });
+
+  it('forgets what it holds once kept as long as told, on the budget’s clock', async () => {
+    const clock = createTestClock();
+    const store = createMemoryStore(RETENTION, 100, clock.now);
+    const hash = keyHashOf(SECRET_KEY);
+    await store.merge('s', [record(customer('a', 'Acme', '2026-01-01T10:00:00Z'), 2, clock.now())]);
+    await store.putPage('s', '[2,"",1,20]', {
+      ids: ['a'],
+      count: 1,
+      fetchedAt: clock.now(),
+      sbTime: clock.now(),
+    });
+    await store.acceptKey('s', hash, 2, clock.now());
+    clock.advance(RETENTION.entryMs);
+    expect((await store.records('s', ['a']))[0]?.customer.id).toBe('a');
+    clock.advance(1);
+    expect(await store.records('s', ['a'])).toEqual([undefined]);
+    expect(await store.page('s', '[2,"",1,20]')).toBeUndefined();
+    expect((await store.keyState('s', hash)).acceptedAt).toBeGreaterThan(0);
+    clock.advance(RETENTION.trustMs * 2);
+    expect(await store.keyState('s', hash)).toEqual({ acceptedAt: 0, kinds: {}, refusedUntil: 0 });
   });
 
   it('holds at most its bound of accounts, forgetting the least recently used', async () => {

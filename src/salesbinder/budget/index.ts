@@ -37,6 +37,7 @@ import { RememberingApi } from './remembering-api.ts';
 import { Session } from './session.ts';
 import type { BudgetObserver, BudgetSettings, Caller } from './settings.ts';
 import { createSingleFlight } from './single-flight.ts';
+import { createUnsavedEdits } from './store/fallback.ts';
 import type { BudgetStore } from './store/store.ts';
 
 export { keyHashOf } from './key-trust.ts';
@@ -74,6 +75,7 @@ export function createBudget({ settings, store, newcomers, observer, now = Date.
     singleFlight: createSingleFlight({ now, waitMs: settings.freshMs }),
     skews: new Map<string, number>(),
     proofs: new Map<string, Promise<unknown>>(),
+    unsaved: createUnsavedEdits(),
   };
   return {
     settings,

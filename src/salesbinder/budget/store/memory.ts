@@ -19,19 +19,32 @@ import {
 
 const kindKey = (scope: string, contextId: ContextId) => `${scope}\0${contextId}`;
 
-export function createMemoryStore(retention: Retention, maxEntries: number): BudgetStore {
-  const records = new LRUCache<string, RememberedRecord>({ max: maxEntries, ttl: retention.entryMs });
+export function createMemoryStore(
+  retention: Retention,
+  maxEntries: number,
+  now: () => number = Date.now,
+): BudgetStore {
+  // What is kept expires on the budget's clock (a test's, in tests), read afresh at every look.
+  const clock = { perf: { now }, ttlResolution: 0 };
+  const records = new LRUCache<string, RememberedRecord>({
+    max: maxEntries,
+    ttl: retention.entryMs,
+    ...clock,
+  });
   const pages = new LRUCache<string, RememberedPage>({
     max: Math.max(100, Math.ceil(maxEntries / 10)),
     ttl: retention.entryMs,
+    ...clock,
   });
   const gone = new LRUCache<string, number>({
     max: Math.max(100, Math.ceil(maxEntries / 10)),
     ttl: retention.entryMs,
+    ...clock,
   });
   const keys = new LRUCache<string, KeyState>({
     max: Math.max(1000, maxEntries),
     ttl: retention.trustMs * 2,
+    ...clock,
   });
   const kinds = new Map<string, KindState>();
   const at = (scope: string, id: string) => `${scope}\0${id}`;
