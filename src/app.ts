@@ -211,6 +211,7 @@ function budgetOf(
   if (!settings) return undefined;
   const retention = {
     entryMs: settings.deletedMs + settings.freshMs,
+    heldMs: Math.max(settings.deletedMs + settings.freshMs, 2 * settings.heldReloadMs),
     trustMs: settings.keyTrustMs,
     lockMs: settings.freshMs,
   };

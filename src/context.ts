@@ -110,6 +110,7 @@ function withLifecycle(api: SalesBinderApi, lifecycle: AccountLifecycle): SalesB
     getCustomer: (id, options) => api.getCustomer(id, options),
     listCustomers: (query, options) => api.listCustomers(query, options),
     updateCustomer: (id, changes, options) => api.updateCustomer(id, changes, options),
+    listDeletions: (query, options) => api.listDeletions(query, options),
     createCustomer: (customer, options) => lifecycle.createCustomer(customer, options),
     deleteCustomer: (id, options) => lifecycle.deleteCustomer(id, options),
   };

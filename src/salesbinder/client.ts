@@ -7,6 +7,7 @@ import { type Context, SpanKind, SpanStatusCode, type Tracer } from '@openteleme
 import type { Customer } from '../domain/customer.ts';
 import type { WireChanges, WireNewCustomer } from '../domain/customer-changes.ts';
 import { type CustomerPage, customerPageFromWire } from '../domain/customer-page.ts';
+import { type DeletionPage, deletionPageFromWire } from '../domain/deleted-log.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { WireCodec } from '../transport/codec.ts';
 import type { CallPriority, HttpRequest, HttpResponse, HttpTransport } from '../transport/http.ts';
@@ -68,6 +69,22 @@ export interface SalesBinderApi {
   listCustomers(query: CustomerQuery, options?: CallOptions): Promise<CustomerPage>;
   /** `PUT customers/{id}`: changes only the given fields; answers the whole updated account. */
   updateCustomer(id: string, changes: WireChanges, options?: CallOptions): Promise<SavedCustomer>;
+  /**
+   * `GET deleted_log?contextId&deletedSince&page&pageLimit`: the ids of accounts of a kind deleted
+   * since then. A 404 past the first page is an empty page.
+   */
+  listDeletions(query: DeletionQuery, options?: CallOptions): Promise<DeletionPage>;
+}
+
+/** What the deletion feed is asked. */
+export interface DeletionQuery {
+  contextId: number;
+  /** Epoch seconds. */
+  deletedSince: number;
+  /** 1-based. */
+  page: number;
+  /** 1 to 200. */
+  pageLimit: number;
 }
 
 /** Creating and deleting accounts. */
@@ -197,6 +214,29 @@ export class SalesBinderClient implements SalesBinderApi, AccountLifecycle {
         );
       }
       return answeredAt === undefined ? listed : { ...listed, answeredAt };
+    } catch (error) {
+      throw unreadable(error);
+    }
+  }
+
+  async listDeletions(
+    { contextId, deletedSince, page, pageLimit }: DeletionQuery,
+    { priority = 'read' }: CallOptions = {},
+  ): Promise<DeletionPage> {
+    const params = new URLSearchParams({
+      contextId: String(contextId),
+      deletedSince: String(deletedSince),
+      page: String(page),
+      pageLimit: String(pageLimit),
+    });
+    const { envelope } = await this.#call('GET', 'customers.deletions', 'deleted_log', {
+      priority,
+      query: params.toString(),
+      notFoundIsEmpty: page > 1,
+    });
+    if (envelope === NOT_FOUND) return { count: 0, ids: [] };
+    try {
+      return deletionPageFromWire(envelope, contextId);
     } catch (error) {
       throw unreadable(error);
     }

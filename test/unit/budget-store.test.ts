@@ -19,7 +19,7 @@ import {
 import { createTestClock } from '../helpers/clock.ts';
 import { describeWithRedis, type RedisServer, startRedis } from '../helpers/redis-server.ts';
 
-const RETENTION: Retention = { entryMs: 60_000, trustMs: 300_000, lockMs: 2_000 };
+const RETENTION: Retention = { entryMs: 60_000, heldMs: 1_800_000, trustMs: 300_000, lockMs: 2_000 };
 const SECRET_KEY = 'demoadminkey0000000000000000000000000000';
 
 const blankAddress = { line1: null, line2: null, city: null, region: null, country: null, postalCode: null };
@@ -122,14 +122,21 @@ function storeContract(make: () => BudgetStore) {
 
   it('moves a kind’s state forward only, field by field, and sets the swept count', async () => {
     fresh();
-    await store.advanceKind(scope, 8, { coveredSince: 100, asOf: 200, sweptAt: 200, sweptCount: 7 });
-    await store.advanceKind(scope, 8, { asOf: 150, sweptCount: 5 });
+    await store.advanceKind(scope, 8, {
+      coveredSince: 100,
+      asOf: 200,
+      sweptAt: 200,
+      sweptCount: 7,
+      heldSince: 90,
+    });
+    await store.advanceKind(scope, 8, { asOf: 150, sweptCount: 5, heldSince: 80 });
     expect(await store.kindState(scope, 8)).toEqual({
       coveredSince: 100,
       asOf: 200,
       listChangedAt: 0,
       sweptAt: 200,
       sweptCount: 5,
+      heldSince: 90,
     });
     expect(await store.kindState(scope, 2)).toEqual({
       coveredSince: 0,
@@ -137,6 +144,7 @@ function storeContract(make: () => BudgetStore) {
       listChangedAt: 0,
       sweptAt: 0,
       sweptCount: -1,
+      heldSince: 0,
     });
   });
 
@@ -191,15 +199,21 @@ describe('the budget’s memory on one replica', () => {
       fetchedAt: clock.now(),
       sbTime: clock.now(),
     });
+    await store.putPage('s', 'whole', { ids: ['a'], count: 1, fetchedAt: clock.now(), sbTime: 0 }, true);
     await store.acceptKey('s', hash, 2, clock.now());
     clock.advance(RETENTION.entryMs);
-    expect((await store.records('s', ['a']))[0]?.customer.id).toBe('a');
+    expect(await store.page('s', '[2,"",1,20]')).toBeDefined();
     clock.advance(1);
-    expect(await store.records('s', ['a'])).toEqual([undefined]);
     expect(await store.page('s', '[2,"",1,20]')).toBeUndefined();
+    // Records and a held kind's listing are kept heldMs (a held kind serves them longer).
+    expect((await store.records('s', ['a']))[0]?.customer.id).toBe('a');
+    expect(await store.page('s', 'whole')).toBeDefined();
     expect((await store.keyState('s', hash)).acceptedAt).toBeGreaterThan(0);
     clock.advance(RETENTION.trustMs * 2);
     expect(await store.keyState('s', hash)).toEqual({ acceptedAt: 0, kinds: {}, refusedUntil: 0 });
+    clock.advance(RETENTION.heldMs - RETENTION.entryMs - RETENTION.trustMs * 2);
+    expect(await store.records('s', ['a'])).toEqual([undefined]);
+    expect(await store.page('s', 'whole')).toBeUndefined();
   });
 
   it('holds at most its bound of accounts, forgetting the least recently used', async () => {

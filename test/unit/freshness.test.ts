@@ -39,6 +39,7 @@ const kind = (k: Partial<KindState> = {}): KindState => ({
   listChangedAt: 0,
   sweptAt: 0,
   sweptCount: -1,
+  heldSince: 0,
   ...k,
 });
 const record = (fetchedAt: number, confirmedAt = fetchedAt): RememberedRecord => ({

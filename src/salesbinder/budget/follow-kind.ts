@@ -18,13 +18,13 @@ import {
   followedAlready,
   followPlan,
   MAX_FEED_PAGES,
-  skewFrom,
 } from './freshness.ts';
-import { isStatus, type Session } from './session.ts';
+import { joinHeld, keepHeld, WHOLE } from './held-kind.ts';
+import { isStatus, noteClock, type Session } from './session.ts';
 import type { ContextId, KeyState, KindState } from './store/store.ts';
 
-/** Where a kind's whole listing (the last sweep) is kept among its pages. */
-export const WHOLE = (contextId: ContextId) => JSON.stringify([contextId, '', 'whole']);
+export { WHOLE } from './held-kind.ts';
+export { noteClock } from './session.ts';
 
 /**
  * Brings the kind up to date: the change feed since it was last followed, or a sweep (the whole
@@ -60,21 +60,12 @@ export async function followKind(
  * both up to date before anyone has to wait for it.
  */
 export function followAhead(s: Session, contextId: ContextId, kind: KindState, state: KeyState): void {
+  keepHeld(s, contextId, kind);
   if (!followAheadDue(kind, state.kinds[contextId] ?? 0, s.rt.now(), s.rt.settings)) return;
   if (s.rt.singleFlight.isRunning(s.scope, `any:${contextId}`)) return;
   void followKind(s, contextId, 'background').catch((error: unknown) =>
     s.log.debug({ err: error }, 'keeping remembered accounts fresh ahead of need failed'),
   );
-}
-
-/**
- * Notes SalesBinder's clock from an answer's Date header; returns `sentAt` on its clock, as well
- * as it is known.
- */
-export function noteClock(s: Session, page: CustomerPage, sentAt: number): number {
-  const { skews, now } = s.rt;
-  if (page.answeredAt !== undefined) skews.set(s.scope, skewFrom(page.answeredAt, sentAt, now()));
-  return sentAt + (skews.get(s.scope) ?? 0);
 }
 
 /**
@@ -106,6 +97,7 @@ async function followNow(s: Session, contextId: ContextId, purpose: FollowPurpos
     return;
   }
   if (s.key.trusted(await s.key.usable(), contextId)) {
+    keepHeld(s, contextId, kind);
     // Someone brought the kind up to date since this caller looked: nothing left to do.
     if (followedAlready(kind, mode, purpose, sentAt, s.rt.settings)) return;
   }
@@ -176,7 +168,12 @@ async function sweep(step: FollowStep): Promise<void> {
 }
 
 /** The kind's changes since it was last followed (or, lapsed, from now on). */
-async function changes({ s, contextId, kind, lapsed, sentAt, purpose }: FollowStep): Promise<void> {
+async function changes(step: FollowStep): Promise<void> {
+  const { s, contextId, kind, sentAt, purpose } = step;
+  // A held kind not followed for a while asks the feed since it last did, rather than start
+  // again: its listing stays right (deletions come from their own feed or a count).
+  const resumed = step.lapsed && kind.heldSince > 0 && kind.asOf >= sentAt - s.rt.settings.heldReloadMs;
+  const lapsed = step.lapsed && !resumed;
   const since = feedStart(lapsed ? sentAt : kind.asOf, s.rt.skews.get(s.scope) ?? 0, s.rt.settings);
   const customers: Customer[] = [];
   for (let page = 1; ; page++) {
@@ -194,12 +191,15 @@ async function changes({ s, contextId, kind, lapsed, sentAt, purpose }: FollowSt
     if (page >= MAX_FEED_PAGES) {
       // More changes than a few calls bring: what came is remembered, but the kind is not marked
       // followed. Its next follow asks the same window again, until the kind lapses (the deletion
-      // bound) and is followed from then on.
+      // bound) and is followed from then on. A held kind resumed after a while starts over at once
+      // (and is listed again).
       await s.remember(customers, contextId, sentAt);
+      if (resumed) await s.rt.store.advanceKind(s.scope, contextId, { coveredSince: sentAt, asOf: sentAt });
       return;
     }
   }
-  await s.remember(customers, contextId, sentAt);
+  const remembered = await s.remember(customers, contextId, sentAt);
+  await joinHeld(s, contextId, remembered);
   await progress(s, () =>
     s.rt.store.advanceKind(s.scope, contextId, {
       ...(lapsed ? { coveredSince: sentAt } : {}),

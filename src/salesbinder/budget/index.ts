@@ -32,6 +32,7 @@
  */
 import type { Logger } from '../../observability/logger.ts';
 import type { SalesBinderApi } from '../client.ts';
+import { createHeldState } from './held-state.ts';
 import type { NewcomerCredits } from './newcomers.ts';
 import { RememberingApi } from './remembering-api.ts';
 import { Session } from './session.ts';
@@ -76,6 +77,7 @@ export function createBudget({ settings, store, newcomers, observer, now = Date.
     skews: new Map<string, number>(),
     proofs: new Map<string, Promise<unknown>>(),
     unsaved: createUnsavedEdits(),
+    held: createHeldState(),
   };
   return {
     settings,

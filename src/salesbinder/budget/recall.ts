@@ -7,7 +7,7 @@
 import type { Customer } from '../../domain/customer.ts';
 import type { CustomerPage } from '../../domain/customer-page.ts';
 import { followAhead } from './follow-kind.ts';
-import { confirmed, goneServable, pageServable, recordServable } from './freshness.ts';
+import { confirmed, goneServable, heldServable, pageServable, recordServable } from './freshness.ts';
 import { acceptedRecently } from './key-trust.ts';
 import { type Session, withKind } from './session.ts';
 import type { ContextId, RememberedPage, RememberedRecord } from './store/store.ts';
@@ -68,7 +68,10 @@ export async function recallPage(
     s.store.kindState(s.scope, contextId),
   ]);
   if (page === undefined || kind === undefined) return {};
-  if (!pageServable(page, kind, t, settings)) return { page };
+  // A held kind's whole listing (it carries the customer numbers) is kept right by its feeds.
+  const servable =
+    page.numbers !== undefined ? heldServable(kind, t, settings) : pageServable(page, kind, t, settings);
+  if (!servable) return { page };
   const ids = window
     ? page.ids.slice((window.page - 1) * window.pageLimit, window.page * window.pageLimit)
     : page.ids;
@@ -76,7 +79,7 @@ export async function recallPage(
   if (records.length !== ids.length) return { page };
   const customers: Customer[] = [];
   for (const record of records) {
-    if (record === undefined || !confirmed(record, t, settings)) return { page };
+    if (record === undefined || !confirmed(record, t, settings, kind)) return { page };
     customers.push(withKind(record.customer, contextId));
   }
   followAhead(s, contextId, kind, state);

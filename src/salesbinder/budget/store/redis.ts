@@ -191,6 +191,7 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
         listChangedAt: number('listChangedAt'),
         sweptAt: number('sweptAt'),
         sweptCount: number('sweptCount'),
+        heldSince: number('heldSince'),
       };
     },
     async advanceKind(scope, contextId, update) {
@@ -230,7 +231,7 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
           record.contextId ?? '',
           record.listSig,
           customerToJson(record.customer),
-          retention.entryMs,
+          retention.heldMs,
         );
       }
       await run(() => replies(pipeline));
@@ -253,8 +254,9 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
       const json = await run(() => redis.get(pageKeyOf(scope, key)));
       return json === null ? undefined : (JSON.parse(json) as RememberedPage);
     },
-    async putPage(scope, key, page) {
-      await run(() => redis.set(pageKeyOf(scope, key), JSON.stringify(page), 'PX', retention.entryMs));
+    async putPage(scope, key, page, held) {
+      const ttl = held ? retention.heldMs : retention.entryMs;
+      await run(() => redis.set(pageKeyOf(scope, key), JSON.stringify(page), 'PX', ttl));
     },
     async lock(scope, name) {
       const reply = await run(() => redis.set(lockKeyOf(scope, name), token, 'PX', retention.lockMs, 'NX'));

@@ -46,6 +46,11 @@ export interface KindState {
   sweptAt: number;
   /** How many accounts that sweep counted (-1: none yet). */
   sweptCount: number;
+  /**
+   * A kind held whole (held-kind.ts): when the listing its accounts come from began (0: not held).
+   * Its membership is known as of `sweptAt` (the latest deletion check), its changes as of `asOf`.
+   */
+  heldSince: number;
 }
 
 export const UNFOLLOWED: KindState = {
@@ -54,6 +59,7 @@ export const UNFOLLOWED: KindState = {
   listChangedAt: 0,
   sweptAt: 0,
   sweptCount: -1,
+  heldSince: 0,
 };
 
 /** One list page as SalesBinder answered it: its accounts, in order, and the total count. */
@@ -64,6 +70,8 @@ export interface RememberedPage {
   fetchedAt: number;
   /** `fetchedAt` on SalesBinder's clock, as well as it is known. */
   sbTime: number;
+  /** A held kind's whole listing: each account's customer number, beside `ids` (the order's key). */
+  numbers?: number[];
 }
 
 /** What SalesBinder last said of one key (by its hash), for one account. */
@@ -80,8 +88,10 @@ export const UNKNOWN_KEY: KeyState = { acceptedAt: 0, kinds: {}, refusedUntil: 0
 
 /** How long each thing is kept; the store forgets it after that. */
 export interface Retention {
-  /** Records and pages: the deletion bound and a margin. */
+  /** Pages, and SalesBinder's 404s: the deletion bound and a margin. */
   entryMs: number;
+  /** Records, and a held kind's whole listing: as long as a held kind is kept without a new listing. */
+  heldMs: number;
   /** Acceptances: the trust window. */
   trustMs: number;
   /** A lock on a call others wait for: the longest such a call may take. */
@@ -114,7 +124,8 @@ export interface BudgetStore {
   /** When SalesBinder last answered 404 for this account (0: not within the freshness bound). */
   goneAt(scope: string, id: string): Promise<number>;
   page(scope: string, key: string): Promise<RememberedPage | undefined>;
-  putPage(scope: string, key: string, page: RememberedPage): Promise<void>;
+  /** Keeps the page `entryMs`, or `heldMs` when `held` (a held kind's whole listing). */
+  putPage(scope: string, key: string, page: RememberedPage, held?: boolean): Promise<void>;
   /**
    * Takes the lock for one call that others could share (`held`), or tells that another replica
    * holds it (`taken`); `free` where there are no other replicas (the caller's own registry of
@@ -175,5 +186,6 @@ export function advance(current: KindState, update: Partial<KindState>): KindSta
     listChangedAt: Math.max(current.listChangedAt, update.listChangedAt ?? 0),
     sweptAt: Math.max(current.sweptAt, update.sweptAt ?? 0),
     sweptCount: update.sweptCount ?? current.sweptCount,
+    heldSince: Math.max(current.heldSince, update.heldSince ?? 0),
   };
 }
