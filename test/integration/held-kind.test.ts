@@ -229,6 +229,24 @@ describe('a kind held whole', () => {
   });
 });
 
+describe("the change feed's boundary, checked", () => {
+  it('costs one call, not three pages, when SalesBinder ignores modifiedSince, and is not asked again for the deletion bound', async () => {
+    const gw = await heldGateway();
+    await untilHeld(gw);
+    gw.sandbox.setChangeFeed({ ignored: true });
+    gw.clock.advance(15_000);
+    const before = gw.sandbox.requests.length;
+    for (let i = 0; i < 5; i++) {
+      await gw.graphql(OPEN, { id: customerIds(gw)[i * 100] }, as(gw.key));
+      await settled(gw);
+      gw.clock.advance(5_000);
+    }
+    const made = callsSince(gw, before);
+    expect(made.filter((c) => c.includes('modifiedSince'))).toHaveLength(1);
+    expect(gw.logs.filter((line) => line.includes('modifiedSince ignored'))).toHaveLength(1);
+  });
+});
+
 describe('searches of a held kind', () => {
   it('are asked of SalesBinder with BUDGET_SEARCHES=salesbinder', async () => {
     const gw = await heldGateway({ BUDGET_SEARCHES: 'salesbinder' });

@@ -103,7 +103,10 @@ async function followNow(s: Session, contextId: ContextId, purpose: FollowPurpos
   }
   const { how, lapsed } = followPlan(kind, mode, sentAt, s.rt.settings);
   const step = { s, contextId, kind, lapsed, sentAt, purpose };
-  return how === 'sweep' ? sweep(step) : changes(step);
+  if (how === 'sweep') return sweep(step);
+  // A feed SalesBinder answers whole (modifiedSince ignored) is not asked again for a while.
+  if ((s.rt.held.feedIgnored.get(`${s.scope}\0${contextId}`) ?? 0) > sentAt) return;
+  return changes(step);
 }
 
 /** One follow of a kind: the kind as it stood, and when the follow began. */
@@ -187,6 +190,11 @@ async function changes(step: FollowStep): Promise<void> {
     }
     if (page === 1) noteClock(s, answer, sentAt);
     customers.push(...answer.customers);
+    if (page === 1 && feedIgnored(s, contextId, answer, since, sentAt)) {
+      // What came is whole and current (fresh for a while); the kind is not marked followed.
+      await s.remember(customers, contextId, sentAt);
+      return;
+    }
     if (answer.customers.length < FULL_PAGE) break;
     if (page >= MAX_FEED_PAGES) {
       // More changes than a few calls bring: what came is remembered, but the kind is not marked
@@ -206,6 +214,32 @@ async function changes(step: FollowStep): Promise<void> {
       asOf: sentAt,
     }),
   );
+}
+
+/** An account this much older than the feed's window says SalesBinder ignored `modifiedSince`. */
+const IGNORED_BY = 24 * 60 * 60 * 1000;
+
+/**
+ * Whether SalesBinder answered the change feed with accounts changed long before it was asked
+ * for (it ignored `modifiedSince`): then the feed is one call, not three pages, and is not asked
+ * again for the deletion bound, so that it costs no more than a follow; reads meanwhile ask for
+ * what they need. A warning says so (once a bound).
+ */
+function feedIgnored(
+  s: Session,
+  contextId: ContextId,
+  answer: CustomerPage,
+  since: number,
+  t: number,
+): boolean {
+  const old = answer.customers.some((c) => c.modifiedAt.getTime() < since * 1000 - IGNORED_BY);
+  if (!old) return false;
+  s.rt.held.feedIgnored.set(`${s.scope}\0${contextId}`, t + s.rt.settings.deletedMs);
+  s.log.warn(
+    { feed: { contextId, since } },
+    'SalesBinder answered the change feed with accounts unchanged for days (modifiedSince ignored): it is not asked again for a while',
+  );
+  return true;
 }
 
 /** A list call for following a kind: a read when someone waits for it, else background work. */

@@ -89,15 +89,18 @@ async function loadStep(s: Session, contextId: ContextId, kind: KindState): Prom
   if (progress === undefined || progress.startedAt < t - settings.heldReloadMs / 2)
     progress = beginLoad(s, contextId, kind.sweptCount);
   progress.lastStepAt = t;
+  // A kind not held yet is listed at a reader's priority (paced, so it never takes the windows):
+  // until it is held, every read of it is a call, so background work would never find room.
+  const purpose: Purpose = heldNow(kind, t, settings) ? 'background' : 'read';
   if (progress.next >= 1) {
     const sentAt = now();
-    const page = await listPage(s, { contextId, page: progress.next, pageLimit: FULL_PAGE });
+    const page = await listPage(s, { contextId, page: progress.next, pageLimit: FULL_PAGE }, purpose);
     const customers = await s.remember(page.customers, contextId, sentAt);
     for (const customer of customers) progress.numbers.set(customer.id, customer.customerNumber ?? 0);
     progress.next -= 1;
     if (progress.next >= 1) return;
   }
-  await finishLoad(s, contextId, progress);
+  await finishLoad(s, contextId, progress, purpose);
   if (held.loads.get(key) === progress) held.loads.delete(key);
 }
 
@@ -105,13 +108,22 @@ async function loadStep(s: Session, contextId: ContextId, kind: KindState): Prom
  * The listing is complete: what changed or was created while it was made (the feed since it
  * began) joins it, what was deleted meanwhile leaves it, and it is held from then on.
  */
-async function finishLoad(s: Session, contextId: ContextId, progress: LoadProgress): Promise<void> {
+async function finishLoad(
+  s: Session,
+  contextId: ContextId,
+  progress: LoadProgress,
+  purpose: Purpose,
+): Promise<void> {
   const { settings, now, store } = s.rt;
   const feedAt = now();
   const since = feedStart(progress.startedAt, s.rt.skews.get(s.scope) ?? 0, settings);
   const changed: Customer[] = [];
   for (let page = 1; page <= 3; page++) {
-    const answer = await listPage(s, { contextId, page, pageLimit: FULL_PAGE, modifiedSince: since });
+    const answer = await listPage(
+      s,
+      { contextId, page, pageLimit: FULL_PAGE, modifiedSince: since },
+      purpose,
+    );
     if (page === 1) noteClock(s, answer, feedAt);
     changed.push(...answer.customers);
     if (answer.customers.length < FULL_PAGE) break;
@@ -121,7 +133,7 @@ async function finishLoad(s: Session, contextId: ContextId, progress: LoadProgre
   for (const customer of await s.remember(changed, contextId, feedAt))
     progress.numbers.set(customer.id, customer.customerNumber ?? 0);
   const checkedAt = now();
-  const verdict = await deletionsSince(s, contextId, progress.startedAt, progress.numbers.size);
+  const verdict = await deletionsSince(s, contextId, progress.startedAt, progress.numbers.size, purpose);
   if (verdict === 'list again' || !verdict.confirmed) {
     // Accounts went that cannot be named, or new ones are not shown yet: list the kind again.
     beginLoad(s, contextId, progress.numbers.size);
@@ -180,7 +192,10 @@ async function checkDeletions(s: Session, contextId: ContextId): Promise<void> {
   const whole = await s.store.page(s.scope, WHOLE(contextId));
   if (whole?.numbers === undefined || kind.heldSince === 0) return;
   const checkedAt = now();
-  const verdict = await deletionsSince(s, contextId, kind.sweptAt, whole.ids.length);
+  // Due a third of the deletion bound after the last check, in the background; past half of it,
+  // at a reader's priority, so that a busy account does not let its listing lapse.
+  const purpose: Purpose = kind.sweptAt < checkedAt - s.rt.settings.deletedMs / 2 ? 'read' : 'background';
+  const verdict = await deletionsSince(s, contextId, kind.sweptAt, whole.ids.length, purpose);
   if (verdict === 'list again') {
     // The listing serves until its last check is older than the deletion bound; a new one begins.
     beginLoad(s, contextId, whole.ids.length);
@@ -224,6 +239,7 @@ async function deletionsSince(
   contextId: ContextId,
   from: number,
   size: number,
+  purpose: Purpose,
 ): Promise<DeletionVerdict> {
   const { settings, now, held } = s.rt;
   const key = kindKey(s, contextId);
@@ -232,7 +248,7 @@ async function deletionsSince(
   let gone: string[] | undefined;
   if (settings.deletedLogKinds.includes(contextId) && !standing.demoted) {
     try {
-      gone = await deletedIds(s, contextId, feedStart(from, s.rt.skews.get(s.scope) ?? 0, settings));
+      gone = await deletedIds(s, contextId, feedStart(from, s.rt.skews.get(s.scope) ?? 0, settings), purpose);
     } catch (error) {
       // Not sent (no room in the windows): try again later. Any answer but a list: count instead.
       if (error instanceof SalesBinderError && error.status === undefined) throw error;
@@ -245,7 +261,7 @@ async function deletionsSince(
   }
   const countDue = gone === undefined || standing.countedAt < now() - settings.countCheckMs;
   if (!countDue) return { gone: gone ?? [], confirmed: true };
-  const counted = await listPage(s, { contextId, page: 1, pageLimit: 1 });
+  const counted = await listPage(s, { contextId, page: 1, pageLimit: 1 }, purpose);
   standing.countedAt = now();
   const count = counted.count ?? 0;
   const left = size - new Set(gone ?? []).size;
@@ -263,11 +279,16 @@ async function deletionsSince(
 }
 
 /** Every id the deletion feed lists since `since` (epoch seconds), a few pages at most. */
-async function deletedIds(s: Session, contextId: ContextId, since: number): Promise<string[]> {
+async function deletedIds(
+  s: Session,
+  contextId: ContextId,
+  since: number,
+  purpose: Purpose,
+): Promise<string[]> {
   const ids: string[] = [];
   for (let page = 1; page <= MAX_DELETION_PAGES; page++) {
     const answer = await s.key.send(
-      'background',
+      purpose,
       () => contextId,
       (priority) =>
         s.calls.listDeletions({ contextId, deletedSince: since, page, pageLimit: FULL_PAGE }, { priority }),
@@ -278,12 +299,16 @@ async function deletedIds(s: Session, contextId: ContextId, since: number): Prom
   throw new SalesBinderError('SB_UNREADABLE', 'more deletions than a few pages list', { status: 200 });
 }
 
+/** Keeping a held kind: background work, or a reader's when the kind would otherwise lapse. */
+type Purpose = 'read' | 'background';
+
 function listPage(
   s: Session,
   query: { contextId: ContextId; page: number; pageLimit: number; modifiedSince?: number },
+  purpose: Purpose,
 ): Promise<CustomerPage> {
   return s.key.send(
-    'background',
+    purpose,
     () => query.contextId,
     (priority) => s.calls.listCustomers(query, { priority }),
   );

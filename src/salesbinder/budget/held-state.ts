@@ -25,6 +25,8 @@ export interface HeldState {
   searches: LRUCache<string, { ids: string[]; listChangedAt: number; sweptAt: number }>;
   /** Per scope: terms recently answered from memory, when one was last compared, and whether searches are asked of SalesBinder now. */
   searchChecks: LRUCache<string, SearchChecks>;
+  /** Kinds whose change feed SalesBinder answered whole (modifiedSince ignored), until when it is not asked. */
+  feedIgnored: LRUCache<string, number>;
 }
 
 interface SearchChecks {
@@ -40,5 +42,6 @@ export function createHeldState(maxScopes = 1_000, maxSearches = 10_000): HeldSt
     counted: new LRUCache({ max: maxScopes }),
     searches: new LRUCache({ max: maxSearches }),
     searchChecks: new LRUCache({ max: maxScopes }),
+    feedIgnored: new LRUCache({ max: maxScopes }),
   };
 }
