@@ -193,8 +193,9 @@ async function checkDeletions(s: Session, contextId: ContextId): Promise<void> {
   if (whole?.numbers === undefined || kind.heldSince === 0) return;
   const checkedAt = now();
   // Due a third of the deletion bound after the last check, in the background; past half of it,
-  // at a reader's priority, so that a busy account does not let its listing lapse.
-  const purpose: Purpose = kind.sweptAt < checkedAt - s.rt.settings.deletedMs / 2 ? 'read' : 'background';
+  // at an edit's priority: one call keeps every read of the kind from becoming a call, so a busy
+  // account (whose windows background work never finds room in) must not let its listing lapse.
+  const purpose: Purpose = kind.sweptAt < checkedAt - s.rt.settings.deletedMs / 2 ? 'edit' : 'background';
   const verdict = await deletionsSince(s, contextId, kind.sweptAt, whole.ids.length, purpose);
   if (verdict === 'list again') {
     // The listing serves until its last check is older than the deletion bound; a new one begins.
@@ -300,7 +301,7 @@ async function deletedIds(
 }
 
 /** Keeping a held kind: background work, or a reader's when the kind would otherwise lapse. */
-type Purpose = 'read' | 'background';
+type Purpose = 'read' | 'edit' | 'background';
 
 function listPage(
   s: Session,

@@ -8,6 +8,7 @@ import type { Customer } from '../../domain/customer.ts';
 import type { CustomerPage } from '../../domain/customer-page.ts';
 import { followAhead } from './follow-kind.ts';
 import { confirmed, goneServable, heldServable, pageServable, recordServable } from './freshness.ts';
+import { keepHeld } from './held-kind.ts';
 import { acceptedRecently } from './key-trust.ts';
 import { type Session, withKind } from './session.ts';
 import type { ContextId, RememberedPage, RememberedRecord } from './store/store.ts';
@@ -41,7 +42,10 @@ export async function recallView(
   }
   if (record.contextId === null || !s.key.trusted(state, record.contextId)) return { record };
   const kind = await s.store.kindState(s.scope, record.contextId);
-  if (kind === undefined || !recordServable(record, kind, t, settings)) return { record };
+  if (kind === undefined) return { record };
+  // A held kind is kept (its next page, its deletion check) whether or not this read is served.
+  keepHeld(s, record.contextId, kind);
+  if (!recordServable(record, kind, t, settings)) return { record };
   followAhead(s, record.contextId, kind, state);
   s.caller.onAccepted?.();
   return { answer: withKind(record.customer, record.contextId), record };
@@ -67,6 +71,7 @@ export async function recallPage(
     s.store.page(s.scope, pageKey),
     s.store.kindState(s.scope, contextId),
   ]);
+  if (kind !== undefined) keepHeld(s, contextId, kind);
   if (page === undefined || kind === undefined) return {};
   // A held kind's whole listing (it carries the customer numbers) is kept right by its feeds.
   const servable =
