@@ -68,10 +68,6 @@ export interface SalesBinderApi {
   listCustomers(query: CustomerQuery, options?: CallOptions): Promise<CustomerPage>;
   /** `PUT customers/{id}`: changes only the given fields; answers the whole updated account. */
   updateCustomer(id: string, changes: WireChanges, options?: CallOptions): Promise<SavedCustomer>;
-}
-
-/** Creating and deleting accounts. */
-export interface AccountLifecycle {
   /**
    * `POST customers`: never retried once it may have reached SalesBinder; when its answer is lost
    * then, SB_UNREADABLE (not retryable: the account may exist).
@@ -119,7 +115,7 @@ export interface ClientOptions {
   onOddRecords?: ((endpoint: string, count: number) => void) | undefined;
 }
 
-export class SalesBinderClient implements SalesBinderApi, AccountLifecycle {
+export class SalesBinderClient implements SalesBinderApi {
   readonly #transport: HttpTransport;
   readonly #codec: WireCodec;
   readonly #endpoint: SalesBinderEndpoint;
