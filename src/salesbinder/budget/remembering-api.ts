@@ -12,7 +12,7 @@ import type { CallOptions, CustomerQuery, SalesBinderApi, SavedCustomer } from '
 import { SalesBinderError } from '../errors.ts';
 import { followKind, noteClock, WHOLE } from './follow-kind.ts';
 import { confirmed, sweepServesKind } from './freshness.ts';
-import { recallPage, recallView, type ViewAnswer } from './recall.ts';
+import { heldCount, recallPage, recallView, type ViewAnswer } from './recall.ts';
 import { isStatus, type Session, withKind } from './session.ts';
 import {
   CONTEXT_IDS,
@@ -34,6 +34,10 @@ export class RememberingApi implements SalesBinderApi {
   }
 
   // ---- reads -------------------------------------------------------------------------------
+
+  held(ids: readonly string[]): Promise<number> {
+    return heldCount(this.#s, ids);
+  }
 
   async getCustomer(id: string, options: CallOptions = {}): Promise<Customer> {
     const s = this.#s;
