@@ -41,6 +41,7 @@ import { createNewcomerCredits } from './salesbinder/budget/newcomers.ts';
 import { createMemoryStore } from './salesbinder/budget/store/memory.ts';
 import { createRedisStore } from './salesbinder/budget/store/redis.ts';
 import { accountOf } from './salesbinder/client.ts';
+import { createIdempotency } from './salesbinder/idempotency.ts';
 import {
   createAttemptGate,
   createMemoryRateLimiter,
@@ -263,6 +264,9 @@ export function createApp({
       gate: limiter && createAttemptGate(limiter, metrics?.limiter),
       observer: metrics?.upstream,
     });
+  // Creates' outcomes per idempotencyKey: in Redis when replicas share one, so a retry that lands
+  // on another replica creates nothing more either.
+  const idempotency = createIdempotency({ redis: config.redis, log: logger });
   let ready = true;
   const accounts = accountsOf(upstream);
   // Ready while serving, and unless every account is blocked after a 429 (then no request can
@@ -291,6 +295,7 @@ export function createApp({
       onPayload: metrics?.payload,
       onOddRecords: metrics?.upstream.oddRecords,
       trustProxy: config.trustProxy,
+      idempotency,
       budget: budget && config.budget ? { budget, sharedHost: config.budget.sharedHost } : undefined,
     }),
     graphiql: config.graphiql
@@ -330,7 +335,7 @@ export function createApp({
       ready = value;
     },
     close: async () => {
-      await Promise.all([http.close(), limiter?.close(), budget?.close()]);
+      await Promise.all([http.close(), limiter?.close(), budget?.close(), idempotency.close()]);
     },
   };
 }

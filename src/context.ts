@@ -14,6 +14,7 @@ import { requestIdOf } from './http/request-id.ts';
 import type { Logger } from './observability/logger.ts';
 import { type Budget, keyHashOf } from './salesbinder/budget/index.ts';
 import {
+  type AccountLifecycle,
   accountOf,
   endpointFromUrl,
   type SalesBinderApi,
@@ -22,6 +23,7 @@ import {
 } from './salesbinder/client.ts';
 import { accountEndpoints } from './salesbinder/endpoints.ts';
 import { AccountError, SalesBinderError } from './salesbinder/errors.ts';
+import { fingerprintOf, type Idempotency } from './salesbinder/idempotency.ts';
 import type { WireCodec } from './transport/codec.ts';
 import type { HttpTransport } from './transport/http.ts';
 
@@ -95,6 +97,22 @@ export interface ContextDeps {
   budget?: { budget: Budget; sharedHost: boolean } | undefined;
   /** Proxies whose X-Forwarded-For is believed when telling where a request came from. @default 0 */
   trustProxy?: number;
+  /** Keeps creates' outcomes per idempotencyKey. */
+  idempotency: Idempotency;
+}
+
+/**
+ * Creates and deletes go to SalesBinder as they are, beside the budget's reads and edits: the
+ * budget does not know them yet (a deleted account stops being served within its deletedMs).
+ */
+function withLifecycle(api: SalesBinderApi, lifecycle: AccountLifecycle): SalesBinderApi & AccountLifecycle {
+  return {
+    getCustomer: (id, options) => api.getCustomer(id, options),
+    listCustomers: (query, options) => api.listCustomers(query, options),
+    updateCustomer: (id, changes, options) => api.updateCustomer(id, changes, options),
+    createCustomer: (customer, options) => lifecycle.createCustomer(customer, options),
+    deleteCustomer: (id, options) => lifecycle.deleteCustomer(id, options),
+  };
 }
 
 /** What the Node server adds to Yoga's context: the socket a request came in on. */
@@ -135,6 +153,7 @@ export function createContextFactory({
   onOddRecords,
   budget,
   trustProxy = 0,
+  idempotency,
 }: ContextDeps) {
   // Fail at start-up, not on the first request, if the template cannot make safe URLs.
   if (upstream.mode === 'accounts') endpointFor(upstream, upstream.accounts[0] ?? null);
@@ -144,7 +163,9 @@ export function createContextFactory({
   return ({ request, req }: { request: Request } & ServerContext): GatewayContext => {
     const requestId = requestIdOf(request);
     const log = logger.child({ requestId });
-    let client: SalesBinderApi | undefined;
+    let client: (SalesBinderApi & AccountLifecycle) | undefined;
+    /** Whose idempotency keys this request's are: set with the client. */
+    let scope: { account: string; keyHash: string } | undefined;
     let loader: DataLoader<string, Customer | null> | undefined;
     let tracing: { tracer: Tracer; parent: OtelContext } | undefined;
     let accepted = false;
@@ -187,6 +208,9 @@ export function createContextFactory({
           );
         }
         const endpoint = fixedEndpoint ?? endpointFor(upstream, request.headers.get(ACCOUNT_HEADER));
+        const keyHash = keyHashOf(credentials.apiKey);
+        const account = accountOf(endpoint);
+        scope = { account, keyHash };
         const calls = new SalesBinderClient({
           transport,
           codec,
@@ -204,14 +228,12 @@ export function createContextFactory({
           client = calls;
           return client;
         }
-        const keyHash = keyHashOf(credentials.apiKey);
-        const account = accountOf(endpoint);
         const address = clientAddressOf(
           req?.socket?.remoteAddress,
           request.headers.get('x-forwarded-for'),
           trustProxy,
         );
-        client = budget.budget.api(
+        const remembered = budget.budget.api(
           calls,
           {
             // On a host that serves many accounts, two keys are never known to share one.
@@ -224,7 +246,15 @@ export function createContextFactory({
           },
           log,
         );
+        client = withLifecycle(remembered, calls);
         return client;
+      },
+      async createCustomer(customer, idempotencyKey) {
+        const api = context.salesbinder();
+        if (idempotencyKey === undefined || !scope) return api.createCustomer(customer);
+        return idempotency.once(scope, idempotencyKey, fingerprintOf(customer), () =>
+          api.createCustomer(customer),
+        );
       },
     };
     return context;

@@ -5,15 +5,17 @@
 import { Buffer } from 'node:buffer';
 import { type Context, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import type { Customer } from '../domain/customer.ts';
-import type { WireChanges } from '../domain/customer-changes.ts';
+import type { WireChanges, WireNewCustomer } from '../domain/customer-changes.ts';
 import { type CustomerPage, customerPageFromWire } from '../domain/customer-page.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { WireCodec } from '../transport/codec.ts';
-import type { CallPriority, HttpResponse, HttpTransport } from '../transport/http.ts';
+import type { CallPriority, HttpRequest, HttpResponse, HttpTransport } from '../transport/http.ts';
 import {
   dateOf,
   type Envelope,
   envelopeOf,
+  envelopeOrNothing,
+  failureOfCreate,
   failureOfStatus,
   failureOfTransport,
   messageOf,
@@ -26,6 +28,12 @@ export interface SavedCustomer {
   /** SalesBinder's confirmation, e.g. `Saved`. */
   message: string;
   customer: Customer;
+}
+
+export interface DeletedCustomer {
+  id: string;
+  /** SalesBinder's word, or `Deleted` when its answer carries none. */
+  message: string;
 }
 
 /** What the GraphQL layer depends on; tests and other transports can provide their own. */
@@ -64,14 +72,32 @@ export interface SalesBinderApi {
   held?(ids: readonly string[]): Promise<number>;
 }
 
+/** Creating and deleting accounts. */
+export interface AccountLifecycle {
+  /**
+   * `POST customers`: never retried once it may have reached SalesBinder; when its answer is lost
+   * then, SB_UNREADABLE (not retryable: the account may exist).
+   */
+  createCustomer(customer: WireNewCustomer, options?: CallOptions): Promise<SavedCustomer>;
+  /**
+   * `DELETE customers/{id}`: retried like an edit; a 404 after an attempt whose answer was lost
+   * is success (that attempt deleted it), a 404 otherwise SB_NOT_FOUND.
+   */
+  deleteCustomer(id: string, options?: CallOptions): Promise<DeletedCustomer>;
+}
+
 export { accountOf, endpointFromUrl, type SalesBinderEndpoint } from './endpoints.ts';
 
 interface Exchange {
   priority: CallPriority;
+  /** A 404 that came after an attempt whose answer was lost answers `NOT_FOUND` (a DELETE's). */
+  lostThenNotFoundIsDone?: boolean;
   body?: string | undefined;
   query?: string | undefined;
   /** A 404 answers `NOT_FOUND` instead of failing. */
   notFoundIsEmpty?: boolean;
+  /** A 2xx need carry nothing readable: its envelope is then empty. */
+  anyBody?: boolean;
 }
 
 /** What `#call` answers for a 404 it was told to let through; compared by identity. */
@@ -95,7 +121,7 @@ export interface ClientOptions {
   onOddRecords?: ((endpoint: string, count: number) => void) | undefined;
 }
 
-export class SalesBinderClient implements SalesBinderApi {
+export class SalesBinderClient implements SalesBinderApi, AccountLifecycle {
   readonly #transport: HttpTransport;
   readonly #codec: WireCodec;
   readonly #endpoint: SalesBinderEndpoint;
@@ -194,6 +220,36 @@ export class SalesBinderClient implements SalesBinderApi {
     };
   }
 
+  async createCustomer(
+    customer: WireNewCustomer,
+    { priority = 'edit' }: CallOptions = {},
+  ): Promise<SavedCustomer> {
+    try {
+      const { envelope } = await this.#call('POST', 'customers.create', 'customers', {
+        priority,
+        body: this.#codec.encodeCustomer(customer),
+      });
+      return { message: messageOf(envelope, 'Saved'), customer: recordOf(envelope) };
+    } catch (error) {
+      throw failureOfCreate(error);
+    }
+  }
+
+  async deleteCustomer(id: string, { priority = 'edit' }: CallOptions = {}): Promise<DeletedCustomer> {
+    const { envelope } = await this.#call(
+      'DELETE',
+      'customers.delete',
+      `customers/${encodeURIComponent(id)}`,
+      {
+        priority,
+        lostThenNotFoundIsDone: true,
+        // Its answer's body is not documented: any 2xx is a delete, whatever it carries.
+        anyBody: true,
+      },
+    );
+    return { id, message: messageOf(envelope, 'Deleted') };
+  }
+
   /**
    * Records SalesBinder answered that are not accounts as the gateway reads them (no id, name,
    * created or modified): one line and a metric; the rest of the answer is served.
@@ -208,11 +264,12 @@ export class SalesBinderClient implements SalesBinderApi {
 
   /** The answer's envelope; `NOT_FOUND` for a 404 when `notFoundIsEmpty` lets it through. */
   async #call(
-    method: 'GET' | 'PUT',
+    method: HttpRequest['method'],
     endpoint: string,
     resource: string,
-    { priority, body, query, notFoundIsEmpty = false }: Exchange,
+    exchange: Exchange,
   ): Promise<{ envelope: Envelope; answeredAt: number | undefined }> {
+    const { query } = exchange;
     const resourcePath = `${this.#endpoint.pathPrefix}/api/2.0/${resource}.${this.#codec.format}`;
     const path = `${resourcePath}${query ? `?${query}` : ''}`;
     // What a person searched for is theirs: logs keep the rest of the query (kind, page), not `s`.
@@ -234,11 +291,7 @@ export class SalesBinderClient implements SalesBinderApi {
     );
     const started = performance.now();
     try {
-      const { status, envelope, answeredAt } = await this.#exchange(method, path, endpoint, {
-        priority,
-        body,
-        notFoundIsEmpty,
-      });
+      const { status, envelope, answeredAt } = await this.#exchange(method, path, endpoint, exchange);
       span?.setAttribute('http.response.status_code', status);
       this.#log?.info(
         {
@@ -278,10 +331,10 @@ export class SalesBinderClient implements SalesBinderApi {
   }
 
   async #exchange(
-    method: 'GET' | 'PUT',
+    method: HttpRequest['method'],
     path: string,
     endpoint: string,
-    { priority, body, notFoundIsEmpty = false }: Exchange,
+    { priority, body, notFoundIsEmpty = false, lostThenNotFoundIsDone = false, anyBody = false }: Exchange,
   ): Promise<{ status: number; envelope: Envelope; answeredAt: number | undefined }> {
     const headers: Record<string, string> = {
       authorization: this.#authorization,
@@ -308,11 +361,14 @@ export class SalesBinderClient implements SalesBinderApi {
       this.#onKeyAccepted?.();
       return {
         status: response.status,
-        envelope: envelopeOf(response, this.#codec),
+        envelope: anyBody ? envelopeOrNothing(response, this.#codec) : envelopeOf(response, this.#codec),
         answeredAt: dateOf(response.headers.date),
       };
     }
-    if (response.status === 404 && notFoundIsEmpty)
+    if (
+      response.status === 404 &&
+      (notFoundIsEmpty || (lostThenNotFoundIsDone && response.afterLostAnswer === true))
+    )
       return { status: 404, envelope: NOT_FOUND, answeredAt: undefined };
     throw failureOfStatus(response, this.#codec, endpoint);
   }

@@ -7,7 +7,10 @@
  * origin is away). Not retried: 500 (the origin ran and failed: the same call will likely fail
  * again), 4xx, 429 (never retry into a block), timeouts (the deadline is spent). A PUT may be
  * retried because it is idempotent: it sets the same fields to the same values, so sending it
- * twice leaves the account as sending it once (only `modified` moves).
+ * twice leaves the account as sending it once (only `modified` moves); a DELETE too (the second
+ * finds nothing: a 404, which the answer flags with `afterLostAnswer`). A POST is not idempotent
+ * (each creates an account): it is retried only when the failure proves it never left (no
+ * connection could be made), never once it may have reached SalesBinder.
  */
 import {
   type HttpRequest,
@@ -56,6 +59,8 @@ export interface RetryOptions {
 export const DEFAULT_RETRY_OPTIONS: RetryOptions = { retries: 2, baseDelayMs: 100, deadlineMs: 15_000 };
 
 const RETRYABLE_STATUSES = new Set([502, 503, 504, 522]);
+/** Answers from a proxy in front of SalesBinder that may have passed the request on before failing. */
+const MAY_HAVE_REACHED_STATUSES = new Set([502, 504, 522]);
 
 /** Seconds to wait after a 429 that says nothing: SalesBinder blocks an account for a minute. */
 const DEFAULT_BLOCK_SECONDS = 60;
@@ -102,6 +107,9 @@ export function createGuardedTransport(
       // The first attempt may be refused outright (the caller is told to come back later).
       let admitted = await gate?.admit(request, deadlineMs);
       if (admitted instanceof Error) throw admitted;
+      const idempotent = request.method !== 'POST';
+      // Whether an earlier attempt may have reached SalesBinder without its answer reaching us.
+      let lost = false;
       for (let attempt = 0; ; attempt++) {
         let failure: HttpResponse | TransportError;
         const started = performance.now();
@@ -117,14 +125,18 @@ export function createGuardedTransport(
           // Awaited so that, with Redis, the other replicas see the block before this caller does.
           if (response.status === 429)
             await gate?.block(request, retryAfterSeconds(response.headers['retry-after']));
-          if (!RETRYABLE_STATUSES.has(response.status)) return response;
+          if (!RETRYABLE_STATUSES.has(response.status) || !idempotent)
+            return lost ? { ...response, afterLostAnswer: true } : response;
           failure = response;
+          lost ||= MAY_HAVE_REACHED_STATUSES.has(response.status);
         } catch (error) {
           if (error instanceof TransportError) {
             observer?.attempt(request.endpoint, undefined, error.kind, (performance.now() - started) / 1000);
           }
           if (!(error instanceof TransportError && error.kind === 'connection')) throw error;
+          if (!idempotent && !error.notSent) throw error;
           failure = error;
+          lost ||= !error.notSent;
         }
         if (attempt >= retries || !(await waitForRetry(attempt, deadline))) return fail(failure);
         observer?.retry(request.endpoint);

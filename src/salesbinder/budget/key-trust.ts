@@ -28,7 +28,7 @@ export function acceptedRecently(state: KeyState, t: number, s: Trust): boolean 
 }
 
 /** Whether SalesBinder let the key read this kind within the trust window before `t`. */
-function trustedFor(state: KeyState, contextId: ContextId, t: number, s: Trust): boolean {
+export function trustedFor(state: KeyState, contextId: ContextId, t: number, s: Trust): boolean {
   return (state.kinds[contextId] ?? 0) >= t - s.keyTrustMs;
 }
 
@@ -37,7 +37,7 @@ function trustedFor(state: KeyState, contextId: ContextId, t: number, s: Trust):
  * a tenth of the trust window old, so that a busy key is not a write (a Redis round trip with
  * REDIS_URL) per call; trust then runs out at most that much earlier.
  */
-function acceptanceWriteDue(
+export function acceptanceWriteDue(
   current: KeyState | undefined,
   contextId: ContextId | null,
   at: number,
