@@ -7,7 +7,7 @@
  *   thing share one call);
  * - each distinct account read by id (`customer`, and `_entities`' representations), less those
  *   the budget's memory would serve this caller now without a call;
- * - each edit.
+ * - each edit (every mutation field).
  *
  * Over `max`, the operation is refused before any call, with an error that names the bound. The
  * count is an upper bound (a page whose kind memory can serve still counts), so that the check
@@ -83,9 +83,9 @@ function collect(
           if (typeof id === 'string' && isCustomerId(id)) calls.ids.add(id);
         }
         break;
-      case 'updateCustomer':
-        calls.edits++;
-        break;
+      default:
+        // Every mutation (updateCustomer, and any added later) is a call of its own.
+        if (root.name === 'Mutation' && field.name !== '__typename') calls.edits++;
     }
   }
 }
