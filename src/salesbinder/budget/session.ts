@@ -32,7 +32,7 @@ export interface BudgetRuntime {
    * SalesBinder's clock against ours (ms, ≤ 0), per scope, from its answers' Date headers: when
    * it runs behind, feed windows start earlier (follow-kind.ts).
    */
-  skews: Map<string, number>;
+  skews: { get(scope: string): number | undefined; set(scope: string, skew: number): unknown };
   /** The first call of each key SalesBinder has not accepted yet, under way: its other calls wait for it. */
   proofs: Map<string, Promise<unknown>>;
   /** Edits the store could not take yet (store/fallback.ts). */
