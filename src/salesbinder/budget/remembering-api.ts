@@ -159,8 +159,9 @@ export class RememberingApi implements SalesBinderApi {
     }
     const contextId = contextIdOf(saved.customer.kind) ?? before?.contextId ?? null;
     const customer = withKind(saved.customer, contextId);
-    // Remembered before the answer leaves: every later read, by anyone, sees the edit.
-    await s.remember([customer], contextId, sentAt);
+    // Remembered before the answer leaves: every later read, by anyone, sees the edit (kept on
+    // this replica until the store takes it, when the store cannot now).
+    await s.remember([customer], contextId, sentAt, { edit: true });
     return { ...saved, customer };
   }
 
