@@ -12,11 +12,11 @@ import type { GatewayContext } from './graphql/gateway-context.ts';
 import { clientAddressOf, sourceOf } from './http/client-address.ts';
 import { requestIdOf } from './http/request-id.ts';
 import type { Logger } from './observability/logger.ts';
+import type { SalesBinderApi } from './salesbinder/api.ts';
 import { type Budget, keyHashOf } from './salesbinder/budget/index.ts';
 import {
   accountOf,
   endpointFromUrl,
-  type SalesBinderApi,
   SalesBinderClient,
   type SalesBinderEndpoint,
 } from './salesbinder/client.ts';

@@ -7,7 +7,7 @@ import type DataLoader from 'dataloader';
 import type { Customer } from '../domain/customer.ts';
 import type { WireNewCustomer } from '../domain/customer-changes.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { SalesBinderApi, SavedCustomer } from '../salesbinder/client.ts';
+import type { SalesBinderApi, SavedCustomer } from '../salesbinder/api.ts';
 
 export interface GatewayContext {
   requestId: string;

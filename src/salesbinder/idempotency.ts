@@ -24,7 +24,7 @@ import type { Redis as RedisClient } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { type Customer, customerFromJson } from '../domain/customer.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { SavedCustomer } from './client.ts';
+import type { SavedCustomer } from './api.ts';
 import { SalesBinderError, type SalesBinderErrorCode } from './errors.ts';
 import { connectRedis, type RedisSettings } from './redis.ts';
 

@@ -8,13 +8,7 @@
 import type { Customer } from '../../domain/customer.ts';
 import type { WireChanges, WireNewCustomer } from '../../domain/customer-changes.ts';
 import type { CustomerPage } from '../../domain/customer-page.ts';
-import type {
-  CallOptions,
-  CustomerQuery,
-  DeletedCustomer,
-  SalesBinderApi,
-  SavedCustomer,
-} from '../client.ts';
+import type { CallOptions, CustomerQuery, DeletedCustomer, SalesBinderApi, SavedCustomer } from '../api.ts';
 import { SalesBinderError } from '../errors.ts';
 import { followKind, noteClock, WHOLE } from './follow-kind.ts';
 import { confirmed, sweepServesKind } from './freshness.ts';
