@@ -80,6 +80,7 @@ export class RememberingApi implements SalesBinderApi {
         'read',
         () => null,
         (priority) => s.calls.listCustomers(query, { priority }),
+        CONTEXT_IDS.includes(contextId) ? contextId : null,
       );
     if (!query.search) {
       const served = await this.#fromWholeListing(contextId, query);
@@ -148,6 +149,7 @@ export class RememberingApi implements SalesBinderApi {
         'edit',
         (result) => contextIdOf(result.customer.kind) ?? before?.contextId ?? null,
         (priority) => s.calls.updateCustomer(id, changes, { priority }),
+        before?.contextId ?? null,
       );
     } catch (error) {
       if (isStatus(error, 'SB_NOT_FOUND')) await s.store.forget(s.scope, id, sentAt);
@@ -172,6 +174,7 @@ export class RememberingApi implements SalesBinderApi {
         'read',
         (c) => contextIdOf(c.kind) ?? before?.contextId ?? null,
         (priority) => s.calls.getCustomer(id, { priority }),
+        before?.contextId ?? null,
       );
     } catch (error) {
       if (!isStatus(error, 'SB_NOT_FOUND')) throw error;
@@ -191,6 +194,7 @@ export class RememberingApi implements SalesBinderApi {
       'read',
       () => contextId,
       (priority) => s.calls.listCustomers(query, { priority }),
+      contextId,
     );
     const sbTime = noteClock(s, page, sentAt);
     const customers = await s.remember(page.customers, contextId, sentAt);

@@ -14,10 +14,7 @@ import { type BudgetStore, type ContextId, type KindState, UNKNOWN_KEY } from '.
  * key, no record, no page, a kind's state `undefined`, no 404, `free` for a lock), writes are
  * dropped.
  */
-export type StoreFallback = Omit<
-  BudgetStore,
-  'kindState' | 'advanceKind' | 'forgetKind' | 'health' | 'close'
-> & {
+export type StoreFallback = Omit<BudgetStore, 'kindState' | 'advanceKind' | 'health' | 'close'> & {
   kindState(scope: string, contextId: ContextId): Promise<KindState | undefined>;
 };
 
@@ -35,6 +32,8 @@ export function storeFallback(store: BudgetStore, log: Logger): StoreFallback {
     acceptKey: (scope, keyHash, contextId, at) =>
       orElse(() => store.acceptKey(scope, keyHash, contextId, at), undefined),
     refuseKey: (scope, keyHash, until) => orElse(() => store.refuseKey(scope, keyHash, until), undefined),
+    forgetKind: (scope, keyHash, contextId) =>
+      orElse(() => store.forgetKind(scope, keyHash, contextId), undefined),
     kindState: (scope, contextId) =>
       orElse<KindState | undefined>(() => store.kindState(scope, contextId), undefined),
     records: (scope, ids) =>

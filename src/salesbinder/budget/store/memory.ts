@@ -46,7 +46,12 @@ export function createMemoryStore(
     ttl: retention.trustMs * 2,
     ...clock,
   });
-  const kinds = new Map<string, KindState>();
+  // A kind forgotten is followed anew (a sweep or the feed from then): savings lost, nothing wrong served.
+  const kinds = new LRUCache<string, KindState>({
+    max: Math.max(100, Math.ceil(maxEntries / 10)),
+    ttl: retention.trustMs * 2,
+    ...clock,
+  });
   const at = (scope: string, id: string) => `${scope}\0${id}`;
   const advanceNow = (scope: string, contextId: ContextId, update: Partial<KindState>) =>
     kinds.set(kindKey(scope, contextId), advance(kinds.get(kindKey(scope, contextId)) ?? UNFOLLOWED, update));

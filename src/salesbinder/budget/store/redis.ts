@@ -6,9 +6,10 @@
  * newer one.
  *
  * Keys: `<prefix>:b:{<scope hash>}:…`, one hash tag per account so that a script's keys share a
- * Redis Cluster slot; no account name, no API key (keys are known by their hash only). Records,
- * 404 marks, pages, keys and locks expire; a kind's progress (`:kind:`, five numbers per kind and
- * account) does not. When Redis fails, each call rejects and the caller forgets instead (nothing is
+ * Redis Cluster slot; no account name, no API key (keys are known by their hash only). Every key
+ * expires: records, 404 marks and pages after `entryMs`, a kind's progress and keys after twice
+ * the trust window without a write, locks after `lockMs`. When Redis fails, each call rejects and
+ * the caller forgets instead (nothing is
  * served from memory, nothing is lost but savings); what SalesBinder said of keys is also kept
  * on this replica, so that a refused key stays refused while Redis is away.
  */
@@ -74,6 +75,8 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
   const commands = redis as unknown as StoreCommands;
   // What SalesBinder said of keys, kept here as well: a refused key stays refused while Redis is away.
   const local = createMemoryStore(retention, 10_000, now);
+  /** A kind's progress is kept as long as keys are: following it anew costs a call or two. */
+  const kindTtl = retention.trustMs * 2;
   let degraded = false;
 
   const base = new Map<string, string>();
@@ -181,7 +184,8 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
     },
     async advanceKind(scope, contextId, update) {
       const args = Object.entries(update).flat();
-      if (args.length > 0) await run(() => commands.sbgwAdvance(kindKeyOf(scope, contextId), ...args));
+      if (args.length > 0)
+        await run(() => commands.sbgwAdvance(kindKeyOf(scope, contextId), kindTtl, ...args));
     },
     async records(scope, ids) {
       if (ids.length === 0) return [];
@@ -218,6 +222,7 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
           record.listSig,
           customerToJson(record.customer),
           retention.entryMs,
+          kindTtl,
         );
       }
       const replies = (await run(() => pipeline.exec())) ?? [];
@@ -231,6 +236,7 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
           ...kindKeys(scope),
           at,
           retention.entryMs,
+          kindTtl,
         ),
       );
     },
