@@ -12,7 +12,7 @@ import type { CallOptions, CustomerQuery, SalesBinderApi, SavedCustomer } from '
 import { SalesBinderError } from '../errors.ts';
 import { followKind, noteClock, WHOLE } from './follow-kind.ts';
 import { confirmed, sweepServesKind } from './freshness.ts';
-import { recallPage, recallView, type ViewAnswer } from './recall.ts';
+import { heldCount, recallPage, recallView, type ViewAnswer } from './recall.ts';
 import { isStatus, type Session, withKind } from './session.ts';
 import {
   CONTEXT_IDS,
@@ -34,6 +34,10 @@ export class RememberingApi implements SalesBinderApi {
   }
 
   // ---- reads -------------------------------------------------------------------------------
+
+  held(ids: readonly string[]): Promise<number> {
+    return heldCount(this.#s, ids);
+  }
 
   async getCustomer(id: string, options: CallOptions = {}): Promise<Customer> {
     const s = this.#s;
@@ -157,8 +161,9 @@ export class RememberingApi implements SalesBinderApi {
     }
     const contextId = contextIdOf(saved.customer.kind) ?? before?.contextId ?? null;
     const customer = withKind(saved.customer, contextId);
-    // Remembered before the answer leaves: every later read, by anyone, sees the edit.
-    await s.remember([customer], contextId, sentAt);
+    // Remembered before the answer leaves: every later read, by anyone, sees the edit (kept on
+    // this replica until the store takes it, when the store cannot now).
+    await s.remember([customer], contextId, sentAt, { edit: true });
     return { ...saved, customer };
   }
 

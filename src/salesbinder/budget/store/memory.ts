@@ -46,10 +46,11 @@ export function createMemoryStore(
     ttl: retention.trustMs * 2,
     ...clock,
   });
-  // A kind forgotten is followed anew (a sweep or the feed from then): savings lost, nothing wrong served.
+  // A kind's progress, as Redis keeps it: forgotten a retention after its last change (the kind
+  // is then followed anew), and bounded like everything else here (three kinds per scope).
   const kinds = new LRUCache<string, KindState>({
-    max: Math.max(100, Math.ceil(maxEntries / 10)),
-    ttl: retention.trustMs * 2,
+    max: Math.max(300, Math.ceil(maxEntries / 10)),
+    ttl: retention.entryMs,
     ...clock,
   });
   const at = (scope: string, id: string) => `${scope}\0${id}`;

@@ -6,8 +6,7 @@
 
 /**
  * KEYS: the record, its 404 mark, then the kinds 2, 8 and 10. ARGV: modified, fetched, confirmed
- * (ms), context id ('' when unknown), list signature, the record as JSON, the record's time to
- * live (ms), a kind's time to live (ms).
+ * (ms), context id ('' when unknown), list signature, the record as JSON, time to live (ms).
  * store.ts's mergeRecord, in Lua.
  */
 export const MERGE = `
@@ -18,8 +17,10 @@ local function listChanged(k, at)
   local key = kindKey(k)
   if key == nil then return end
   local current = tonumber(redis.call('HGET', key, 'listChangedAt') or '0')
-  if at > current then redis.call('HSET', key, 'listChangedAt', at) end
-  redis.call('PEXPIRE', key, ARGV[8])
+  if at > current then
+    redis.call('HSET', key, 'listChangedAt', at)
+    redis.call('PEXPIRE', key, ARGV[7])
+  end
 end
 local m, f, c = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local stored = redis.call('HMGET', KEYS[1], 'm', 'f', 'c', 'k', 's')
@@ -43,10 +44,7 @@ redis.call('DEL', KEYS[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[7])
 return 0`;
 
-/**
- * KEYS: the record, its 404 mark, the kinds 2, 8, 10. ARGV: when (ms), the mark's time to live
- * (ms), a kind's time to live (ms).
- */
+/** KEYS: the record, its 404 mark, the kinds 2, 8, 10. ARGV: when (ms), time to live (ms). */
 export const FORGET = `
 local k = redis.call('HGET', KEYS[1], 'k')
 redis.call('DEL', KEYS[1])
@@ -55,14 +53,16 @@ local key = nil
 if k == '2' then key = KEYS[3] elseif k == '8' then key = KEYS[4] elseif k == '10' then key = KEYS[5] end
 if key then
   local current = tonumber(redis.call('HGET', key, 'listChangedAt') or '0')
-  if tonumber(ARGV[1]) > current then redis.call('HSET', key, 'listChangedAt', ARGV[1]) end
-  redis.call('PEXPIRE', key, ARGV[3])
+  if tonumber(ARGV[1]) > current then
+    redis.call('HSET', key, 'listChangedAt', ARGV[1])
+    redis.call('PEXPIRE', key, ARGV[2])
+  end
 end
 return 0`;
 
 /**
  * KEYS: the kind. ARGV: time to live (ms), then pairs of (field, value): each field becomes the
- * larger; sweptCount is set.
+ * larger; sweptCount is set. The kind expires a time to live after its last advance.
  */
 export const ADVANCE = `
 for i = 2, #ARGV, 2 do
@@ -74,7 +74,7 @@ for i = 2, #ARGV, 2 do
     if value > current then redis.call('HSET', KEYS[1], field, value) end
   end
 end
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return 0`;
 
 /** KEYS: the lock. ARGV: its holder's token. Releases it only if it is still that holder's. */

@@ -7,16 +7,17 @@
  *
  * Keys: `<prefix>:b:{<scope hash>}:…`, one hash tag per account so that a script's keys share a
  * Redis Cluster slot; no account name, no API key (keys are known by their hash only). Every key
- * expires: records, 404 marks and pages after `entryMs`, a kind's progress and keys after twice
- * the trust window without a write, locks after `lockMs`. When Redis fails, each call rejects and
- * the caller forgets instead (nothing is
+ * expires: records, 404 marks, pages and a kind's progress (`:kind:`, five numbers per kind and
+ * account) a retention after their last change, keys and locks by their own bounds. When Redis fails, each call rejects and the caller forgets instead (nothing is
  * served from memory, nothing is lost but savings); what SalesBinder said of keys is also kept
  * on this replica, so that a refused key stays refused while Redis is away.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Redis as RedisClient } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import type { Customer } from '../../../domain/customer.ts';
 import { connectRedis, type RedisSettings } from '../../redis.ts';
+import { createBreaker, StoreSkipped } from './breaker.ts';
 import { createMemoryStore } from './memory.ts';
 import { ADVANCE, FORGET, MERGE, UNLOCK } from './redis-scripts.ts';
 import {
@@ -40,8 +41,10 @@ interface StoreCommands {
 
 export interface RedisStoreOptions extends Pick<RedisSettings, 'url' | 'timeoutMs' | 'keyPrefix'> {
   retention: Retention;
-  /** The budget's clock (ms). @default Date.now */
+  /** The budget's clock (ms), the breaker's too (breaker.ts). @default Date.now */
   now?: () => number;
+  /** How long the breaker skips Redis after a failure before it probes. @default 4 × timeoutMs, at least 1 s */
+  skipMs?: number;
 }
 
 const hash = (text: string, length = 24) =>
@@ -75,11 +78,14 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
   const commands = redis as unknown as StoreCommands;
   // What SalesBinder said of keys, kept here as well: a refused key stays refused while Redis is away.
   const local = createMemoryStore(retention, 10_000, now);
-  /** A kind's progress is kept as long as keys are: following it anew costs a call or two. */
-  const kindTtl = retention.trustMs * 2;
   let degraded = false;
+  const breaker = createBreaker({
+    now,
+    openMs: options.skipMs ?? Math.max(1_000, 4 * options.timeoutMs),
+  });
 
-  const base = new Map<string, string>();
+  // Bounded: on a shared host every key is a scope of its own, and anyone can invent keys.
+  const base = new LRUCache<string, string>({ max: 10_000 });
   const baseOf = (scope: string) => {
     let b = base.get(scope);
     if (b === undefined) {
@@ -108,15 +114,22 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
     redis.once('ready', done);
   });
 
+  /** A pipeline's replies; rejects with the first command's error, so the breaker sees it. */
+  async function replies(pipeline: { exec(): Promise<Array<[Error | null, unknown]> | null> }) {
+    const answered = (await pipeline.exec()) ?? [];
+    for (const [error] of answered) if (error) throw error;
+    return answered.map(([, reply]) => reply);
+  }
+
   /** Runs a command, noting whether Redis answers (for health); rejects as the command did. */
   async function run<T>(command: () => Promise<T>): Promise<T> {
     if (firstConnection) await firstConnection;
     if (redis.status !== 'ready') {
       degraded = true;
-      throw new Error(`Redis is ${redis.status}`);
+      throw new StoreSkipped(`Redis is ${redis.status}`);
     }
     try {
-      const result = await command();
+      const result = await breaker.run(command);
       degraded = false;
       return result;
     } catch (error) {
@@ -185,15 +198,14 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
     async advanceKind(scope, contextId, update) {
       const args = Object.entries(update).flat();
       if (args.length > 0)
-        await run(() => commands.sbgwAdvance(kindKeyOf(scope, contextId), kindTtl, ...args));
+        await run(() => commands.sbgwAdvance(kindKeyOf(scope, contextId), retention.entryMs, ...args));
     },
     async records(scope, ids) {
       if (ids.length === 0) return [];
       const pipeline = redis.pipeline();
       for (const id of ids) pipeline.hgetall(recordKeyOf(scope, id));
-      const replies = (await run(() => pipeline.exec())) ?? [];
-      return replies.map(([error, fields]): RememberedRecord | undefined => {
-        if (error) throw error;
+      const answered = await run(() => replies(pipeline));
+      return answered.map((fields): RememberedRecord | undefined => {
         const f = fields as Record<string, string>;
         if (f.d === undefined) return undefined;
         return {
@@ -222,11 +234,9 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
           record.listSig,
           customerToJson(record.customer),
           retention.entryMs,
-          kindTtl,
         );
       }
-      const replies = (await run(() => pipeline.exec())) ?? [];
-      for (const [error] of replies) if (error) throw error;
+      await run(() => replies(pipeline));
     },
     async forget(scope, id, at) {
       await run(() =>
@@ -236,7 +246,6 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
           ...kindKeys(scope),
           at,
           retention.entryMs,
-          kindTtl,
         ),
       );
     },
