@@ -84,6 +84,7 @@ export class RememberingApi implements SalesBinderApi {
         'read',
         () => null,
         (priority) => s.calls.listCustomers(query, { priority }),
+        CONTEXT_IDS.includes(contextId) ? contextId : null,
       );
     if (!query.search) {
       const served = await this.#fromWholeListing(contextId, query);
@@ -152,6 +153,7 @@ export class RememberingApi implements SalesBinderApi {
         'edit',
         (result) => contextIdOf(result.customer.kind) ?? before?.contextId ?? null,
         (priority) => s.calls.updateCustomer(id, changes, { priority }),
+        before?.contextId ?? null,
       );
     } catch (error) {
       if (isStatus(error, 'SB_NOT_FOUND')) await s.store.forget(s.scope, id, sentAt);
@@ -240,6 +242,7 @@ export class RememberingApi implements SalesBinderApi {
         'read',
         (c) => contextIdOf(c.kind) ?? before?.contextId ?? null,
         (priority) => s.calls.getCustomer(id, { priority }),
+        before?.contextId ?? null,
       );
     } catch (error) {
       if (!isStatus(error, 'SB_NOT_FOUND')) throw error;
@@ -259,6 +262,7 @@ export class RememberingApi implements SalesBinderApi {
       'read',
       () => contextId,
       (priority) => s.calls.listCustomers(query, { priority }),
+      contextId,
     );
     const sbTime = noteClock(s, page, sentAt);
     const customers = await s.remember(page.customers, contextId, sentAt);
