@@ -11,7 +11,7 @@
  * from another address, sends three requests a second with made-up keys.
  *
  * Every team size runs at once, each with its own sandbox and gateway (they share nothing: the
- * budget is per account). Reported per run: actions; refusals (RATE_LIMITED); conflicts (an
+ * rate limits are per account). Reported per run: actions; refusals (RATE_LIMITED); conflicts (an
  * account changed since it was opened: a right answer); other errors; SalesBinder calls per
  * action; calls over SalesBinder's limit (its 429s); the stranger's calls that reached SalesBinder;
  * and the oldest data served after a change: for every account answered, how long before the

@@ -1,6 +1,23 @@
 
       export type PossibleTypesResultData = {
   "possibleTypes": {
+    "CreateCustomerPayload": [
+      "CreateCustomerSuccess",
+      "CustomerInputError",
+      "SalesBinderAuthError",
+      "SalesBinderPermissionError",
+      "SalesBinderRateLimitError",
+      "SalesBinderUnavailableError"
+    ],
+    "DeleteCustomerPayload": [
+      "CustomerConflictError",
+      "CustomerNotFoundError",
+      "DeleteCustomerSuccess",
+      "SalesBinderAuthError",
+      "SalesBinderPermissionError",
+      "SalesBinderRateLimitError",
+      "SalesBinderUnavailableError"
+    ],
     "SalesBinderError": [
       "CustomerConflictError",
       "CustomerInputError",
@@ -24,6 +41,23 @@
 };
       const result: PossibleTypesResultData = {
   "possibleTypes": {
+    "CreateCustomerPayload": [
+      "CreateCustomerSuccess",
+      "CustomerInputError",
+      "SalesBinderAuthError",
+      "SalesBinderPermissionError",
+      "SalesBinderRateLimitError",
+      "SalesBinderUnavailableError"
+    ],
+    "DeleteCustomerPayload": [
+      "CustomerConflictError",
+      "CustomerNotFoundError",
+      "DeleteCustomerSuccess",
+      "SalesBinderAuthError",
+      "SalesBinderPermissionError",
+      "SalesBinderRateLimitError",
+      "SalesBinderUnavailableError"
+    ],
     "SalesBinderError": [
       "CustomerConflictError",
       "CustomerInputError",

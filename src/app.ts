@@ -41,6 +41,7 @@ import { createNewcomerCredits } from './salesbinder/budget/newcomers.ts';
 import { createMemoryStore } from './salesbinder/budget/store/memory.ts';
 import { createRedisStore } from './salesbinder/budget/store/redis.ts';
 import { accountOf } from './salesbinder/client.ts';
+import { createIdempotency } from './salesbinder/idempotency.ts';
 import {
   createAttemptGate,
   createMemoryRateLimiter,
@@ -75,6 +76,13 @@ export interface AppDeps {
   tracer?: Tracer;
   /** Prometheus metrics (served by server.ts on their own listener). @default true */
   metrics?: boolean;
+  /**
+   * The clock (ms) of everything the budget decides (freshness, key trust, newcomers' credits,
+   * what its memory keeps) and of the in-memory rate limits' windows and blocks. Tests move it
+   * instead of waiting. Waits for a slot are still timers: a frozen clock does not end them.
+   * @default Date.now
+   */
+  now?: () => number;
 }
 
 export interface App {
@@ -197,6 +205,7 @@ function securityPlugins(
 function budgetOf(
   config: Pick<Config, 'budget' | 'redis'>,
   observer: BudgetObserver | undefined,
+  now: () => number,
 ): Budget | undefined {
   const settings = config.budget;
   if (!settings) return undefined;
@@ -208,10 +217,11 @@ function budgetOf(
   return createBudget({
     settings,
     store: config.redis
-      ? createRedisStore({ ...config.redis, retention })
-      : createMemoryStore(retention, settings.maxRecords),
+      ? createRedisStore({ ...config.redis, retention, now })
+      : createMemoryStore(retention, settings.maxRecords, now),
     newcomers: createNewcomerCredits(settings.newcomers),
     observer,
+    now,
   });
 }
 
@@ -229,13 +239,15 @@ export function createApp({
   transport,
   tracer,
   metrics: withMetrics = true,
+  now = Date.now,
 }: AppDeps): App {
-  // With REDIS_URL, replicas share each account's windows and blocks; without, each keeps its own.
+  // With REDIS_URL, replicas share each account's windows and blocks; without, each keeps its own
+  // (on the app's clock; Redis's windows are on Redis's).
   const limiter = !config.rateLimits
     ? undefined
     : config.redis
       ? createRedisRateLimiter({ ...config.redis, limits: config.rateLimits, logger })
-      : createMemoryRateLimiter(config.rateLimits);
+      : createMemoryRateLimiter(config.rateLimits, now);
   const security = config.security;
   const manifest = security.trustedDocuments ? loadManifest(security.trustedDocuments) : undefined;
   const metrics = withMetrics
@@ -244,7 +256,7 @@ export function createApp({
         budgetStore: () => budget?.store,
       })
     : undefined;
-  const budget = budgetOf(config, metrics?.budget);
+  const budget = budgetOf(config, metrics?.budget, now);
   const http =
     transport ??
     createGuardedTransport(createHttpTransport(config.http), {
@@ -252,6 +264,9 @@ export function createApp({
       gate: limiter && createAttemptGate(limiter, metrics?.limiter),
       observer: metrics?.upstream,
     });
+  // Creates' outcomes per idempotencyKey: in Redis when replicas share one, so a retry that lands
+  // on another replica creates nothing more either.
+  const idempotency = createIdempotency({ redis: config.redis, log: logger, now });
   let ready = true;
   const accounts = accountsOf(upstream);
   // Ready while serving, and unless every account is blocked after a 429 (then no request can
@@ -280,6 +295,7 @@ export function createApp({
       onPayload: metrics?.payload,
       onOddRecords: metrics?.upstream.oddRecords,
       trustProxy: config.trustProxy,
+      idempotency,
       budget: budget && config.budget ? { budget, sharedHost: config.budget.sharedHost } : undefined,
     }),
     graphiql: config.graphiql
@@ -319,7 +335,7 @@ export function createApp({
       ready = value;
     },
     close: async () => {
-      await Promise.all([http.close(), limiter?.close(), budget?.close()]);
+      await Promise.all([http.close(), limiter?.close(), budget?.close(), idempotency.close()]);
     },
   };
 }

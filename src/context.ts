@@ -12,16 +12,17 @@ import type { GatewayContext } from './graphql/gateway-context.ts';
 import { clientAddressOf, sourceOf } from './http/client-address.ts';
 import { requestIdOf } from './http/request-id.ts';
 import type { Logger } from './observability/logger.ts';
+import type { SalesBinderApi } from './salesbinder/api.ts';
 import { type Budget, keyHashOf } from './salesbinder/budget/index.ts';
 import {
   accountOf,
   endpointFromUrl,
-  type SalesBinderApi,
   SalesBinderClient,
   type SalesBinderEndpoint,
 } from './salesbinder/client.ts';
 import { accountEndpoints } from './salesbinder/endpoints.ts';
 import { AccountError, SalesBinderError } from './salesbinder/errors.ts';
+import { fingerprintOf, type Idempotency } from './salesbinder/idempotency.ts';
 import type { WireCodec } from './transport/codec.ts';
 import type { HttpTransport } from './transport/http.ts';
 
@@ -95,6 +96,8 @@ export interface ContextDeps {
   budget?: { budget: Budget; sharedHost: boolean } | undefined;
   /** Proxies whose X-Forwarded-For is believed when telling where a request came from. @default 0 */
   trustProxy?: number;
+  /** Keeps creates' outcomes per idempotencyKey. */
+  idempotency: Idempotency;
 }
 
 /** What the Node server adds to Yoga's context: the socket a request came in on. */
@@ -135,6 +138,7 @@ export function createContextFactory({
   onOddRecords,
   budget,
   trustProxy = 0,
+  idempotency,
 }: ContextDeps) {
   // Fail at start-up, not on the first request, if the template cannot make safe URLs.
   if (upstream.mode === 'accounts') endpointFor(upstream, upstream.accounts[0] ?? null);
@@ -145,6 +149,8 @@ export function createContextFactory({
     const requestId = requestIdOf(request);
     const log = logger.child({ requestId });
     let client: SalesBinderApi | undefined;
+    /** Whose idempotency keys this request's are: set with the client. */
+    let scope: { account: string; keyHash: string } | undefined;
     let loader: DataLoader<string, Customer | null> | undefined;
     let tracing: { tracer: Tracer; parent: OtelContext } | undefined;
     let accepted = false;
@@ -187,6 +193,9 @@ export function createContextFactory({
           );
         }
         const endpoint = fixedEndpoint ?? endpointFor(upstream, request.headers.get(ACCOUNT_HEADER));
+        const keyHash = keyHashOf(credentials.apiKey);
+        const account = accountOf(endpoint);
+        scope = { account, keyHash };
         const calls = new SalesBinderClient({
           transport,
           codec,
@@ -204,8 +213,6 @@ export function createContextFactory({
           client = calls;
           return client;
         }
-        const keyHash = keyHashOf(credentials.apiKey);
-        const account = accountOf(endpoint);
         const address = clientAddressOf(
           req?.socket?.remoteAddress,
           request.headers.get('x-forwarded-for'),
@@ -225,6 +232,13 @@ export function createContextFactory({
           log,
         );
         return client;
+      },
+      async createCustomer(customer, idempotencyKey) {
+        const api = context.salesbinder();
+        if (idempotencyKey === undefined || !scope) return api.createCustomer(customer);
+        return idempotency.once(scope, idempotencyKey, fingerprintOf(customer), () =>
+          api.createCustomer(customer),
+        );
       },
     };
     return context;

@@ -4,6 +4,8 @@
  * named in SalesBinder's 422 → input path), so the two can never disagree.
  */
 import { z } from 'zod';
+import { ACCOUNT_KINDS, type AccountKind, CONTEXT_ID_OF_KIND } from './customer.ts';
+import { VERSION_PATTERN } from './customer-version.ts';
 import { isCarriableText } from './text.ts';
 
 export interface AddressChanges {
@@ -28,6 +30,15 @@ export interface CustomerChanges {
 
 /** The body of an edit: SalesBinder field name → value, in a fixed order. */
 export type WireChanges = Record<string, string>;
+
+/** A new account: its kind and name are required, every other field is optional. */
+export interface NewCustomer extends CustomerChanges {
+  kind: AccountKind;
+  name: string;
+}
+
+/** The body of a create: `context_id` (a number, as SalesBinder's examples send it) first, then the fields. */
+export type WireNewCustomer = Record<string, string | number>;
 
 const SCALAR_FIELDS = [
   ['name', 'name'],
@@ -82,7 +93,14 @@ export function wireChangesFrom(changes: CustomerChanges): WireChanges {
   return body;
 }
 
+/** A create's body: the kind's `context_id`, then the fields as an edit sends them. */
+export function wireNewCustomerFrom(customer: NewCustomer): WireNewCustomer {
+  return { context_id: CONTEXT_ID_OF_KIND[customer.kind], ...wireChangesFrom(customer) };
+}
+
 const INPUT_PATH_OF_WIRE_FIELD = new Map<string, readonly string[]>([
+  // Only a create sends it (the kind's context id).
+  ['context_id', ['input', 'kind']],
   ...SCALAR_FIELDS.map(([field, wire]) => [wire, ['input', field]] as const),
   ...ADDRESSES.flatMap(([field, prefix]) =>
     ADDRESS_FIELDS.map(([part, wire]) => [`${prefix}_${wire}`, ['input', field, part]] as const),
@@ -112,12 +130,12 @@ const value = z
   .refine(isCarriableText, NOT_TEXT);
 const clearable = value.nullable().optional();
 
-const name = z
+const requiredName = z
   .string({ error: (issue) => (issue.input === null ? 'The name cannot be cleared' : undefined) })
   .refine((v) => v.trim() !== '', 'The name cannot be blank')
   .refine((v) => codePoints(v) <= MAX_VALUE_LENGTH, TOO_LONG)
-  .refine(isCarriableText, NOT_TEXT)
-  .optional();
+  .refine(isCarriableText, NOT_TEXT);
+const name = requiredName.optional();
 
 // What <input type="email"> accepts (the WHATWG HTML rule), as zod ships it.
 const officeEmail = value
@@ -134,24 +152,57 @@ function hasChanges(changes: CustomerChanges): boolean {
   return Object.keys(wireChangesFrom(changes)).length > 0;
 }
 
+const fields = {
+  name,
+  officeEmail,
+  officePhone: clearable,
+  officeFax: clearable,
+  url: clearable,
+  billingAddress: address,
+  shippingAddress: address,
+};
+
 const changes = z
-  .object({
-    name,
-    officeEmail,
-    officePhone: clearable,
-    officeFax: clearable,
-    url: clearable,
-    billingAddress: address,
-    shippingAddress: address,
-  })
+  .object(fields)
   .refine(hasChanges, 'Nothing to change: give at least one field (null clears one)');
+
+const accountId = z.string().regex(CUSTOMER_ID_PATTERN, 'Must be a SalesBinder account id (a UUID)');
+
+/** `Customer.version` as ifMatch takes it: a value this API returned, or nothing. */
+const ifMatch = z.string().regex(VERSION_PATTERN, 'Must be a Customer.version this API returned').nullish();
+
+const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+
+const idempotencyKey = z
+  .string()
+  .refine((v) => v.trim() !== '', 'Must not be empty: any string up to 255 characters, unique per create')
+  .refine(
+    (v) => codePoints(v) <= MAX_IDEMPOTENCY_KEY_LENGTH,
+    `Must be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`,
+  )
+  .refine((v) => v.isWellFormed(), 'Must be valid Unicode')
+  .nullish();
 
 /**
  * The arguments of an edit as one schema, so that every broken rule is reported at once (a
  * validator per input type would only run once its fields' validators had passed).
  */
 export const updateCustomerRules = z.object({
-  id: z.string().regex(CUSTOMER_ID_PATTERN, 'Must be a SalesBinder account id (a UUID)'),
+  id: accountId,
   input: changes,
   ifUnmodifiedSince: z.unknown().optional(),
+  ifMatch,
+});
+
+/** The arguments of a create, every broken rule at once: the edit's rules, with kind and name required. */
+export const createCustomerRules = z.object({
+  input: z.object({ ...fields, kind: z.enum(ACCOUNT_KINDS), name: requiredName }),
+  idempotencyKey,
+});
+
+/** The arguments of a delete. */
+export const deleteCustomerRules = z.object({
+  id: accountId,
+  ifUnmodifiedSince: z.unknown().optional(),
+  ifMatch,
 });

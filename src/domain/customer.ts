@@ -155,3 +155,15 @@ export function customerFromWire(record: unknown, listedAs?: AccountKind): Custo
     modifiedAt,
   };
 }
+
+/** A Customer as JSON (its instants as RFC 3339 strings) back to a Customer, for what is stored. */
+export function customerFromJson(
+  value:
+    | Customer
+    | (Omit<Customer, 'createdAt' | 'modifiedAt'> & {
+        createdAt: string;
+        modifiedAt: string;
+      }),
+): Customer {
+  return { ...value, createdAt: new Date(value.createdAt), modifiedAt: new Date(value.modifiedAt) };
+}

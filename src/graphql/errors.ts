@@ -4,6 +4,7 @@
  */
 import { inputPathOfWireField } from '../domain/customer-changes.ts';
 import { AccountError, SalesBinderError } from '../salesbinder/errors.ts';
+import { IdempotencyKeyReusedError } from '../salesbinder/idempotency.ts';
 import { builder } from './builder.ts';
 import {
   CustomerConflictError,
@@ -62,7 +63,7 @@ builder.objectType(CustomerNotFoundError, {
 builder.objectType(CustomerConflictError, {
   name: 'CustomerConflictError',
   description:
-    'The account changed after ifUnmodifiedSince; `customer` is its current state. Nothing was written.',
+    'The account changed after ifUnmodifiedSince, or its version is not ifMatch; `customer` is its current state. Nothing was written.',
   interfaces: [SalesBinderErrorInterface],
   fields: (t) => ({
     customer: t.field({
@@ -108,6 +109,7 @@ builder.objectType(SalesBinderUnavailableError, {
   }),
 });
 
+/** The failure members of UpdateCustomerPayload: every typed failure. */
 export const PAYLOAD_ERROR_TYPES = [
   CustomerInputError,
   CustomerNotFoundError,
@@ -118,10 +120,49 @@ export const PAYLOAD_ERROR_TYPES = [
   SalesBinderUnavailableError,
 ] as const;
 
-/** The payload member for a SalesBinder failure; anything else is rethrown (and masked by Yoga). */
-export function payloadErrorFrom(error: unknown, id: string): Error {
+/** The failure members of CreateCustomerPayload: a new account has no id to be unknown or to conflict. */
+export const CREATE_PAYLOAD_ERROR_TYPES = [
+  CustomerInputError,
+  SalesBinderAuthError,
+  SalesBinderPermissionError,
+  SalesBinderRateLimitError,
+  SalesBinderUnavailableError,
+] as const;
+
+/** The failure members of DeleteCustomerPayload: a delete has no input to break a rule. */
+export const DELETE_PAYLOAD_ERROR_TYPES = [
+  CustomerNotFoundError,
+  CustomerConflictError,
+  SalesBinderAuthError,
+  SalesBinderPermissionError,
+  SalesBinderRateLimitError,
+  SalesBinderUnavailableError,
+] as const;
+
+type PayloadErrorType = (typeof PAYLOAD_ERROR_TYPES)[number];
+
+/**
+ * The payload member for a SalesBinder failure, among `members` (the payload's failure types);
+ * anything else is rethrown (and masked by Yoga). A failure with no member of its own in that
+ * payload (SalesBinder rejecting a delete's values with a 422, say) is SalesBinder answering
+ * something unusable: SalesBinderUnavailableError, not retryable, with its words.
+ */
+export function payloadErrorFrom(
+  error: unknown,
+  id: string,
+  members: readonly PayloadErrorType[] = PAYLOAD_ERROR_TYPES,
+): Error {
+  const member = memberOf(error, id);
+  return members.some((type) => member instanceof type)
+    ? member
+    : new SalesBinderUnavailableError(member.message, false);
+}
+
+function memberOf(error: unknown, id: string): Error {
   // An account the gateway does not serve is a request-level problem, not an outcome of the edit.
   if (error instanceof AccountError) throw queryErrorFrom(error);
+  if (error instanceof IdempotencyKeyReusedError)
+    return new CustomerInputError(error.message, [{ path: ['idempotencyKey'], message: error.message }]);
   if (!(error instanceof SalesBinderError)) throw error;
   switch (error.code) {
     case 'SB_AUTH':

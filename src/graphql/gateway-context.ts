@@ -5,8 +5,9 @@
 import type { Context as OtelContext, Tracer } from '@opentelemetry/api';
 import type DataLoader from 'dataloader';
 import type { Customer } from '../domain/customer.ts';
+import type { WireNewCustomer } from '../domain/customer-changes.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { SalesBinderApi } from '../salesbinder/client.ts';
+import type { SalesBinderApi, SavedCustomer } from '../salesbinder/api.ts';
 
 export interface GatewayContext {
   requestId: string;
@@ -16,6 +17,12 @@ export interface GatewayContext {
    * usable key, and AccountError when it names no configured account; in both cases nothing is sent.
    */
   salesbinder(): SalesBinderApi;
+  /**
+   * Creates an account; with an idempotency key, at most once per key, account and API key
+   * within 24 hours (salesbinder/idempotency.ts). Rejects like `salesbinder()`, and with
+   * IdempotencyKeyReusedError for a key used with another input.
+   */
+  createCustomer(customer: WireNewCustomer, idempotencyKey: string | undefined): Promise<SavedCustomer>;
   /**
    * This request's account reader: `customer`, `_entities` and edits share it, so one request
    * reads an account at most once. Resolves null for an unknown id; rejects with the

@@ -5,6 +5,8 @@ import './types/date-time.ts';
 import './types/customer.ts';
 import './errors.ts';
 import './types/update-customer.ts';
+import './types/create-customer.ts';
+import './types/delete-customer.ts';
 
 builder.queryType({ description: 'Reads.' });
 

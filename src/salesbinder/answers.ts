@@ -32,6 +32,35 @@ export function envelopeOf({ status, body }: HttpResponse, codec: WireCodec): En
   return envelope as Envelope;
 }
 
+/** The envelope of a 2xx answer whose body is not documented (a DELETE's): empty when unreadable. */
+export function envelopeOrNothing(response: HttpResponse, codec: WireCodec): Envelope {
+  try {
+    return envelopeOf(response, codec);
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * What a create's failure means: a POST is never retried once it may have reached SalesBinder, so
+ * a failure after sending (a timeout, a reset, a 5xx, a 2xx that cannot be read) leaves the
+ * account possibly created, which no retry may assume otherwise: SB_UNREADABLE, not retryable.
+ * Only a failure before sending (no connection could be made) stays retryable.
+ */
+export function failureOfCreate(error: unknown): unknown {
+  if (!(error instanceof SalesBinderError)) return error;
+  if (error.code !== 'SB_UNAVAILABLE' && error.code !== 'SB_UNREADABLE') return error;
+  if (error.cause instanceof TransportError && error.cause.notSent) return error;
+  // A redirect or a 4xx (a 404 for a wrong URL) says SalesBinder refused it: nothing was created.
+  const status = error.status;
+  if (status !== undefined && status >= 300 && status < 500) return error;
+  return new SalesBinderError(
+    'SB_UNREADABLE',
+    `${error.message}, after the create may have reached it: the account may have been created. Look for it before creating it again, or repeat the call with the same idempotencyKey`,
+    { ...(status !== undefined && { status }), mayHaveWritten: true, cause: error },
+  );
+}
+
 /** SalesBinder's own word in a 2xx answer (`Saved`, `Deleted`), or `fallback` when it gave none. */
 export function messageOf(envelope: Envelope, fallback: string): string {
   return typeof envelope.message === 'string' && envelope.message !== '' ? envelope.message : fallback;
@@ -54,10 +83,11 @@ export function failureOfStatus(
       );
     case 404:
       // A list has no id to be unknown: its 404 says the URL leads nowhere SalesBinder serves.
-      return endpoint === 'customers.list'
+      // Nor has a create: its 404 says the same.
+      return endpoint === 'customers.list' || endpoint === 'customers.create'
         ? new SalesBinderError(
             'SB_UNREADABLE',
-            'SalesBinder answered 404 for the list of accounts: the SalesBinder URL (host or path) is most likely wrong',
+            `SalesBinder answered 404 for ${endpoint === 'customers.list' ? 'the list of accounts' : 'a new account'}: the SalesBinder URL (host or path) is most likely wrong`,
             { status },
           )
         : new SalesBinderError('SB_NOT_FOUND', 'SalesBinder has no account with this id', { status });

@@ -5,71 +5,38 @@
 import { Buffer } from 'node:buffer';
 import { type Context, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import type { Customer } from '../domain/customer.ts';
-import type { WireChanges } from '../domain/customer-changes.ts';
+import type { WireChanges, WireNewCustomer } from '../domain/customer-changes.ts';
 import { type CustomerPage, customerPageFromWire } from '../domain/customer-page.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { WireCodec } from '../transport/codec.ts';
-import type { CallPriority, HttpResponse, HttpTransport } from '../transport/http.ts';
+import type { CallPriority, HttpRequest, HttpResponse, HttpTransport } from '../transport/http.ts';
 import {
   dateOf,
   type Envelope,
   envelopeOf,
+  envelopeOrNothing,
+  failureOfCreate,
   failureOfStatus,
   failureOfTransport,
   messageOf,
   recordOf,
   unreadable,
 } from './answers.ts';
+import type { CallOptions, CustomerQuery, DeletedCustomer, SalesBinderApi, SavedCustomer } from './api.ts';
 import { accountOf, type SalesBinderEndpoint } from './endpoints.ts';
-
-export interface SavedCustomer {
-  /** SalesBinder's confirmation, e.g. `Saved`. */
-  message: string;
-  customer: Customer;
-}
-
-/** What the GraphQL layer depends on; tests and other transports can provide their own. */
-export interface CustomerQuery {
-  /** SalesBinder's context: 2 customers, 8 prospects, 10 suppliers. */
-  contextId: number;
-  /** SalesBinder's `s`: a search term. */
-  search?: string | undefined;
-  /** 1-based. */
-  page: number;
-  /** 1 to 200. */
-  pageLimit: number;
-  /** SalesBinder's `modifiedSince` (epoch seconds): only accounts changed since then, a change feed. */
-  modifiedSince?: number | undefined;
-}
-
-/** How a caller wants one call made. */
-export interface CallOptions {
-  /** How much of the account's rate-limit windows the call may use. @default 'read' for reads, 'edit' for edits */
-  priority?: CallPriority;
-  /** `check`: the read ifUnmodifiedSince compares with (the budget may read anew for it). */
-  purpose?: 'check';
-}
-
-export interface SalesBinderApi {
-  /** `GET customers/{id}`: the account, or SB_NOT_FOUND. */
-  getCustomer(id: string, options?: CallOptions): Promise<Customer>;
-  /**
-   * `GET customers?contextId&s&page&pageLimit`: one page, with SalesBinder's total count. A 404
-   * past the first page is an empty page without a count; on the first page it is SB_UNREADABLE.
-   */
-  listCustomers(query: CustomerQuery, options?: CallOptions): Promise<CustomerPage>;
-  /** `PUT customers/{id}`: changes only the given fields; answers the whole updated account. */
-  updateCustomer(id: string, changes: WireChanges, options?: CallOptions): Promise<SavedCustomer>;
-}
 
 export { accountOf, endpointFromUrl, type SalesBinderEndpoint } from './endpoints.ts';
 
 interface Exchange {
   priority: CallPriority;
+  /** A 404 that came after an attempt whose answer was lost answers `NOT_FOUND` (a DELETE's). */
+  lostThenNotFoundIsDone?: boolean;
   body?: string | undefined;
   query?: string | undefined;
   /** A 404 answers `NOT_FOUND` instead of failing. */
   notFoundIsEmpty?: boolean;
+  /** A 2xx need carry nothing readable: its envelope is then empty. */
+  anyBody?: boolean;
 }
 
 /** What `#call` answers for a 404 it was told to let through; compared by identity. */
@@ -192,6 +159,36 @@ export class SalesBinderClient implements SalesBinderApi {
     };
   }
 
+  async createCustomer(
+    customer: WireNewCustomer,
+    { priority = 'edit' }: CallOptions = {},
+  ): Promise<SavedCustomer> {
+    try {
+      const { envelope } = await this.#call('POST', 'customers.create', 'customers', {
+        priority,
+        body: this.#codec.encodeCustomer(customer),
+      });
+      return { message: messageOf(envelope, 'Saved'), customer: recordOf(envelope) };
+    } catch (error) {
+      throw failureOfCreate(error);
+    }
+  }
+
+  async deleteCustomer(id: string, { priority = 'edit' }: CallOptions = {}): Promise<DeletedCustomer> {
+    const { envelope } = await this.#call(
+      'DELETE',
+      'customers.delete',
+      `customers/${encodeURIComponent(id)}`,
+      {
+        priority,
+        lostThenNotFoundIsDone: true,
+        // Its answer's body is not documented: any 2xx is a delete, whatever it carries.
+        anyBody: true,
+      },
+    );
+    return { id, message: messageOf(envelope, 'Deleted') };
+  }
+
   /**
    * Records SalesBinder answered that are not accounts as the gateway reads them (no id, name,
    * created or modified): one line and a metric; the rest of the answer is served.
@@ -206,11 +203,12 @@ export class SalesBinderClient implements SalesBinderApi {
 
   /** The answer's envelope; `NOT_FOUND` for a 404 when `notFoundIsEmpty` lets it through. */
   async #call(
-    method: 'GET' | 'PUT',
+    method: HttpRequest['method'],
     endpoint: string,
     resource: string,
-    { priority, body, query, notFoundIsEmpty = false }: Exchange,
+    exchange: Exchange,
   ): Promise<{ envelope: Envelope; answeredAt: number | undefined }> {
+    const { query } = exchange;
     const resourcePath = `${this.#endpoint.pathPrefix}/api/2.0/${resource}.${this.#codec.format}`;
     const path = `${resourcePath}${query ? `?${query}` : ''}`;
     // What a person searched for is theirs: logs keep the rest of the query (kind, page), not `s`.
@@ -232,11 +230,7 @@ export class SalesBinderClient implements SalesBinderApi {
     );
     const started = performance.now();
     try {
-      const { status, envelope, answeredAt } = await this.#exchange(method, path, endpoint, {
-        priority,
-        body,
-        notFoundIsEmpty,
-      });
+      const { status, envelope, answeredAt } = await this.#exchange(method, path, endpoint, exchange);
       span?.setAttribute('http.response.status_code', status);
       this.#log?.info(
         {
@@ -276,10 +270,10 @@ export class SalesBinderClient implements SalesBinderApi {
   }
 
   async #exchange(
-    method: 'GET' | 'PUT',
+    method: HttpRequest['method'],
     path: string,
     endpoint: string,
-    { priority, body, notFoundIsEmpty = false }: Exchange,
+    { priority, body, notFoundIsEmpty = false, lostThenNotFoundIsDone = false, anyBody = false }: Exchange,
   ): Promise<{ status: number; envelope: Envelope; answeredAt: number | undefined }> {
     const headers: Record<string, string> = {
       authorization: this.#authorization,
@@ -306,11 +300,14 @@ export class SalesBinderClient implements SalesBinderApi {
       this.#onKeyAccepted?.();
       return {
         status: response.status,
-        envelope: envelopeOf(response, this.#codec),
+        envelope: anyBody ? envelopeOrNothing(response, this.#codec) : envelopeOf(response, this.#codec),
         answeredAt: dateOf(response.headers.date),
       };
     }
-    if (response.status === 404 && notFoundIsEmpty)
+    if (
+      response.status === 404 &&
+      (notFoundIsEmpty || (lostThenNotFoundIsDone && response.afterLostAnswer === true))
+    )
       return { status: 404, envelope: NOT_FOUND, answeredAt: undefined };
     throw failureOfStatus(response, this.#codec, endpoint);
   }

@@ -32,6 +32,8 @@ export interface SalesBinderErrorDetails {
   retryAfterSeconds?: number;
   fieldErrors?: WireFieldError[];
   upstreamMessage?: string;
+  /** A write whose answer was lost after it may have reached SalesBinder: it may have happened. */
+  mayHaveWritten?: boolean;
   cause?: unknown;
 }
 
@@ -46,6 +48,8 @@ export class SalesBinderError extends Error {
   readonly fieldErrors: readonly WireFieldError[];
   /** Only for SB_INVALID: SalesBinder's own words when it named no field (bounded, never its raw body). */
   readonly upstreamMessage: string | undefined;
+  /** A write whose answer was lost after it may have reached SalesBinder: it may have happened. */
+  readonly mayHaveWritten: boolean;
 
   constructor(code: SalesBinderErrorCode, message: string, details: SalesBinderErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -54,6 +58,7 @@ export class SalesBinderError extends Error {
     this.retryAfterSeconds = details.retryAfterSeconds ?? 0;
     this.fieldErrors = details.fieldErrors ?? [];
     this.upstreamMessage = details.upstreamMessage;
+    this.mayHaveWritten = details.mayHaveWritten ?? false;
   }
 
   /** Whether the same call may succeed later without any change. */

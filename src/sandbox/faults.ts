@@ -12,6 +12,8 @@ export type FaultKind =
   | 'stall'
   /** Drops the connection (TCP RST) without answering. */
   | 'reset'
+  /** Does the work as usual (an edit, a create, a delete happens), then drops the connection instead of answering. */
+  | 'lost'
   /** 200 with a body that does not parse in the path's format. */
   | 'malformed'
   /** 200 with a valid list body of `bytes` bytes. */
@@ -135,6 +137,7 @@ const faultSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('delay'), ...common, delayMs: z.int().min(0).max(MAX_DELAY_MS) }),
   z.strictObject({ kind: z.literal('stall'), ...common, afterHeaders: z.boolean().optional() }),
   z.strictObject({ kind: z.literal('reset'), ...common }),
+  z.strictObject({ kind: z.literal('lost'), ...common }),
   z.strictObject({ kind: z.literal('malformed'), ...common }),
   z.strictObject({
     kind: z.literal('oversized'),
@@ -375,7 +378,7 @@ function errorPayload(form: ErrorForm, text: string, field: string): Payload {
 }
 
 /**
- * The answer of a fault that answers at once; undefined for delay, stall and reset, which the
+ * The answer of a fault that answers at once; undefined for delay, stall, reset and lost, which the
  * server carries out itself.
  */
 export function faultAnswer(fault: Fault, url: string, format: Format): FaultAnswer | undefined {

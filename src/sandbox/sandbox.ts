@@ -805,6 +805,12 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       }
       const query = new URLSearchParams(queryStart === -1 ? '' : url.slice(queryStart + 1));
       answer = api ? respond(request, api, query, body) : NOT_FOUND;
+      if (fault?.kind === 'lost') {
+        // The work is done; its answer never leaves.
+        recorded.status = answer.status;
+        request.socket.resetAndDestroy();
+        return;
+      }
       if (fault?.kind === 'odd' && answer.status === 200) {
         answer = {
           ...answer,

@@ -11,8 +11,8 @@ export type WireFormat = (typeof WIRE_FORMATS)[number];
 export interface WireCodec {
   readonly format: WireFormat;
   readonly contentType: string;
-  /** `{"customer": {...}}` or `<customer>…</customer>`; values are strings, sent verbatim. */
-  encodeCustomer(fields: Readonly<Record<string, string>>): string;
+  /** `{"customer": {...}}` or `<customer>…</customer>`; strings sent verbatim, numbers as numbers (JSON) or their digits (XML). */
+  encodeCustomer(fields: Readonly<Record<string, string | number>>): string;
   /** Parses an answer; throws `UnreadableBodyError` when it is not this format or is unsafe. */
   decode(body: string): unknown;
 }

@@ -7,7 +7,10 @@
  * origin is away). Not retried: 500 (the origin ran and failed: the same call will likely fail
  * again), 4xx, 429 (never retry into a block), timeouts (the deadline is spent). A PUT may be
  * retried because it is idempotent: it sets the same fields to the same values, so sending it
- * twice leaves the account as sending it once (only `modified` moves).
+ * twice leaves the account as sending it once (only `modified` moves); a DELETE too (the second
+ * finds nothing: a 404, which the answer flags with `afterLostAnswer`). A POST is not idempotent
+ * (each creates an account): it is retried only when the failure proves it never left (no
+ * connection could be made), never once it may have reached SalesBinder.
  */
 import {
   type HttpRequest,
@@ -25,13 +28,23 @@ import {
  */
 export interface AttemptGate {
   /**
-   * Resolves when the attempt may go (at once, or after a wait of at most `timeLeftMs`), or with
-   * the refusal when it may not: a refusal of the first attempt is thrown to the caller as it is,
-   * a retry's ends the retries with the last failure. Rejects only on a fault of the gate itself.
+   * Resolves when the attempt may go (at once, or after a wait of at most `timeLeftMs`, the
+   * call's deadline, which it may not outlive), or with the refusal when it may not: a refusal of
+   * the first attempt is thrown to the caller as it is, a retry's ends the retries with the last
+   * failure. Rejects only on a fault of the gate itself.
    */
-  admit(request: HttpRequest, timeLeftMs?: number): Promise<Error | undefined>;
+  admit(request: HttpRequest, timeLeftMs: number): Promise<Error | AdmittedAttempt>;
   /** SalesBinder answered 429 and blocks the account for this long; resolves once the block holds for every later call. */
   block(request: HttpRequest, seconds: number): Promise<void>;
+}
+
+/**
+ * An attempt let through. SalesBinder counts a call when it arrives, which the gate cannot see:
+ * an answer proves the call has arrived; without one, it may arrive until its deadline.
+ */
+export interface AdmittedAttempt {
+  /** SalesBinder answered (any status, a 429 too). */
+  answered(): void;
 }
 
 export interface RetryOptions {
@@ -46,6 +59,8 @@ export interface RetryOptions {
 export const DEFAULT_RETRY_OPTIONS: RetryOptions = { retries: 2, baseDelayMs: 100, deadlineMs: 15_000 };
 
 const RETRYABLE_STATUSES = new Set([502, 503, 504, 522]);
+/** Answers from a proxy in front of SalesBinder that may have passed the request on before failing. */
+const MAY_HAVE_REACHED_STATUSES = new Set([502, 504, 522]);
 
 /** Seconds to wait after a 429 that says nothing: SalesBinder blocks an account for a minute. */
 const DEFAULT_BLOCK_SECONDS = 60;
@@ -90,13 +105,17 @@ export function createGuardedTransport(
     async request(request: HttpRequest): Promise<HttpResponse> {
       const deadline = Date.now() + deadlineMs;
       // The first attempt may be refused outright (the caller is told to come back later).
-      const refusal = await gate?.admit(request);
-      if (refusal) throw refusal;
+      let admitted = await gate?.admit(request, deadlineMs);
+      if (admitted instanceof Error) throw admitted;
+      const idempotent = request.method !== 'POST';
+      // Whether an earlier attempt may have reached SalesBinder without its answer reaching us.
+      let lost = false;
       for (let attempt = 0; ; attempt++) {
         let failure: HttpResponse | TransportError;
         const started = performance.now();
         try {
           const response = await inner.request({ ...request, timeoutMs: Math.max(1, deadline - Date.now()) });
+          admitted?.answered();
           observer?.attempt(
             request.endpoint,
             response.status,
@@ -106,14 +125,18 @@ export function createGuardedTransport(
           // Awaited so that, with Redis, the other replicas see the block before this caller does.
           if (response.status === 429)
             await gate?.block(request, retryAfterSeconds(response.headers['retry-after']));
-          if (!RETRYABLE_STATUSES.has(response.status)) return response;
+          if (!RETRYABLE_STATUSES.has(response.status) || !idempotent)
+            return lost ? { ...response, afterLostAnswer: true } : response;
           failure = response;
+          lost ||= MAY_HAVE_REACHED_STATUSES.has(response.status);
         } catch (error) {
           if (error instanceof TransportError) {
             observer?.attempt(request.endpoint, undefined, error.kind, (performance.now() - started) / 1000);
           }
           if (!(error instanceof TransportError && error.kind === 'connection')) throw error;
+          if (!idempotent && !error.notSent) throw error;
           failure = error;
+          lost ||= !error.notSent;
         }
         if (attempt >= retries || !(await waitForRetry(attempt, deadline))) return fail(failure);
         observer?.retry(request.endpoint);
@@ -129,7 +152,9 @@ export function createGuardedTransport(
         const delay = random() * baseDelayMs * 2 ** (attempt + 1);
         if (Date.now() + delay >= deadlineAt) return false;
         await new Promise((resolve) => setTimeout(resolve, delay));
-        if (await gate?.admit(request, Math.max(0, deadlineAt - Date.now()))) return false;
+        const next = await gate?.admit(request, Math.max(0, deadlineAt - Date.now()));
+        if (next instanceof Error) return false;
+        admitted = next;
         return Date.now() < deadlineAt;
       }
     },

@@ -61,6 +61,11 @@ export interface HttpResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: string;
+  /**
+   * Set by the retries (guarded-transport.ts) when this answer came after an earlier attempt that
+   * may have reached SalesBinder and whose answer was lost: a DELETE's 404 then means it worked.
+   */
+  afterLostAnswer?: boolean;
 }
 
 export type TransportFailure = 'timeout' | 'connection' | 'too-large' | 'protocol';
@@ -69,11 +74,28 @@ export type TransportFailure = 'timeout' | 'connection' | 'too-large' | 'protoco
 export class TransportError extends Error {
   override name = 'TransportError';
   readonly kind: TransportFailure;
-  constructor(kind: TransportFailure, message: string, options?: { cause?: unknown }) {
+  /**
+   * True only when the request surely never left: no connection could be made (refused, no such
+   * host, no route, connect timeout). Otherwise it may have reached SalesBinder, which matters for
+   * a request that is not idempotent (a POST).
+   */
+  readonly notSent: boolean;
+  constructor(kind: TransportFailure, message: string, options?: { cause?: unknown; notSent?: boolean }) {
     super(message, options);
     this.kind = kind;
+    this.notSent = options?.notSent ?? false;
   }
 }
+
+/** Failures that happen before a connection exists, so before any byte of the request is sent. */
+const NOT_SENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 export interface HttpTransport {
   request(request: HttpRequest): Promise<HttpResponse>;
@@ -99,6 +121,7 @@ function classify(error: unknown, deadlineHit: boolean): TransportError {
     (code?.toString().startsWith('HPE_') ? 'protocol' : 'connection');
   return new TransportError(kind, `${kind} failure${typeof code === 'string' ? ` (${code})` : ''}`, {
     cause: error,
+    notSent: typeof code === 'string' && NOT_SENT_CODES.has(code),
   });
 }
 

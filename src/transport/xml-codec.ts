@@ -57,7 +57,7 @@ const builder = new XMLBuilder({
   suppressEmptyNode: false,
 });
 
-function encodeCustomer(fields: Readonly<Record<string, string>>): string {
+function encodeCustomer(fields: Readonly<Record<string, string | number>>): string {
   for (const name of Object.keys(fields)) {
     if (!FIELD_NAME.test(name)) throw new RangeError(`"${name}" cannot be an XML element name`);
   }

@@ -48,6 +48,8 @@ export interface StartOptions {
   sandbox?: SandboxOptions;
   /** Traces with this tracer (an in-memory exporter's, in tests). */
   tracer?: Tracer;
+  /** The clock of the gateway's budget and of the sandbox (test/helpers/clock.ts). @default Date.now */
+  now?: () => number;
 }
 
 function listen(server: Server): Promise<string> {
@@ -61,7 +63,11 @@ function listen(server: Server): Promise<string> {
 
 export async function startGateway(options: StartOptions = {}): Promise<TestGateway> {
   // Limits off unless a test asks for them: suites make more than 15 calls in 10 s.
-  const sandbox = createSandbox({ rateLimits: false, ...options.sandbox });
+  const sandbox = createSandbox({
+    rateLimits: false,
+    ...(options.now ? { now: options.now } : {}),
+    ...options.sandbox,
+  });
   const sandboxUrl = await sandbox.listen();
   const env = typeof options.env === 'function' ? options.env(sandboxUrl) : options.env;
   // The gateway's own limiter is off unless a test turns it on: suites make many calls quickly.
@@ -89,6 +95,7 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
     logger,
     metrics: config.metrics,
     ...(options.tracer ? { tracer: options.tracer } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
   const server = createHttpServer(app, config.security);
   const url = await listen(server);

@@ -61,3 +61,46 @@ export const UPDATE_IF_UNMODIFIED = /* GraphQL */ `
     }
   }
 `;
+
+/** An edit guarded by the version the client loaded. */
+export const UPDATE_IF_MATCH = /* GraphQL */ `
+  mutation UpdateIfMatch($id: ID!, $input: UpdateCustomerInput!, $ifMatch: String, $since: DateTime) {
+    updateCustomer(id: $id, input: $input, ifMatch: $ifMatch, ifUnmodifiedSince: $since) {
+      __typename
+      ... on UpdateCustomerSuccess { customer { id name modifiedAt version } }
+      ... on CustomerConflictError { message customer { id name modifiedAt version } }
+      ... on CustomerInputError { message fieldErrors { path message } }
+      ... on SalesBinderError { message }
+    }
+  }
+`;
+
+/** createCustomer selecting every member of its payload. */
+export const CREATE = /* GraphQL */ `
+  mutation Create($input: CreateCustomerInput!, $idempotencyKey: String) {
+    createCustomer(input: $input, idempotencyKey: $idempotencyKey) {
+      __typename
+      ... on CreateCustomerSuccess { message customer { ...CustomerFields version } }
+      ... on CustomerInputError { message fieldErrors { path message } }
+      ... on SalesBinderRateLimitError { message retryAfterSeconds }
+      ... on SalesBinderUnavailableError { message retryable }
+      ... on SalesBinderError { message }
+    }
+  }
+  ${CUSTOMER_FIELDS}
+`;
+
+/** deleteCustomer selecting every member of its payload. */
+export const DELETE = /* GraphQL */ `
+  mutation Delete($id: ID!, $ifMatch: String, $since: DateTime) {
+    deleteCustomer(id: $id, ifMatch: $ifMatch, ifUnmodifiedSince: $since) {
+      __typename
+      ... on DeleteCustomerSuccess { id message }
+      ... on CustomerNotFoundError { message id }
+      ... on CustomerConflictError { message customer { id name version } }
+      ... on SalesBinderRateLimitError { message retryAfterSeconds }
+      ... on SalesBinderUnavailableError { message retryable }
+      ... on SalesBinderError { message }
+    }
+  }
+`;

@@ -5,6 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { DEMO_ADMIN_KEY, DOC_EXAMPLE_ID } from '../../src/sandbox/seed.ts';
+import { createTestClock, type TestClock } from '../helpers/clock.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { bearer } from '../helpers/keys.ts';
 import { describeWithRedis, type RedisServer, startRedis } from '../helpers/redis-server.ts';
@@ -18,6 +19,7 @@ const as = (key: string) => ({ authorization: bearer(key) });
 describeWithRedis('budget replicas sharing Redis', () => {
   let redis: RedisServer;
   let prefix = 0;
+  let clock: TestClock;
   const open: TestGateway[] = [];
 
   beforeAll(async () => {
@@ -29,9 +31,10 @@ describeWithRedis('budget replicas sharing Redis', () => {
     await redis.start();
   });
 
-  /** Two replicas on one sandbox (the first one's) and one Redis namespace. */
+  /** Two replicas on one sandbox (the first one's) and one Redis namespace, all on one clock. */
   async function replicas(env: Record<string, string> = {}): Promise<[TestGateway, TestGateway]> {
     prefix++;
+    clock = createTestClock();
     const shared = {
       BUDGET: 'on',
       SALESBINDER_RATE_LIMITS: 'on',
@@ -42,9 +45,10 @@ describeWithRedis('budget replicas sharing Redis', () => {
     const a = await startGateway({
       sandbox: { rateLimits: { perTenSeconds: 15, perMinute: 50, blockSeconds: 60 } },
       env: shared,
+      now: clock.now,
     });
     open.push(a);
-    const b = await startGateway({ env: { ...shared, SALESBINDER_URL: a.sandbox.url } });
+    const b = await startGateway({ env: { ...shared, SALESBINDER_URL: a.sandbox.url }, now: clock.now });
     open.push(b);
     return [a, b];
   }
@@ -126,6 +130,7 @@ describeWithRedis('budget replicas sharing Redis', () => {
     const [a] = await replicas();
     await a.graphql(CUSTOMER, { id: DOC_EXAMPLE_ID }, as(DEMO_ADMIN_KEY));
     const restarted = await startGateway({
+      now: clock.now,
       env: {
         BUDGET: 'on',
         REDIS_URL: redis.url,
@@ -134,7 +139,10 @@ describeWithRedis('budget replicas sharing Redis', () => {
       },
     });
     open.push(restarted);
-    const alone = await startGateway({ env: { BUDGET: 'on', SALESBINDER_URL: a.sandbox.url } });
+    const alone = await startGateway({
+      env: { BUDGET: 'on', SALESBINDER_URL: a.sandbox.url },
+      now: clock.now,
+    });
     open.push(alone);
     const before = a.sandbox.requests.length;
     const kept = await restarted.graphql(CUSTOMER, { id: DOC_EXAMPLE_ID }, as(DEMO_ADMIN_KEY));

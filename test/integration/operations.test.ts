@@ -15,6 +15,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DOC_EXAMPLE_ID } from '../../src/sandbox/seed.ts';
+import { createTestClock } from '../helpers/clock.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { bearer, DEMO_ADMIN_KEY, findLeaks } from '../helpers/keys.ts';
 import { CUSTOMER, UPDATE } from '../helpers/operations.ts';
@@ -200,8 +201,10 @@ describe('operation names as labels', () => {
 
 describe('the limiter, seen by operators', () => {
   let gw: TestGateway;
+  const clock = createTestClock();
   beforeAll(async () => {
     gw = await startGateway({
+      now: clock.now,
       env: {
         SALESBINDER_RATE_LIMITS: 'on',
         SALESBINDER_RATE_LIMIT_10S: '3',
@@ -229,7 +232,7 @@ describe('the limiter, seen by operators', () => {
     expect(sample(text, 'salesbinder_blocked_accounts')).toBe(1);
     expect((await gw.fetch('/ready')).status).toBe(503);
     expect((await gw.fetch('/health')).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    clock.advance(1_000);
     expect((await gw.fetch('/ready')).status).toBe(200);
   });
 });

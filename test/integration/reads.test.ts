@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cursorOf } from '../../src/domain/customer-page.ts';
 import { DOC_EXAMPLE_ID, seedCustomers } from '../../src/sandbox/seed.ts';
+import { createTestClock } from '../helpers/clock.ts';
 import { type GraphQLResponse, startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { bearer, CANARY_KEY, DEMO_ADMIN_KEY, DEMO_VIEWER_KEY } from '../helpers/keys.ts';
 import { CUSTOMER, CUSTOMER_FIELDS, CUSTOMERS, UPDATE_IF_UNMODIFIED } from '../helpers/operations.ts';
@@ -24,8 +25,9 @@ describe('reads on the sandbox', () => {
   const gets = () => gw.sandbox.requests.filter((r) => r.method === 'GET');
   const puts = () => gw.sandbox.requests.filter((r) => r.method === 'PUT');
 
+  const clock = createTestClock();
   beforeAll(async () => {
-    gw = await startGateway();
+    gw = await startGateway({ now: clock.now });
   });
   afterAll(() => gw.close());
   beforeEach(() => gw.sandbox.reset());
@@ -221,7 +223,7 @@ describe('reads on the sandbox', () => {
 
     it('catches the second of two edits made from the same stale read', async () => {
       const since = await modifiedNow();
-      await new Promise((resolve) => setTimeout(resolve, 1100)); // SalesBinder's clock has whole seconds
+      clock.advance(1_000); // SalesBinder's `modified` has whole seconds
       const first = await gw.graphql(
         UPDATE_IF_UNMODIFIED,
         { id: DOC_EXAMPLE_ID, input: { name: 'First' }, since },

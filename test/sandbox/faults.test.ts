@@ -175,6 +175,15 @@ describe('sandbox faults', () => {
       expect(sandbox.requests[0]?.status).toBe(0);
     });
 
+    it('does the work, then resets instead of answering: a delete happens, its answer is lost', async () => {
+      sandbox.faults.add({ kind: 'lost', match: { method: 'DELETE' } });
+      const error = await failure(request(VIEW, { method: 'DELETE' }));
+      expect((error?.cause as NodeJS.ErrnoException | undefined)?.code).toBe('ECONNRESET');
+      expect(sandbox.customer(DOC_EXAMPLE_ID)).toBeUndefined();
+      expect(sandbox.requests[0]?.status).toBe(200);
+      expect((await request(VIEW)).status).toBe(404);
+    });
+
     it('answers 200 with truncated JSON', async () => {
       sandbox.faults.add({ kind: 'malformed' });
       const response = await request(VIEW);

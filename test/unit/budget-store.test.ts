@@ -15,7 +15,9 @@ import {
   listSigOf,
   type RememberedRecord,
   type Retention,
+  UNFOLLOWED,
 } from '../../src/salesbinder/budget/store/store.ts';
+import { createTestClock } from '../helpers/clock.ts';
 import { describeWithRedis, type RedisServer, startRedis } from '../helpers/redis-server.ts';
 
 const RETENTION: Retention = { entryMs: 60_000, trustMs: 300_000, lockMs: 2_000 };
@@ -121,14 +123,21 @@ function storeContract(make: () => BudgetStore) {
 
   it('moves a kind’s state forward only, field by field, and sets the swept count', async () => {
     fresh();
-    await store.advanceKind(scope, 8, { coveredSince: 100, asOf: 200, sweptAt: 200, sweptCount: 7 });
-    await store.advanceKind(scope, 8, { asOf: 150, sweptCount: 5 });
+    await store.advanceKind(scope, 8, {
+      coveredSince: 100,
+      asOf: 200,
+      sweptAt: 200,
+      sweptCount: 7,
+      writtenAt: 300,
+    });
+    await store.advanceKind(scope, 8, { asOf: 150, sweptCount: 5, writtenAt: 250 });
     expect(await store.kindState(scope, 8)).toEqual({
       coveredSince: 100,
       asOf: 200,
       listChangedAt: 0,
       sweptAt: 200,
       sweptCount: 5,
+      writtenAt: 300,
     });
     expect(await store.kindState(scope, 2)).toEqual({
       coveredSince: 0,
@@ -136,6 +145,7 @@ function storeContract(make: () => BudgetStore) {
       listChangedAt: 0,
       sweptAt: 0,
       sweptCount: -1,
+      writtenAt: 0,
     });
   });
 
@@ -177,6 +187,42 @@ describe('the budget’s memory on one replica', () => {
   it('needs no lock: calls under way are shared within the replica', async () => {
     const store = createMemoryStore(RETENTION, 10);
     expect(await store.lock('s', 'view:a')).toBe('free');
+  });
+
+  it('forgets what it holds once kept as long as told, on the budget’s clock', async () => {
+    const clock = createTestClock();
+    const store = createMemoryStore(RETENTION, 100, clock.now);
+    const hash = keyHashOf(SECRET_KEY);
+    await store.merge('s', [record(customer('a', 'Acme', '2026-01-01T10:00:00Z'), 2, clock.now())]);
+    await store.putPage('s', '[2,"",1,20]', {
+      ids: ['a'],
+      count: 1,
+      fetchedAt: clock.now(),
+      sbTime: clock.now(),
+    });
+    await store.acceptKey('s', hash, 2, clock.now());
+    clock.advance(RETENTION.entryMs);
+    expect((await store.records('s', ['a']))[0]?.customer.id).toBe('a');
+    clock.advance(1);
+    expect(await store.records('s', ['a'])).toEqual([undefined]);
+    expect(await store.page('s', '[2,"",1,20]')).toBeUndefined();
+    expect((await store.keyState('s', hash)).acceptedAt).toBeGreaterThan(0);
+    clock.advance(RETENTION.trustMs * 2);
+    expect(await store.keyState('s', hash)).toEqual({ acceptedAt: 0, kinds: {}, refusedUntil: 0 });
+  });
+
+  it('forgets a kind’s progress a retention after its last change, and holds a bounded number of them', async () => {
+    const clock = createTestClock();
+    const store = createMemoryStore(RETENTION, 100, clock.now);
+    await store.advanceKind('s', 2, { asOf: clock.now(), sweptCount: 7 });
+    clock.advance(RETENTION.entryMs);
+    expect((await store.kindState('s', 2)).sweptCount).toBe(7);
+    clock.advance(1);
+    expect(await store.kindState('s', 2)).toEqual(UNFOLLOWED);
+    // One scope per key on a shared host: inventing keys must not grow it without bound.
+    for (let i = 0; i < 1_000; i++) await store.advanceKind(`scope-${i}`, 2, { asOf: 1 });
+    expect((await store.kindState('scope-0', 2)).asOf).toBe(0);
+    expect((await store.kindState('scope-999', 2)).asOf).toBe(1);
   });
 
   it('holds at most its bound of accounts, forgetting the least recently used', async () => {
@@ -241,7 +287,10 @@ describeWithRedis('the budget’s memory in Redis', () => {
       await store.putPage(scope, '[2,"",1,20]', { ids: ['a'], count: 1, fetchedAt: 1, sbTime: 1 });
       await store.forget(scope, 'b', Date.now());
       await store.refuseKey(scope, keyHashOf('madeupkey'), Date.now() + 10_000);
+      await store.advanceKind(scope, 8, { asOf: 5 });
       const keys = await inspector.keys(`${prefix}:*`);
+      // The kinds' progress too: the customers' (2) written by the merge, the prospects' (8) by advanceKind.
+      expect(keys.filter((key) => key.includes(':kind:')).length).toBeGreaterThanOrEqual(2);
       expect(keys.length).toBeGreaterThan(0);
       for (const key of keys) {
         expect(key).not.toContain('secretcorp');
@@ -251,8 +300,7 @@ describeWithRedis('the budget’s memory in Redis', () => {
           type === 'hash' ? JSON.stringify(await inspector.hgetall(key)) : String(await inspector.get(key));
         expect(dump).not.toContain(SECRET_KEY);
         expect(dump).not.toContain('madeupkey');
-        // Kind states are small and shared by every record of a kind: they are the only ones kept.
-        if (!key.includes(':kind:')) expect(await inspector.pttl(key)).toBeGreaterThan(0);
+        expect(await inspector.pttl(key)).toBeGreaterThan(0);
       }
     } finally {
       await store.close();

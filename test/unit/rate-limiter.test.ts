@@ -1,9 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  capsFor,
-  createMemoryRateLimiter,
-  RateLimitRefusal,
-} from '../../src/salesbinder/rate-limits/rate-limiter.ts';
+import { capsFor, IN_TRANSIT_MS } from '../../src/salesbinder/call-policy.ts';
+import { createMemoryRateLimiter, RateLimitRefusal } from '../../src/salesbinder/rate-limits/rate-limiter.ts';
 import type { CallPriority } from '../../src/transport/http.ts';
 
 describe('the per-account rate limiter', () => {
@@ -17,11 +14,14 @@ describe('the per-account rate limiter', () => {
   const limiter = (maxWaitMs = 0, headroom = 0) =>
     createMemoryRateLimiter({ perTenSeconds: 15, perMinute: 50, headroom, maxWaitMs }, () => Date.now());
 
-  /** Starts n acquisitions at once; resolves how many went at once, waited, and were refused. */
+  /** Starts n acquisitions at once, each answered as soon as it is let through; resolves what became of each. */
   async function burst(l: ReturnType<typeof limiter>, n: number, account = 'acme') {
     const outcomes = Array.from({ length: n }, () =>
       l.acquire(account).then(
-        () => 'granted' as const,
+        (slot) => {
+          slot.answered();
+          return 'granted' as const;
+        },
         (e: unknown) => (e instanceof RateLimitRefusal ? ('refused' as const) : ('error' as const)),
       ),
     );
@@ -50,7 +50,12 @@ describe('the per-account rate limiter', () => {
     const first = Date.now();
     vi.advanceTimersByTime(8_000);
     // Slots free up 10 s after the first 15: two seconds away, within the 3 s a call may wait.
-    const waiting = Array.from({ length: 5 }, () => l.acquire('acme').then(() => sent.push(Date.now())));
+    const waiting = Array.from({ length: 5 }, () =>
+      l.acquire('acme').then((slot) => {
+        slot.answered();
+        sent.push(Date.now());
+      }),
+    );
     await vi.runAllTimersAsync();
     await Promise.all(waiting);
     expect(sent).toEqual(Array(5).fill(first + 10_000));
@@ -59,20 +64,98 @@ describe('the per-account rate limiter', () => {
     await expect(l.acquire('acme')).rejects.toMatchObject({ reason: 'rate_limit', retryAfterSeconds: 10 });
   });
 
-  it('also holds the minute window: at most 50 calls in any 60 s', async () => {
-    const l = limiter(60_000);
-    const sent: number[] = [];
-    const calls = Array.from({ length: 80 }, () =>
-      l.acquire('acme').then(
-        () => sent.push(Date.now()),
-        () => undefined,
-      ),
-    );
-    await vi.advanceTimersByTimeAsync(120_000);
+  /**
+   * Callers asking at these instants (ms after the start), each call arriving at SalesBinder some
+   * time after it is let through and answered some time after it arrived, as `latency` draws:
+   * resolves the arrivals, as SalesBinder counts them.
+   */
+  async function arrivalsOf(
+    l: ReturnType<typeof limiter>,
+    asks: number[],
+    latency: (i: number) => { toArrive: number; toAnswer: number },
+  ) {
+    const start = Date.now();
+    const arrivals: number[] = [];
+    const calls = asks.map(async (askAt, i) => {
+      await new Promise((resolve) => setTimeout(resolve, askAt));
+      const slot = await l.acquire('acme', 15_000).catch(() => undefined);
+      if (!slot) return;
+      const { toArrive, toAnswer } = latency(i);
+      await new Promise((resolve) => setTimeout(resolve, toArrive));
+      arrivals.push(Date.now() - start);
+      await new Promise((resolve) => setTimeout(resolve, toAnswer));
+      slot.answered();
+    });
+    await vi.advanceTimersByTimeAsync(Math.max(...asks) + 120_000);
     await Promise.all(calls);
-    for (const t of sent) expect(sent.filter((s) => s > t - 60_000 && s <= t).length).toBeLessThanOrEqual(50);
-    for (const t of sent) expect(sent.filter((s) => s > t - 10_000 && s <= t).length).toBeLessThanOrEqual(15);
-    expect(sent.length).toBeGreaterThanOrEqual(50);
+    return arrivals.sort((a, b) => a - b);
+  }
+
+  /** The most arrivals SalesBinder counts in any of its windows (it counts those less than `windowMs` before). */
+  const mostInWindow = (arrivals: number[], windowMs: number) =>
+    Math.max(0, ...arrivals.map((t) => arrivals.filter((a) => a <= t && a > t - windowMs).length));
+
+  it('also holds the minute window: at most 50 calls in any 60 s', async () => {
+    const l = limiter(2_000);
+    const asks = Array.from({ length: 240 }, (_, i) => i * 500);
+    const arrivals = await arrivalsOf(l, asks, () => ({ toArrive: 20, toAnswer: 20 }));
+    expect(mostInWindow(arrivals, 60_000)).toBeLessThanOrEqual(50);
+    expect(mostInWindow(arrivals, 10_000)).toBeLessThanOrEqual(15);
+    expect(arrivals.length).toBeGreaterThanOrEqual(100);
+  });
+
+  it('frees a slot a window after the call answered, not a window after it was let through', async () => {
+    const l = limiter(5_000);
+    const first = Date.now();
+    const slots = await Promise.all(Array.from({ length: 15 }, () => l.acquire('acme', 15_000)));
+    // The burst took 800 ms to come back: one of its calls may have arrived as late as that.
+    vi.advanceTimersByTime(800);
+    for (const slot of slots) slot.answered();
+    vi.advanceTimersByTime(9_200);
+    const sent: number[] = [];
+    const next = l.acquire('acme', 15_000).then(() => sent.push(Date.now()));
+    await vi.runAllTimersAsync();
+    await next;
+    expect(sent).toEqual([first + 10_800]);
+  });
+
+  it('holds the slot of a call that never answered until its deadline, and a moment in transit, had passed', async () => {
+    const l = limiter(60_000);
+    const first = Date.now();
+    await Promise.all(Array.from({ length: 15 }, () => l.acquire('acme', 4_000)));
+    const sent: number[] = [];
+    const next = l.acquire('acme', 60_000).then(() => sent.push(Date.now()));
+    await vi.runAllTimersAsync();
+    await next;
+    expect(sent).toEqual([first + 4_000 + IN_TRANSIT_MS + 10_000]);
+  });
+
+  it('gives a slot back when its call was not sent', async () => {
+    const l = limiter();
+    const slots = await Promise.all(Array.from({ length: 15 }, () => l.acquire('acme', 15_000)));
+    // Told when a slot likely frees (should the calls on their way answer now), not their deadline.
+    await expect(l.acquire('acme', 15_000)).rejects.toMatchObject({ retryAfterSeconds: 10 });
+    slots[0]?.unused();
+    await expect(l.acquire('acme', 15_000)).resolves.toBeDefined();
+  });
+
+  it('never lets SalesBinder count more than its limit, whatever the latency, at the edge of every window', async () => {
+    // Bursts of ten at every "second" (the issue's aliased searches), with latencies that vary by
+    // call: a burst released after a full window would arrive inside it if slots freed on reservation.
+    const l = limiter(2_000, 1);
+    const asks = Array.from({ length: 60 }, (_, s) => Array(10).fill(s * 1_000)).flat();
+    let seed = 7;
+    const draw = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed / 2_147_483_648;
+    };
+    const arrivals = await arrivalsOf(l, asks, (i) => ({
+      toArrive: i % 10 < 5 ? Math.floor(draw() * 900) : Math.floor(draw() * 20),
+      toAnswer: Math.floor(draw() * 100),
+    }));
+    expect(mostInWindow(arrivals, 10_000)).toBeLessThanOrEqual(14);
+    expect(mostInWindow(arrivals, 60_000)).toBeLessThanOrEqual(49);
+    expect(arrivals.length).toBeGreaterThanOrEqual(49);
   });
 
   it('keeps accounts apart', async () => {
@@ -89,7 +172,7 @@ describe('the per-account rate limiter', () => {
     expect(await l.blockedFor('acme')).toBe(60);
     expect(await l.blockedAccounts()).toEqual(['acme']);
     vi.advanceTimersByTime(60_000);
-    await expect(l.acquire('acme')).resolves.toBeUndefined();
+    await expect(l.acquire('acme')).resolves.toBeDefined();
     expect(await l.blockedAccounts()).toEqual([]);
   });
 
@@ -109,7 +192,10 @@ describe('the per-account rate limiter', () => {
       let granted = 0;
       for (;;) {
         const ok = await l.acquire('acme', undefined, priority).then(
-          () => true,
+          (slot) => {
+            slot.answered();
+            return true;
+          },
           () => false,
         );
         if (!ok) break;
@@ -141,7 +227,7 @@ describe('the per-account rate limiter', () => {
 
     it('never lets background work wait for a slot: an edit never queues behind it', async () => {
       const l = limiter(5_000, 1);
-      for (let i = 0; i < 11; i++) await l.acquire('acme', undefined, 'background');
+      for (let i = 0; i < 11; i++) (await l.acquire('acme', undefined, 'background')).answered();
       const refused = await l.acquire('acme', undefined, 'background').catch((e: unknown) => e);
       expect(refused).toBeInstanceOf(RateLimitRefusal);
       // The edit goes at once: no background reservation sits ahead of it.

@@ -1,9 +1,9 @@
 /**
  * Limits every operation must meet before it runs, so that no request can make the gateway spend
- * upstream budget or CPU without bound: depth, aliases (`__typename` included), tokens and
+ * SalesBinder calls or CPU without bound: depth, aliases (`__typename` included), tokens and
  * directives (graphql-armor's checks), the cost of what it will read, variables included
  * (graphql-query-complexity, just before execution), and a cap on edits per operation (our own
- * rule: each `updateCustomer` spends the account's scarce SalesBinder budget).
+ * rule: each `updateCustomer` spends a call of the account's scarce rate limits).
  */
 import { maxAliasesPlugin } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthPlugin } from '@escape.tech/graphql-armor-max-depth';
@@ -26,6 +26,7 @@ import {
 import { type ComplexityEstimator, createComplexityRule } from 'graphql-query-complexity';
 import type { Plugin } from 'graphql-yoga';
 import { MAX_PAGE_LIMIT } from '../../domain/customer-page.ts';
+import { useCallLimit } from './use-call-limit.ts';
 
 /** What one operation may hold (config.ts reads them from the environment: see docs/security.md). */
 export interface OperationLimits {
@@ -35,6 +36,7 @@ export interface OperationLimits {
   maxDirectives: number;
   maxCost: number;
   maxUpdatesPerOperation: number;
+  maxCallsPerOperation: number;
 }
 
 /** Counts a root field across the operation's selection, fragments included (each fragment once per spread). */
@@ -235,5 +237,6 @@ export function useOperationLimits(limits: OperationLimits): Plugin[] {
     maxDirectivesPlugin({ n: limits.maxDirectives }),
     { onValidate: ({ addValidationRule }) => addValidationRule(rule) },
     useCostLimit(limits.maxCost),
+    useCallLimit(limits.maxCallsPerOperation),
   ] as Plugin[];
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ACCOUNT_KINDS, type Address, CONTEXT_ID_OF_KIND, type Customer } from '../../domain/customer.ts';
 import { isCustomerId, MAX_VALUE_LENGTH } from '../../domain/customer-changes.ts';
 import { cursorOf, MAX_PAGE_LIMIT, offsetAfterCursor, pagesFor } from '../../domain/customer-page.ts';
+import { versionOf } from '../../domain/customer-version.ts';
 import { builder } from '../builder.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { queryErrorFrom } from '../query-errors.ts';
@@ -13,7 +14,7 @@ const KIND_DESCRIPTIONS = {
   SUPPLIER: 'A supplier (SalesBinder context_id 10).',
 } as const;
 
-const AccountKindRef = builder.enumType('AccountKind', {
+export const AccountKindRef = builder.enumType('AccountKind', {
   description: "Which of SalesBinder's three account contexts an account belongs to.",
   values: Object.fromEntries(ACCOUNT_KINDS.map((k) => [k, { value: k, description: KIND_DESCRIPTIONS[k] }])),
 });
@@ -81,8 +82,13 @@ export const CustomerRef = builder.objectRef<Customer>('Customer').implement({
     modifiedAt: t.field({
       type: DateTime,
       description:
-        'When the account last changed; pass it back as ifUnmodifiedSince to edit without overwriting.',
+        'When the account last changed, in whole seconds (SalesBinder keeps no finer time): two edits within one second share it. To edit without overwriting, pass `version` as ifMatch.',
       resolve: (c) => c.modifiedAt,
+    }),
+    version: t.string({
+      description:
+        "An opaque token for this version of the account. It changes whenever a field of this type changes, even twice within one second (SalesBinder's `modified` has whole seconds), and is the same whether the account was read by id, from a list, or returned by an edit. Pass it as `ifMatch`.",
+      resolve: (c) => versionOf(c),
     }),
   }),
 });

@@ -1,13 +1,26 @@
 import { type CustomerChanges, updateCustomerRules, wireChangesFrom } from '../../domain/customer-changes.ts';
-import type { SavedCustomer } from '../../salesbinder/client.ts';
+import type { SavedCustomer } from '../../salesbinder/api.ts';
 import { builder } from '../builder.ts';
+import { refusalOf } from '../conditional-writes.ts';
 import { PAYLOAD_ERROR_TYPES, payloadErrorFrom } from '../errors.ts';
 import type { GatewayContext } from '../gateway-context.ts';
-import { CustomerConflictError, CustomerNotFoundError } from '../payload-errors.ts';
 import { CustomerRef } from './customer.ts';
 import { DateTime } from './date-time.ts';
 
-const AddressInput = builder.inputType('AddressInput', {
+/** Counted by member for metrics (resolved-type-plugin.ts): failures caught before the resolver too. */
+export const COUNT_PAYLOAD = {
+  onResolvedType: (context: GatewayContext, typeName: string) => context.onPayload?.(typeName),
+};
+
+/** `ifMatch`, as updateCustomer and deleteCustomer take it. */
+export const IF_MATCH_DESCRIPTION =
+  "Refuse with CustomerConflictError unless the account's `version` is still this one (pass the `version` you last read). Sees every change of a field, even two within one second. A check, not a lock: SalesBinder has no conditional write, so a change landing between the gateway's read and its write is not caught.";
+
+/** `ifUnmodifiedSince`, as updateCustomer and deleteCustomer take it. */
+export const IF_UNMODIFIED_SINCE_DESCRIPTION =
+  "Refuse with CustomerConflictError when the account changed after this instant (pass the modifiedAt you last read). SalesBinder's `modified` has whole seconds, so a change made in the same second as the one you loaded is not seen: use ifMatch for that. A check, not a lock: SalesBinder has no conditional write, so a change landing between the gateway's read and its write is not caught.";
+
+export const AddressInput = builder.inputType('AddressInput', {
   description:
     'Parts of an address to change. A part left out is not touched; a part set to null is cleared. Values are sent verbatim (no trimming), at most 255 characters each.',
   fields: (t) => ({
@@ -61,27 +74,21 @@ const UpdateCustomerPayload = builder.errorUnion('UpdateCustomerPayload', {
   description:
     'The outcome of an edit: UpdateCustomerSuccess, or the typed failure that explains why nothing changed.',
   types: [UpdateCustomerSuccess, ...PAYLOAD_ERROR_TYPES],
-  // Counted by member for metrics (resolved-type-plugin.ts): failures caught before the resolver too.
-  extensions: {
-    onResolvedType: (context: GatewayContext, typeName: string) => context.onPayload?.(typeName),
-  },
+  extensions: COUNT_PAYLOAD,
 });
 
 builder.mutationType({
-  description: 'Edits.',
+  description: 'Edits, creates and deletes.',
   fields: (t) => ({
     updateCustomer: t.field({
       type: UpdateCustomerPayload,
       description:
-        "Edits a SalesBinder account with the caller's own API key (PUT /api/2.0/customers/{id}.json or .xml). With `ifUnmodifiedSince`, the edit is refused with CustomerConflictError when the account changed after that instant. Every outcome is a member of the payload; send the key as `Authorization: Bearer <key>`.",
+        "Edits a SalesBinder account with the caller's own API key (PUT /api/2.0/customers/{id}.json or .xml). With `ifMatch` (or `ifUnmodifiedSince`), the edit is refused with CustomerConflictError when the account changed since that version (or after that instant). Every outcome is a member of the payload; send the key as `Authorization: Bearer <key>`.",
       args: {
         id: t.arg.id({ required: true, description: 'The account to edit (a SalesBinder UUID).' }),
         input: t.arg({ type: UpdateCustomerInput, required: true, description: 'What to change.' }),
-        ifUnmodifiedSince: t.arg({
-          type: DateTime,
-          description:
-            "Refuse the edit when the account changed after this instant (pass the modifiedAt you last read). A check, not a lock: SalesBinder has no conditional write, so an edit landing between the gateway's read and its write is not caught.",
-        }),
+        ifUnmodifiedSince: t.arg({ type: DateTime, description: IF_UNMODIFIED_SINCE_DESCRIPTION }),
+        ifMatch: t.arg.string({ description: IF_MATCH_DESCRIPTION }),
       },
       // One schema over all arguments, so that every broken rule is reported in one answer.
       validate: updateCustomerRules,
@@ -89,19 +96,8 @@ builder.mutationType({
         const id = String(args.id);
         const loader = ctx.customerLoader();
         try {
-          if (args.ifUnmodifiedSince != null) {
-            // SalesBinder has no conditional write: read, compare, then write (a check, not a lock).
-            // The budget says how recent the account compared with is (BUDGET_CONDITIONAL_EDITS).
-            const current = await ctx.customerForCheck(id);
-            if (current === null)
-              return new CustomerNotFoundError('SalesBinder has no account with this id', id);
-            if (current.modifiedAt.getTime() > args.ifUnmodifiedSince.getTime()) {
-              return new CustomerConflictError(
-                'The account changed after ifUnmodifiedSince: nothing was written; reload it and try again',
-                current,
-              );
-            }
-          }
+          const refusal = await refusalOf(ctx, id, args);
+          if (refusal) return refusal;
           const saved = await ctx
             .salesbinder()
             .updateCustomer(id, wireChangesFrom(args.input as CustomerChanges));

@@ -8,7 +8,7 @@
  */
 import type { Customer } from '../../domain/customer.ts';
 import type { CustomerPage } from '../../domain/customer-page.ts';
-import type { CustomerQuery } from '../client.ts';
+import type { CustomerQuery } from '../api.ts';
 import {
   type FollowMode,
   type FollowPurpose,
@@ -29,7 +29,8 @@ export const WHOLE = (contextId: ContextId) => JSON.stringify([contextId, '', 'w
 /**
  * Brings the kind up to date: the change feed since it was last followed, or a sweep (the whole
  * kind) when deletions are due to be found or the feed was not followed recently enough. As a
- * shared read it joins a follow already under way; as a proof of this key it is a call of its own.
+ * shared read it joins a follow already under way. As a proof of this key it is a call of its
+ * own, which only this key's other requests share.
  */
 export async function followKind(
   s: Session,
@@ -37,15 +38,13 @@ export async function followKind(
   purpose: FollowPurpose,
   mode: FollowMode = 'any',
 ): Promise<void> {
-  const state = await s.key.usable();
-  if (!s.key.trusted(state, contextId)) {
-    if (purpose === 'background') return;
-    await followNow(s, contextId, purpose, mode);
-    return;
-  }
-  // Whoever waited for someone else's follow has what it needed: the kind is up to date.
+  const state = await s.key.afterProof();
+  const trusted = s.key.trusted(state, contextId);
+  if (!trusted && purpose === 'background') return;
+  // Whoever waited for that follow has what it needed: the kind is up to date (and, when it was
+  // this key's proof, what SalesBinder said of the key is in the store: see Session.shared).
   await s.shared(
-    `${mode}:${contextId}`,
+    trusted ? `${mode}:${contextId}` : `${mode}:${contextId}:${s.caller.keyHash}`,
     async () => true as const,
     async () => {
       await followNow(s, contextId, purpose, mode);
@@ -77,11 +76,34 @@ export function noteClock(s: Session, page: CustomerPage, sentAt: number): numbe
   return sentAt + (skews.get(s.scope) ?? 0);
 }
 
-// Following is not forgiving of the store (store.kindState, store.advanceKind): a follow whose
-// progress cannot be read or written fails, rather than claim a kind up to date that is not.
+/**
+ * Writes a follow's progress (the kind's state, its whole listing). A store that does not take it
+ * leaves the kind as not followed, which is never a wrong claim: whoever waits for the follow then
+ * finds memory not fresh and calls for itself. It never fails the read that made the follow.
+ */
+async function progress(s: Session, write: () => Promise<void>): Promise<void> {
+  try {
+    await write();
+  } catch (error) {
+    s.log.debug(
+      { err: error },
+      'the budget store did not take a follow’s progress: the kind stays unfollowed',
+    );
+  }
+}
+
+// Following reads and writes its progress through the store itself (store.kindState,
+// store.advanceKind, store.putPage), not its fallback: a kind whose progress cannot be read is not
+// followed, one whose progress cannot be written is not marked followed (progress()).
 async function followNow(s: Session, contextId: ContextId, purpose: FollowPurpose, mode: FollowMode) {
   const sentAt = s.rt.now();
-  const kind = await s.rt.store.kindState(s.scope, contextId);
+  let kind: KindState;
+  try {
+    kind = await s.rt.store.kindState(s.scope, contextId);
+  } catch (error) {
+    s.log.debug({ err: error }, 'the budget store did not answer: the kind is not followed now');
+    return;
+  }
   if (s.key.trusted(await s.key.usable(), contextId)) {
     // Someone brought the kind up to date since this caller looked: nothing left to do.
     if (followedAlready(kind, mode, purpose, sentAt, s.rt.settings)) return;
@@ -121,7 +143,7 @@ async function sweep(step: FollowStep): Promise<void> {
   if (pages > settings.sweepMaxPages) {
     // Too large to sweep: remember the size, and follow the feed from here on.
     await s.remember(first.customers, contextId, sentAt);
-    await store.advanceKind(s.scope, contextId, { sweptCount: count });
+    await progress(s, () => store.advanceKind(s.scope, contextId, { sweptCount: count }));
     return changes(step);
   }
   const customers = [...first.customers];
@@ -130,22 +152,26 @@ async function sweep(step: FollowStep): Promise<void> {
   }
   const listed = await s.remember(customers, contextId, sentAt);
   // The whole list in SalesBinder's order: every page without a search is a cut of it.
-  await store.putPage(s.scope, WHOLE(contextId), {
-    ids: listed.map((c) => c.id),
-    count,
-    fetchedAt: sentAt,
-    sbTime,
-  });
+  await progress(s, () =>
+    store.putPage(s.scope, WHOLE(contextId), {
+      ids: listed.map((c) => c.id),
+      count,
+      fetchedAt: sentAt,
+      sbTime,
+    }),
+  );
   const countChanged = kind.sweptCount >= 0 && kind.sweptCount !== count;
-  await store.advanceKind(s.scope, contextId, {
-    ...(lapsed ? { coveredSince: sentAt } : {}),
-    asOf: sentAt,
-    sweptAt: sentAt,
-    sweptCount: count,
-    // Fewer (or more) accounts than the last sweep counted: pages remembered before this sweep
-    // may hold other ones now (this sweep's own listing stands).
-    ...(countChanged ? { listChangedAt: sbTime - settings.feedOverlapMs - 1 } : {}),
-  });
+  await progress(s, () =>
+    store.advanceKind(s.scope, contextId, {
+      ...(lapsed ? { coveredSince: sentAt } : {}),
+      asOf: sentAt,
+      sweptAt: sentAt,
+      sweptCount: count,
+      // Fewer (or more) accounts than the last sweep counted: pages remembered before this sweep
+      // may hold other ones now (this sweep's own listing stands).
+      ...(countChanged ? { listChangedAt: sbTime - settings.feedOverlapMs - 1 } : {}),
+    }),
+  );
 }
 
 /** The kind's changes since it was last followed (or, lapsed, from now on). */
@@ -173,17 +199,21 @@ async function changes({ s, contextId, kind, lapsed, sentAt, purpose }: FollowSt
     }
   }
   await s.remember(customers, contextId, sentAt);
-  await s.rt.store.advanceKind(s.scope, contextId, {
-    ...(lapsed ? { coveredSince: sentAt } : {}),
-    asOf: sentAt,
-  });
+  await progress(s, () =>
+    s.rt.store.advanceKind(s.scope, contextId, {
+      ...(lapsed ? { coveredSince: sentAt } : {}),
+      asOf: sentAt,
+    }),
+  );
 }
 
 /** A list call for following a kind: a read when someone waits for it, else background work. */
 function list(s: Session, query: CustomerQuery, purpose: FollowPurpose): Promise<CustomerPage> {
+  const contextId = query.contextId as ContextId;
   return s.key.send(
     purpose,
-    () => query.contextId as ContextId,
+    () => contextId,
     (priority) => s.calls.listCustomers(query, { priority }),
+    contextId,
   );
 }

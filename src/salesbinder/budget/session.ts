@@ -5,13 +5,13 @@
  */
 import { type Customer, KIND_OF_CONTEXT_ID } from '../../domain/customer.ts';
 import type { Logger } from '../../observability/logger.ts';
-import type { SalesBinderApi } from '../client.ts';
+import type { SalesBinderApi } from '../api.ts';
 import { SalesBinderError } from '../errors.ts';
 import { KeyTrust } from './key-trust.ts';
 import type { NewcomerCredits } from './newcomers.ts';
 import type { BudgetObserver, BudgetSettings, Caller } from './settings.ts';
 import type { SingleFlight } from './single-flight.ts';
-import { type StoreFallback, storeFallback } from './store/fallback.ts';
+import { type StoreFallback, storeFallback, type UnsavedEdits } from './store/fallback.ts';
 import {
   type BudgetStore,
   type ContextId,
@@ -32,9 +32,11 @@ export interface BudgetRuntime {
    * SalesBinder's clock against ours (ms, ≤ 0), per scope, from its answers' Date headers: when
    * it runs behind, feed windows start earlier (follow-kind.ts).
    */
-  skews: Map<string, number>;
+  skews: { get(scope: string): number | undefined; set(scope: string, skew: number): unknown };
   /** The first call of each key SalesBinder has not accepted yet, under way: its other calls wait for it. */
   proofs: Map<string, Promise<unknown>>;
+  /** Edits the store could not take yet (store/fallback.ts). */
+  unsaved: UnsavedEdits;
 }
 
 /** Whether SalesBinder answered with this failure (and HTTP status, when given). */
@@ -70,7 +72,7 @@ export class Session {
     this.calls = calls;
     this.caller = caller;
     this.log = log;
-    this.store = storeFallback(rt.store, log);
+    this.store = storeFallback(rt.store, log, rt.unsaved);
     this.key = new KeyTrust({ ...rt, store: this.store }, caller, log);
   }
 
@@ -78,11 +80,15 @@ export class Session {
     return this.caller.scope;
   }
 
-  /** Remembers accounts SalesBinder answered (of a known kind or not); returns them with their kind. */
+  /**
+   * Remembers accounts SalesBinder answered (of a known kind or not); returns them with their kind.
+   * An edit's answer (`edit`) is kept on this replica when the store cannot take it now.
+   */
   async remember(
     customers: readonly Customer[],
     contextId: ContextId | null,
     sentAt: number,
+    { edit = false }: { edit?: boolean } = {},
   ): Promise<Customer[]> {
     const records: RememberedRecord[] = customers.map((customer) => {
       const own = contextIdOf(customer.kind) ?? contextId;
@@ -94,7 +100,8 @@ export class Session {
         listSig: listSigOf(customer),
       };
     });
-    await this.store.merge(this.scope, records);
+    if (edit) await this.store.mergeEdit(this.scope, records);
+    else await this.store.merge(this.scope, records);
     return records.map((r) => r.customer);
   }
 

@@ -4,12 +4,21 @@
  * every account inside both windows, whoever the callers are: a call waits for a slot (briefly)
  * or is refused here, and never reaches SalesBinder to break the limit.
  *
- * Each call reserves its slot when it asks, in FIFO order, so concurrent callers can never
- * overbook a window: the reservation times are a sorted log per account, and a new one is placed
- * at the earliest instant at which both windows ending there still have room.
+ * SalesBinder counts a call when it *arrives*, which is some time after it was sent: a slot is
+ * free again only when no call sent into it can still arrive inside SalesBinder's window. So each
+ * call holds its slot until the latest instant it may still arrive (its hold's end): until its
+ * answer came back, when it answers; else until its deadline, when the transport cuts it off, and
+ * a moment in transit. A call sent at `at` can share SalesBinder's window with an earlier one only
+ * if that one may arrive later than `at` minus the window; so a new call is placed at the earliest
+ * instant by which all but `cap - 1` of the holds have ended at least a window before. Freeing a
+ * slot a window after it was *reserved*, as before, let a burst released at +10 s arrive inside
+ * the window of the calls it replaced when those had been slower on the way.
+ *
+ * Holds are taken when a call asks, so concurrent callers can never overbook a window: one
+ * waiting for its instant already counts for those who ask after it.
  */
 import type { AttemptGate } from '../../transport/guarded-transport.ts';
-import type { CallPriority } from '../../transport/http.ts';
+import { capsFor, type LogPriority, newcomersOf, unansweredHoldMs } from '../call-policy.ts';
 
 export interface RateLimits {
   /** Calls SalesBinder allows per 10 s. @default 15 */
@@ -29,67 +38,6 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
   maxWaitMs: 2_000,
 };
 
-/**
- * The share of each window a call of this priority must leave free: an edit may take every slot;
- * a read must leave a little for edits; a call for a key SalesBinder has not accepted yet must
- * leave a good part for keys it has; background work (keeping remembered answers fresh ahead of
- * need) must leave room for everyone, and never waits.
- */
-const RESERVED_SHARE: Readonly<Record<CallPriority, number>> = {
-  edit: 0,
-  read: 0.07,
-  newcomer: 0.07,
-  background: 0.2,
-};
-
-/**
- * Besides leaving their reserve, calls for keys SalesBinder has not accepted yet share a slice
- * of their own: a log per account (`newcomersOf(account)`) that holds at most these shares of the
- * windows, however many sources they come from (which of them gets it is the newcomers' credits'
- * business). A team's morning needs about 20 first calls a minute, in bursts.
- */
-const NEWCOMERS_SLICE = { short: 0.6, long: 0.6 };
-
-/**
- * How much longer than `maxWaitMs` a call of this priority may wait for a slot: a person's very
- * first screen may take a few seconds more rather than be refused; background work never waits.
- */
-const WAIT_FACTOR: Readonly<Record<LogPriority, number>> = {
-  edit: 1,
-  read: 1,
-  newcomer: 2,
-  slice: 2,
-  background: 0,
-};
-
-/** The log the newcomers' slice of an account is kept in. */
-const newcomersOf = (account: string): string => `${account} (newcomers)`;
-
-/** A call's priority, or `slice` for its place in the newcomers' own log. */
-export type LogPriority = CallPriority | 'slice';
-
-/** How many calls of the windows' `perShort` and `perLong` a call of this priority may see taken before it. */
-export function capsFor(
-  priority: LogPriority,
-  perShort: number,
-  perLong: number,
-): { short: number; long: number; waitFactor: number } {
-  const waitFactor = WAIT_FACTOR[priority];
-  if (priority === 'slice') {
-    return {
-      short: Math.max(1, Math.floor(perShort * NEWCOMERS_SLICE.short)),
-      long: Math.max(1, Math.floor(perLong * NEWCOMERS_SLICE.long)),
-      waitFactor,
-    };
-  }
-  const share = RESERVED_SHARE[priority];
-  return {
-    short: Math.max(1, perShort - Math.ceil(perShort * share)),
-    long: Math.max(1, perLong - Math.ceil(perLong * share)),
-    waitFactor,
-  };
-}
-
 /** The call was not sent: it would have broken SalesBinder's limits, or the account is blocked. */
 export class RateLimitRefusal extends Error {
   override name = 'RateLimitRefusal';
@@ -106,7 +54,15 @@ export class RateLimitRefusal extends Error {
   }
 }
 
-/** How much of an account's rate limits is spent: calls granted in each window, now. */
+/** The slot a call was let through into: tell it what became of the call. */
+export interface Slot {
+  /** SalesBinder answered (any status): the call arrived by now, so it counts no longer than a window from now. */
+  answered(): void;
+  /** The call was not sent after all: its place is given back. */
+  unused(): void;
+}
+
+/** How much of an account's rate limits is spent: calls that may count in each of SalesBinder's windows now (sent, on their way, or waiting for their instant). */
 export interface AccountUsage {
   account: string;
   tenSeconds: number;
@@ -128,9 +84,11 @@ export interface RateLimiter {
   /**
    * Resolves when the call may go (at once, or after at most `maxWaitMs`, or less when the call
    * has less time left than that; background calls never wait); rejects with RateLimitRefusal.
+   * `timeLeftMs` is the call's deadline: it bounds the wait, and how long the slot is held when
+   * the call never answers (`Slot.answered` shortens the hold).
    * @default priority 'edit'
    */
-  acquire(account: string, timeLeftMs?: number, priority?: LogPriority): Promise<void>;
+  acquire(account: string, timeLeftMs?: number, priority?: LogPriority): Promise<Slot>;
   /** Opens a block after SalesBinder's 429: every call for the account fails fast until it ends. */
   block(account: string, seconds: number): Promise<void>;
   /** Seconds until the account's block ends; 0 when it is not blocked. */
@@ -145,9 +103,14 @@ export interface RateLimiter {
   close(): Promise<void>;
 }
 
+/** A call's place in its account's windows: the latest instant (ms) it may still arrive at SalesBinder. */
+interface Hold {
+  end: number;
+}
+
 interface AccountState {
-  /** Reservation instants (ms), sorted, none older than a minute. */
-  log: number[];
+  /** Holds that may still count in a window (none ended more than a minute ago). */
+  holds: Hold[];
   blockedUntil: number;
 }
 
@@ -158,24 +121,47 @@ export const MINUTE = 60_000;
 /** Whole seconds a caller is told to wait: never 0, which would invite an immediate retry. */
 export const retrySeconds = (ms: number): number => Math.max(1, Math.ceil(ms / 1000));
 
+/**
+ * The earliest instant ≥ `from` at which a call may be sent with these caps, given the ends of the
+ * holds already taken: a window after the cap-th latest end in each window (the Redis limiter's
+ * script does the same in Lua).
+ */
+function slotAfter(
+  ends: readonly number[],
+  from: number,
+  caps: { short: number; long: number },
+  windowsMs: { short: number; long: number } = { short: TEN_SECONDS, long: MINUTE },
+): number {
+  const latestFirst = [...ends].sort((a, b) => b - a);
+  let at = from;
+  const short = latestFirst[caps.short - 1];
+  if (short !== undefined) at = Math.max(at, short + windowsMs.short);
+  const long = latestFirst[caps.long - 1];
+  if (long !== undefined) at = Math.max(at, long + windowsMs.long);
+  return at;
+}
+
 export function createMemoryRateLimiter(
   limits: RateLimits = DEFAULT_RATE_LIMITS,
   now: () => number = Date.now,
   /**
-   * Reservation instants (ms, sorted) already spent per account, which this limiter counts as
-   * its own: the Redis limiter's fallback starts from the shared windows it last saw.
+   * Ends of holds (ms) already taken per account, which this limiter counts as its own: the Redis
+   * limiter's fallback starts from the shared windows it last saw.
    */
   history: Iterable<readonly [string, readonly number[]]> = [],
+  /** For tests only: the two window lengths in ms. @default { short: 10000, long: 60000 } */
+  windowsMs: { short: number; long: number } = { short: TEN_SECONDS, long: MINUTE },
 ): RateLimiter {
   const perTen = Math.max(1, limits.perTenSeconds - limits.headroom);
   const perMinute = Math.max(1, limits.perMinute - limits.headroom);
   const accounts = new Map<string, AccountState>();
-  for (const [account, log] of history) accounts.set(account, { log: [...log], blockedUntil: 0 });
+  for (const [account, ends] of history)
+    accounts.set(account, { holds: ends.map((end) => ({ end })), blockedUntil: 0 });
 
   const stateOf = (account: string): AccountState => {
     let state = accounts.get(account);
     if (!state) {
-      state = { log: [], blockedUntil: 0 };
+      state = { holds: [], blockedUntil: 0 };
       accounts.set(account, state);
     }
     return state;
@@ -183,32 +169,50 @@ export function createMemoryRateLimiter(
 
   const secondsUntil = (at: number, from: number) => retrySeconds(at - from);
 
-  /** The earliest instant ≥ from at which one more call fits both windows' caps (log is sorted). */
-  const nextSlot = (log: readonly number[], from: number, caps: { short: number; long: number }): number => {
-    let at = Math.max(from, log.at(-1) ?? from);
-    const tenth = log[log.length - caps.short];
-    if (tenth !== undefined) at = Math.max(at, tenth + TEN_SECONDS);
-    const sixtieth = log[log.length - caps.long];
-    if (sixtieth !== undefined) at = Math.max(at, sixtieth + MINUTE);
-    return at;
+  const release = (state: AccountState, hold: Hold) => {
+    const i = state.holds.indexOf(hold);
+    if (i !== -1) state.holds.splice(i, 1);
   };
 
   return {
-    async acquire(account, timeLeftMs = Number.POSITIVE_INFINITY, priority = 'edit') {
+    async acquire(account, timeLeftMs, priority = 'edit') {
       const caps = capsFor(priority, perTen, perMinute);
-      const maxWaitMs = Math.min(limits.maxWaitMs * caps.waitFactor, timeLeftMs);
+      const maxWaitMs = Math.min(limits.maxWaitMs * caps.waitFactor, timeLeftMs ?? Number.POSITIVE_INFINITY);
       const state = stateOf(account);
       const t = now();
       if (state.blockedUntil > t) throw new RateLimitRefusal('blocked', secondsUntil(state.blockedUntil, t));
-      while (state.log.length > 0 && (state.log[0] as number) <= t - MINUTE) state.log.shift();
-      const at = nextSlot(state.log, t, caps);
-      if (at - t > maxWaitMs) throw new RateLimitRefusal('rate_limit', secondsUntil(at, t));
-      state.log.push(at);
+      state.holds = state.holds.filter((hold) => hold.end > t - windowsMs.long);
+      const at = slotAfter(
+        state.holds.map((hold) => hold.end),
+        t,
+        caps,
+        windowsMs,
+      );
+      if (at - t > maxWaitMs) {
+        // Told when a slot likely frees: should the calls still on their way answer now.
+        const likely = slotAfter(
+          state.holds.map((hold) => Math.min(hold.end, t)),
+          t,
+          caps,
+          windowsMs,
+        );
+        throw new RateLimitRefusal('rate_limit', secondsUntil(likely, t));
+      }
+      const hold: Hold = { end: Math.max(at, t + unansweredHoldMs(timeLeftMs, maxWaitMs)) };
+      state.holds.push(hold);
       if (at > t) await new Promise((resolve) => setTimeout(resolve, at - t));
       // A 429 may have arrived while this call waited: never send into a block.
       const woke = now();
-      if (state.blockedUntil > woke)
+      if (state.blockedUntil > woke) {
+        release(state, hold);
         throw new RateLimitRefusal('blocked', secondsUntil(state.blockedUntil, woke));
+      }
+      return {
+        answered: () => {
+          hold.end = Math.min(hold.end, now());
+        },
+        unused: () => release(state, hold),
+      };
     },
     async block(account, seconds) {
       const state = stateOf(account);
@@ -225,10 +229,10 @@ export function createMemoryRateLimiter(
     },
     async usage() {
       const t = now();
-      return [...accounts].map(([account, { log }]) => ({
+      return [...accounts].map(([account, { holds }]) => ({
         account,
-        tenSeconds: log.filter((at) => at <= t && at > t - TEN_SECONDS).length,
-        minute: log.filter((at) => at <= t && at > t - MINUTE).length,
+        tenSeconds: holds.filter((hold) => hold.end > t - windowsMs.short).length,
+        minute: holds.filter((hold) => hold.end > t - windowsMs.long).length,
       }));
     },
     health: () => ({ backend: 'memory', degraded: false }),
@@ -252,17 +256,25 @@ export function createAttemptGate(limiter: RateLimiter, observer?: LimiterObserv
   return {
     async admit({ account, priority = 'edit' }, timeLeftMs) {
       const started = performance.now();
+      let slice: Slot | undefined;
+      let slot: Slot;
       try {
-        if (priority === 'newcomer') await limiter.acquire(newcomersOf(account), timeLeftMs, 'slice');
-        await limiter.acquire(account, timeLeftMs, priority);
+        if (priority === 'newcomer') slice = await limiter.acquire(newcomersOf(account), timeLeftMs, 'slice');
+        slot = await limiter.acquire(account, timeLeftMs, priority);
       } catch (error) {
+        slice?.unused();
         if (!(error instanceof RateLimitRefusal)) throw error;
         observer?.refusal(error.reason);
         return error;
       }
       const waited = performance.now() - started;
       if (waited >= 1) observer?.wait(waited / 1000);
-      return undefined;
+      return {
+        answered() {
+          slice?.answered();
+          slot.answered();
+        },
+      };
     },
     block: ({ account }, seconds) => limiter.block(account, seconds),
   };

@@ -4,11 +4,10 @@
  * blocked. Here every account's windows and block live in Redis, and all replicas reserve slots
  * from the same log.
  *
- * Same semantics as the in-memory limiter (rate-limiter.ts): both windows less headroom, FIFO
- * reservations placed at the earliest instant both windows allow, a bounded wait, refusals with
- * honest retryAfterSeconds, and blocks after a 429. Each decision is one Lua script, so two
- * replicas can never both take the last slot, and it reads Redis's clock (TIME), so replicas'
- * clocks may disagree: only durations cross the wire.
+ * Same semantics as the in-memory limiter (rate-limiter.ts): both windows less headroom, holds
+ * that last until a call can no longer arrive at SalesBinder, a bounded wait, refusals with
+ * honest retryAfterSeconds, and blocks after a 429. Each decision is one Lua script
+ * (redis-scripts.ts) on Redis's clock.
  *
  * When Redis is slow or away (every command waits at most `timeoutMs`), each replica falls back
  * to an in-memory limiter holding 1/`fallbackReplicas` of the rate limits, starting from the shared
@@ -26,18 +25,19 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from '../../observability/logger.ts';
+import { capsFor, type LogPriority, unansweredHoldMs } from '../call-policy.ts';
 import { connectRedis, type RedisSettings } from '../redis.ts';
+import { createOutageShare } from './outage-share.ts';
 import {
-  capsFor,
-  createMemoryRateLimiter,
-  type LogPriority,
   MINUTE,
   type RateLimiter,
   RateLimitRefusal,
   type RateLimits,
   retrySeconds,
+  type Slot,
   TEN_SECONDS,
 } from './rate-limiter.ts';
+import { defineLimiterCommands } from './redis-scripts.ts';
 
 export interface RedisRateLimiterOptions extends RedisSettings {
   limits: RateLimits;
@@ -46,92 +46,6 @@ export interface RedisRateLimiterOptions extends RedisSettings {
   probeIntervalMs?: number;
   /** For tests only: the two window lengths in ms. @default { short: 10000, long: 60000 } */
   windowsMs?: { short: number; long: number };
-}
-
-const NOW_MS = `local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)`;
-
-/**
- * KEYS: the account's reservation log (sorted set, score = instant in ms), its block (the instant
- * it ends). ARGV: calls allowed per short and long window (headroom already taken off), the
- * longest wait in ms, the window lengths, a unique member. Replies {code, ms, log...}: code 0
- * granted after ms, 1 refused (next slot in ms), 2 blocked (for ms); then the log as offsets from
- * now, which the replica keeps to start its fallback from.
- */
-const ACQUIRE = `${NOW_MS}
-local blockedUntil = tonumber(redis.call('GET', KEYS[2]) or '0')
-if blockedUntil > now then return {2, blockedUntil - now} end
-local perShort, perLong = tonumber(ARGV[1]), tonumber(ARGV[2])
-local shortMs, longMs = tonumber(ARGV[4]), tonumber(ARGV[5])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - longMs)
-local n = redis.call('ZCARD', KEYS[1])
-local function scoreAt(i) return tonumber(redis.call('ZRANGE', KEYS[1], i, i, 'WITHSCORES')[2]) end
-local at = now
-if n > 0 then at = math.max(at, scoreAt(n - 1)) end
-if n >= perShort then at = math.max(at, scoreAt(n - perShort) + shortMs) end
-if n >= perLong then at = math.max(at, scoreAt(n - perLong) + longMs) end
-local code = 1
-if at - now <= tonumber(ARGV[3]) then
-  code = 0
-  redis.call('ZADD', KEYS[1], at, ARGV[6])
-  redis.call('PEXPIRE', KEYS[1], at - now + longMs)
-end
-local reply = {code, at - now}
-local log = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
-for i = 2, #log, 2 do reply[#reply + 1] = tonumber(log[i]) - now end
-return reply`;
-
-/** KEYS: the block. ARGV: its length in ms. Blocks only ever lengthen. Replies the ms left. */
-const BLOCK = `${NOW_MS}
-local untilMs = now + tonumber(ARGV[1])
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-if untilMs > current then
-  redis.call('SET', KEYS[1], untilMs, 'PX', untilMs - now)
-  return untilMs - now
-end
-return current - now`;
-
-/** KEYS: the block. Replies the ms left, 0 when there is none. */
-const BLOCKED_FOR = `${NOW_MS}
-return math.max(0, tonumber(redis.call('GET', KEYS[1]) or '0') - now)`;
-
-/**
- * KEYS: the log. ARGV: the long window in ms, then pairs of (offset from now in ms, member): calls
- * a replica sent on its fallback share, written back so the shared windows count them.
- */
-const RECORD = `${NOW_MS}
-local longMs = tonumber(ARGV[1])
-local latest = nil
-for i = 2, #ARGV, 2 do
-  local at = now + tonumber(ARGV[i])
-  if at > now - longMs then
-    redis.call('ZADD', KEYS[1], at, ARGV[i + 1])
-    latest = math.max(latest or at, at)
-  end
-end
-if latest then redis.call('PEXPIRE', KEYS[1], math.max(redis.call('PTTL', KEYS[1]), latest - now + longMs)) end
-return 0`;
-
-/** KEYS: the log. ARGV: the window lengths in ms. Replies the calls granted within each, up to now. */
-const USAGE = `${NOW_MS}
-return {redis.call('ZCOUNT', KEYS[1], '(' .. (now - tonumber(ARGV[1])), now),
-        redis.call('ZCOUNT', KEYS[1], '(' .. (now - tonumber(ARGV[2])), now)}`;
-
-interface LimiterCommands {
-  sbgwAcquire(
-    log: string,
-    block: string,
-    perShort: number,
-    perLong: number,
-    maxWaitMs: number,
-    shortMs: number,
-    longMs: number,
-    member: string,
-  ): Promise<number[]>;
-  sbgwBlock(block: string, ms: number): Promise<number>;
-  sbgwBlockedFor(block: string): Promise<number>;
-  sbgwRecord(log: string, longMs: number, ...offsetsAndMembers: Array<number | string>): Promise<number>;
-  sbgwUsage(log: string, shortMs: number, longMs: number): Promise<[number, number]>;
 }
 
 const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));
@@ -150,13 +64,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
   };
 
   const redis = connectRedis({ ...options, logger, role: 'the rate limiter' });
-  redis.defineCommand('sbgwAcquire', { numberOfKeys: 2, lua: ACQUIRE });
-  redis.defineCommand('sbgwBlock', { numberOfKeys: 1, lua: BLOCK });
-  redis.defineCommand('sbgwBlockedFor', { numberOfKeys: 1, lua: BLOCKED_FOR });
-  redis.defineCommand('sbgwRecord', { numberOfKeys: 1, lua: RECORD });
-  redis.defineCommand('sbgwUsage', { numberOfKeys: 1, lua: USAGE });
-  // ioredis's types cannot know commands defined at run time (defineCommand): LimiterCommands says them.
-  const commands = redis as unknown as LimiterCommands;
+  const commands = defineLimiterCommands(redis);
 
   const replicaId = randomUUID().slice(0, 8);
   let sequence = 0;
@@ -175,12 +83,8 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     return k;
   };
 
-  /** The shared log as last seen, in local ms: where a fallback starts from. */
-  const lastSeen = new Map<string, number[]>();
-  /** Blocks this replica knows of (local ms): they hold even while Redis is away. */
-  const blocks = new Map<string, number>();
-  /** Calls sent on the fallback share (local ms), to write back into the shared log. */
-  let unrecorded = new Map<string, number[]>();
+  const local = createOutageShare({ share, windows, commands, keysOf, member });
+  const { localBlockMs, noteBlock } = local;
 
   let degraded = false;
   let closed = false;
@@ -193,45 +97,16 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
   let probeTimer: NodeJS.Timeout | undefined;
   let probing = false;
 
-  const localBlockMs = (account: string): number => {
-    const until = blocks.get(account) ?? 0;
-    const left = until - Date.now();
-    if (left <= 0 && until !== 0) blocks.delete(account);
-    return Math.max(0, left);
-  };
-  const noteBlock = (account: string, ms: number) => {
-    blocks.set(account, Math.max(blocks.get(account) ?? 0, Date.now() + ms));
-  };
-
   function degrade(error: unknown): void {
     if (degraded) return;
     degraded = true;
-    fallback = startFallback();
+    fallback = local.start();
     if (closed) return;
     logger.warn(
       { redis: { error: errorMessage(error) }, fallbackShare: `1/${fallbackReplicas}` },
       `Redis is unreachable: each account is limited locally to 1/${fallbackReplicas} of its rate limits until it is back`,
     );
     scheduleProbe();
-  }
-
-  /** An in-memory limiter on this replica's share, knowing what the shared windows held and the blocks. */
-  function startFallback(): RateLimiter {
-    const t = Date.now();
-    const history = new Map<string, number[]>();
-    for (const account of new Set([...lastSeen.keys(), ...unrecorded.keys()])) {
-      const log = [...(lastSeen.get(account) ?? []), ...(unrecorded.get(account) ?? [])];
-      history.set(
-        account,
-        log.filter((at) => at > t - windows.long).sort((a, b) => a - b),
-      );
-    }
-    const limiter = createMemoryRateLimiter(share, Date.now, history);
-    for (const [account] of blocks) {
-      const left = localBlockMs(account);
-      if (left > 0) void limiter.block(account, left / 1000);
-    }
-    return limiter;
   }
 
   function scheduleProbe(): void {
@@ -249,10 +124,10 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     try {
       if (redis.status !== 'ready') throw new Error(`the connection is ${redis.status}`);
       await redis.ping();
-      await writeBack();
+      await local.writeBack();
       degraded = false;
       // A fallback call may have finished between the write-back and here.
-      if (unrecorded.size > 0) void writeBack().catch(degrade);
+      if (local.pending) void local.writeBack().catch(degrade);
       if (fallback) afterOutage = { limiter: fallback, until: Date.now() + windows.long };
       fallback = undefined;
       logger.warn(
@@ -263,35 +138,6 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     } finally {
       probing = false;
       if (degraded) scheduleProbe();
-    }
-  }
-
-  /** Writes open blocks and fallback calls into Redis; rejects (keeping them) when Redis fails. */
-  async function writeBack(): Promise<void> {
-    for (const [account] of blocks) {
-      const left = localBlockMs(account);
-      if (left > 0) await commands.sbgwBlock(keysOf(account).block, Math.ceil(left));
-    }
-    while (unrecorded.size > 0) {
-      const batch = unrecorded;
-      unrecorded = new Map();
-      try {
-        for (const [account, times] of batch) {
-          const t = Date.now();
-          const args = times.filter((at) => at > t - windows.long).flatMap((at) => [at - t, member()]);
-          if (args.length > 0) await commands.sbgwRecord(keysOf(account).log, windows.long, ...args);
-          batch.delete(account);
-          // Until the next shared reply, a new fallback must count these calls as spent too.
-          lastSeen.set(
-            account,
-            [...(lastSeen.get(account) ?? []), ...times].sort((a, b) => a - b),
-          );
-        }
-      } catch (error) {
-        for (const [account, times] of batch)
-          unrecorded.set(account, [...times, ...(unrecorded.get(account) ?? [])]);
-        throw error;
-      }
     }
   }
 
@@ -339,14 +185,32 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     account: string,
     timeLeftMs: number | undefined,
     priority: LogPriority,
-  ): Promise<void> {
-    fallback ??= startFallback(); // degrade() has set it; this only tells the compiler
-    await fallback.acquire(account, timeLeftMs, priority);
-    const log = unrecorded.get(account) ?? [];
-    log.push(Date.now());
-    unrecorded.set(account, log);
+  ): Promise<Slot> {
+    fallback ??= local.start(); // degrade() has set it; this only tells the compiler
+    const slot = await fallback.acquire(account, timeLeftMs, priority);
+    const caps = capsFor(priority, perShort, perLong);
+    // Written back as it may still arrive: the answer, if any, is only told to the local share.
+    local.spent(account, Date.now() + unansweredHoldMs(timeLeftMs, limits.maxWaitMs * caps.waitFactor));
     // Redis came back while this call waited: record it now rather than at the next outage.
-    if (!degraded) void writeBack().catch(degrade);
+    if (!degraded) void local.writeBack().catch(degrade);
+    return slot;
+  }
+
+  /** The call's hold in the shared log: an answer ends it now, a call not sent gives it back. */
+  function sharedSlot(account: string, id: string, ownShare: Slot | undefined): Slot {
+    const tell = (command: () => Promise<unknown>) => {
+      if (!degraded) command().catch(degrade);
+    };
+    return {
+      answered() {
+        ownShare?.answered();
+        tell(() => commands.sbgwAnswered(keysOf(account).log, id));
+      },
+      unused() {
+        ownShare?.unused();
+        tell(() => redis.zrem(keysOf(account).log, id));
+      },
+    };
   }
 
   return {
@@ -356,16 +220,13 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
       if (degraded) return acquireOnFallback(account, timeLeftMs, priority);
       const started = Date.now();
       if (afterOutage && started >= afterOutage.until) afterOutage = undefined;
-      await afterOutage?.limiter.acquire(account, timeLeftMs, priority);
+      const ownShare = await afterOutage?.limiter.acquire(account, timeLeftMs, priority);
       const caps = capsFor(priority, perShort, perLong);
+      const longestWaitMs = Math.min(limits.maxWaitMs * caps.waitFactor, timeLeftMs ?? Infinity);
       // One bounded wait for both limiters, not one each.
-      const maxWaitMs = Math.max(
-        0,
-        Math.floor(
-          Math.min(limits.maxWaitMs * caps.waitFactor, timeLeftMs ?? Infinity) - (Date.now() - started),
-        ),
-      );
+      const maxWaitMs = Math.max(0, Math.floor(longestWaitMs - (Date.now() - started)));
       const k = keysOf(account);
+      const id = member();
       let reply: number[];
       try {
         await whenReady();
@@ -378,30 +239,34 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
             maxWaitMs,
             windows.short,
             windows.long,
-            member(),
+            id,
+            Math.ceil(unansweredHoldMs(timeLeftMs, longestWaitMs)),
           )
         ).map(Number);
       } catch (error) {
-        // A timed-out script may still have reserved its slot: that slot is wasted, never overbooked.
+        // A timed-out script may still have taken its hold: that slot is wasted, never overbooked.
+        ownShare?.unused();
         degrade(error);
         return acquireOnFallback(account, timeLeftMs, priority);
       }
       const [code = 1, ms = 0, ...log] = reply;
-      const t = Date.now();
-      lastSeen.set(
-        account,
-        log.map((offset) => t + offset),
-      );
+      local.sawShared(account, log);
+      if (code !== 0) ownShare?.unused();
       if (code === 2) {
         noteBlock(account, ms);
         throw new RateLimitRefusal('blocked', retrySeconds(ms));
       }
       if (code === 1) throw new RateLimitRefusal('rate_limit', retrySeconds(ms));
-      if (ms <= 0) return;
+      const slot = sharedSlot(account, id, ownShare);
+      if (ms <= 0) return slot;
       await new Promise((resolve) => setTimeout(resolve, ms));
       // A 429 may have reached any replica while this call waited: never send into a block.
       const left = await blockedMs(account);
-      if (left > 0) throw new RateLimitRefusal('blocked', retrySeconds(left));
+      if (left > 0) {
+        slot.unused();
+        throw new RateLimitRefusal('blocked', retrySeconds(left));
+      }
+      return slot;
     },
 
     async block(account, seconds) {
@@ -423,7 +288,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     },
 
     async blockedAccounts() {
-      const known = [...new Set([...keys.keys(), ...blocks.keys()])];
+      const known = [...new Set([...keys.keys(), ...local.blockedAccounts()])];
       const left = await Promise.all(known.map((account) => blockedMs(account)));
       return known.filter((_, i) => (left[i] ?? 0) > 0);
     },

@@ -19,21 +19,40 @@ import {
 
 const kindKey = (scope: string, contextId: ContextId) => `${scope}\0${contextId}`;
 
-export function createMemoryStore(retention: Retention, maxEntries: number): BudgetStore {
-  const records = new LRUCache<string, RememberedRecord>({ max: maxEntries, ttl: retention.entryMs });
+export function createMemoryStore(
+  retention: Retention,
+  maxEntries: number,
+  now: () => number = Date.now,
+): BudgetStore {
+  // What is kept expires on the budget's clock (a test's, in tests), read afresh at every look.
+  const clock = { perf: { now }, ttlResolution: 0 };
+  const records = new LRUCache<string, RememberedRecord>({
+    max: maxEntries,
+    ttl: retention.entryMs,
+    ...clock,
+  });
   const pages = new LRUCache<string, RememberedPage>({
     max: Math.max(100, Math.ceil(maxEntries / 10)),
     ttl: retention.entryMs,
+    ...clock,
   });
   const gone = new LRUCache<string, number>({
     max: Math.max(100, Math.ceil(maxEntries / 10)),
     ttl: retention.entryMs,
+    ...clock,
   });
   const keys = new LRUCache<string, KeyState>({
     max: Math.max(1000, maxEntries),
     ttl: retention.trustMs * 2,
+    ...clock,
   });
-  const kinds = new Map<string, KindState>();
+  // A kind's progress, as Redis keeps it: forgotten a retention after its last change (the kind
+  // is then followed anew), and bounded like everything else here (three kinds per scope).
+  const kinds = new LRUCache<string, KindState>({
+    max: Math.max(300, Math.ceil(maxEntries / 10)),
+    ttl: retention.entryMs,
+    ...clock,
+  });
   const at = (scope: string, id: string) => `${scope}\0${id}`;
   const advanceNow = (scope: string, contextId: ContextId, update: Partial<KindState>) =>
     kinds.set(kindKey(scope, contextId), advance(kinds.get(kindKey(scope, contextId)) ?? UNFOLLOWED, update));

@@ -17,7 +17,10 @@ local function listChanged(k, at)
   local key = kindKey(k)
   if key == nil then return end
   local current = tonumber(redis.call('HGET', key, 'listChangedAt') or '0')
-  if at > current then redis.call('HSET', key, 'listChangedAt', at) end
+  if at > current then
+    redis.call('HSET', key, 'listChangedAt', at)
+    redis.call('PEXPIRE', key, ARGV[7])
+  end
 end
 local m, f, c = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local stored = redis.call('HMGET', KEYS[1], 'm', 'f', 'c', 'k', 's')
@@ -50,13 +53,19 @@ local key = nil
 if k == '2' then key = KEYS[3] elseif k == '8' then key = KEYS[4] elseif k == '10' then key = KEYS[5] end
 if key then
   local current = tonumber(redis.call('HGET', key, 'listChangedAt') or '0')
-  if tonumber(ARGV[1]) > current then redis.call('HSET', key, 'listChangedAt', ARGV[1]) end
+  if tonumber(ARGV[1]) > current then
+    redis.call('HSET', key, 'listChangedAt', ARGV[1])
+    redis.call('PEXPIRE', key, ARGV[2])
+  end
 end
 return 0`;
 
-/** KEYS: the kind. ARGV: pairs of (field, value): each field becomes the larger; sweptCount is set. */
+/**
+ * KEYS: the kind. ARGV: time to live (ms), then pairs of (field, value): each field becomes the
+ * larger; sweptCount is set. The kind expires a time to live after its last advance.
+ */
 export const ADVANCE = `
-for i = 1, #ARGV, 2 do
+for i = 2, #ARGV, 2 do
   local field, value = ARGV[i], tonumber(ARGV[i + 1])
   if field == 'sweptCount' then
     redis.call('HSET', KEYS[1], field, value)
@@ -65,6 +74,7 @@ for i = 1, #ARGV, 2 do
     if value > current then redis.call('HSET', KEYS[1], field, value) end
   end
 end
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return 0`;
 
 /** KEYS: the lock. ARGV: its holder's token. Releases it only if it is still that holder's. */

@@ -6,16 +6,18 @@
  * newer one.
  *
  * Keys: `<prefix>:b:{<scope hash>}:…`, one hash tag per account so that a script's keys share a
- * Redis Cluster slot; no account name, no API key (keys are known by their hash only). Records,
- * 404 marks, pages, keys and locks expire; a kind's progress (`:kind:`, five numbers per kind and
- * account) does not. When Redis fails, each call rejects and the caller forgets instead (nothing is
+ * Redis Cluster slot; no account name, no API key (keys are known by their hash only). Every key
+ * expires: records, 404 marks, pages and a kind's progress (`:kind:`, five numbers per kind and
+ * account) a retention after their last change, keys and locks by their own bounds. When Redis fails, each call rejects and the caller forgets instead (nothing is
  * served from memory, nothing is lost but savings); what SalesBinder said of keys is also kept
  * on this replica, so that a refused key stays refused while Redis is away.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Redis as RedisClient } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import type { Customer } from '../../../domain/customer.ts';
 import { connectRedis, type RedisSettings } from '../../redis.ts';
+import { createBreaker, StoreSkipped } from './breaker.ts';
 import { createMemoryStore } from './memory.ts';
 import { ADVANCE, FORGET, MERGE, UNLOCK } from './redis-scripts.ts';
 import {
@@ -39,6 +41,10 @@ interface StoreCommands {
 
 export interface RedisStoreOptions extends Pick<RedisSettings, 'url' | 'timeoutMs' | 'keyPrefix'> {
   retention: Retention;
+  /** The budget's clock (ms), the breaker's too (breaker.ts). @default Date.now */
+  now?: () => number;
+  /** How long the breaker skips Redis after a failure before it probes. @default 4 × timeoutMs, at least 1 s */
+  skipMs?: number;
 }
 
 const hash = (text: string, length = 24) =>
@@ -59,7 +65,7 @@ function contextIdFrom(field: string | undefined): ContextId | null {
 }
 
 export function createRedisStore(options: RedisStoreOptions): BudgetStore {
-  const { retention, keyPrefix } = options;
+  const { retention, keyPrefix, now = Date.now } = options;
   const redis: RedisClient = connectRedis(options);
   // Errors surface on each command; the connection's own events would otherwise be unhandled.
   redis.on('error', () => {});
@@ -71,10 +77,15 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
   // ioredis's types cannot know commands defined at run time (defineCommand): StoreCommands says them.
   const commands = redis as unknown as StoreCommands;
   // What SalesBinder said of keys, kept here as well: a refused key stays refused while Redis is away.
-  const local = createMemoryStore(retention, 10_000);
+  const local = createMemoryStore(retention, 10_000, now);
   let degraded = false;
+  const breaker = createBreaker({
+    now,
+    openMs: options.skipMs ?? Math.max(1_000, 4 * options.timeoutMs),
+  });
 
-  const base = new Map<string, string>();
+  // Bounded: on a shared host every key is a scope of its own, and anyone can invent keys.
+  const base = new LRUCache<string, string>({ max: 10_000 });
   const baseOf = (scope: string) => {
     let b = base.get(scope);
     if (b === undefined) {
@@ -103,15 +114,22 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
     redis.once('ready', done);
   });
 
+  /** A pipeline's replies; rejects with the first command's error, so the breaker sees it. */
+  async function replies(pipeline: { exec(): Promise<Array<[Error | null, unknown]> | null> }) {
+    const answered = (await pipeline.exec()) ?? [];
+    for (const [error] of answered) if (error) throw error;
+    return answered.map(([, reply]) => reply);
+  }
+
   /** Runs a command, noting whether Redis answers (for health); rejects as the command did. */
   async function run<T>(command: () => Promise<T>): Promise<T> {
     if (firstConnection) await firstConnection;
     if (redis.status !== 'ready') {
       degraded = true;
-      throw new Error(`Redis is ${redis.status}`);
+      throw new StoreSkipped(`Redis is ${redis.status}`);
     }
     try {
-      const result = await command();
+      const result = await breaker.run(command);
       degraded = false;
       return result;
     } catch (error) {
@@ -157,7 +175,7 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
           .multi()
           .del(key)
           .hset(key, { no: until })
-          .pexpire(key, Math.max(1, until - Date.now()))
+          .pexpire(key, Math.max(1, until - now()))
           .exec(),
       );
     },
@@ -175,19 +193,20 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
         listChangedAt: number('listChangedAt'),
         sweptAt: number('sweptAt'),
         sweptCount: number('sweptCount'),
+        writtenAt: number('writtenAt'),
       };
     },
     async advanceKind(scope, contextId, update) {
       const args = Object.entries(update).flat();
-      if (args.length > 0) await run(() => commands.sbgwAdvance(kindKeyOf(scope, contextId), ...args));
+      if (args.length > 0)
+        await run(() => commands.sbgwAdvance(kindKeyOf(scope, contextId), retention.entryMs, ...args));
     },
     async records(scope, ids) {
       if (ids.length === 0) return [];
       const pipeline = redis.pipeline();
       for (const id of ids) pipeline.hgetall(recordKeyOf(scope, id));
-      const replies = (await run(() => pipeline.exec())) ?? [];
-      return replies.map(([error, fields]): RememberedRecord | undefined => {
-        if (error) throw error;
+      const answered = await run(() => replies(pipeline));
+      return answered.map((fields): RememberedRecord | undefined => {
         const f = fields as Record<string, string>;
         if (f.d === undefined) return undefined;
         return {
@@ -218,8 +237,7 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
           retention.entryMs,
         );
       }
-      const replies = (await run(() => pipeline.exec())) ?? [];
-      for (const [error] of replies) if (error) throw error;
+      await run(() => replies(pipeline));
     },
     async forget(scope, id, at) {
       await run(() =>

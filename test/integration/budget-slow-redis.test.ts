@@ -1,0 +1,203 @@
+/**
+ * A slow Redis (writes paused with CLIENT PAUSE, as a Redis busy saving or failing over looks) and
+ * the budget, on a real redis-server: it costs savings, never a user's answer or their own edit.
+ * The store's breaker skips Redis after the first timeout and probes it again later; the store
+ * calls made after a successful SalesBinder call (a follow's progress, the records it brought)
+ * never fail the read that made them; an edit the store could not take is never hidden behind the
+ * version before it.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Customer } from '../../src/domain/customer.ts';
+import { StoreSkipped } from '../../src/salesbinder/budget/store/breaker.ts';
+import { createRedisStore } from '../../src/salesbinder/budget/store/redis.ts';
+import { listSigOf, type RememberedRecord } from '../../src/salesbinder/budget/store/store.ts';
+import { DEMO_ADMIN_KEY, DOC_EXAMPLE_ID } from '../../src/sandbox/seed.ts';
+import { createTestClock } from '../helpers/clock.ts';
+import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { bearer } from '../helpers/keys.ts';
+import { describeWithRedis, type RedisServer, startRedis } from '../helpers/redis-server.ts';
+
+const admin = { authorization: bearer(DEMO_ADMIN_KEY) };
+const CUSTOMER = 'query ($id: ID!) { customer(id: $id) { id name } }';
+const LIST = 'query { customers(first: 200) { totalCount edges { node { id name } } } }';
+const RENAME = `mutation ($id: ID!, $name: String!) {
+  updateCustomer(id: $id, input: { name: $name }) { __typename ... on UpdateCustomerSuccess { customer { name } } }
+}`;
+
+const blank = { line1: null, line2: null, city: null, region: null, country: null, postalCode: null };
+function remembered(name: string, at: number): RememberedRecord {
+  const customer: Customer = {
+    id: 'a',
+    customerNumber: 1,
+    kind: 'CUSTOMER',
+    name,
+    officeEmail: null,
+    officePhone: null,
+    officeFax: null,
+    url: null,
+    vatNumber: null,
+    billingAddress: blank,
+    shippingAddress: blank,
+    archived: null,
+    createdAt: new Date('2020-01-01T00:00:00Z'),
+    modifiedAt: new Date(at),
+  };
+  return { customer, contextId: 2, fetchedAt: at, confirmedAt: at, listSig: listSigOf(customer) };
+}
+
+describeWithRedis('a slow Redis', () => {
+  let redis: RedisServer;
+  let control: Redis;
+  let prefix = 0;
+  beforeAll(async () => {
+    redis = await startRedis();
+    control = new Redis(redis.url);
+  });
+  afterAll(async () => {
+    control.disconnect();
+    await redis.stop();
+  });
+  afterEach(async () => {
+    await control.call('CLIENT', 'UNPAUSE');
+  });
+  const pauseWrites = () => control.call('CLIENT', 'PAUSE', '5000', 'WRITE');
+
+  describe('the budget store’s breaker', () => {
+    it('opens at the first timeout, skips Redis at once while open, and closes when a probe answers', async () => {
+      const clock = createTestClock();
+      const store = createRedisStore({
+        url: redis.url,
+        timeoutMs: 100,
+        keyPrefix: `breaker${++prefix}`,
+        retention: { entryMs: 60_000, trustMs: 300_000, lockMs: 2_000 },
+        now: clock.now,
+        skipMs: 1_000,
+      });
+      try {
+        await store.merge('s', [remembered('Before', clock.now())]);
+        await pauseWrites();
+        // The first command that waits its timeout opens the breaker...
+        const first = await store.merge('s', [remembered('During', clock.now() + 1_000)]).catch((e) => e);
+        expect(first).toBeInstanceOf(Error);
+        expect(first).not.toBeInstanceOf(StoreSkipped);
+        expect(store.health().degraded).toBe(true);
+        // ...and every command after it is skipped without asking Redis, reads included.
+        for (let i = 0; i < 3; i++) {
+          await expect(store.records('s', ['a'])).rejects.toBeInstanceOf(StoreSkipped);
+        }
+        await control.call('CLIENT', 'UNPAUSE');
+        // Still skipped until the breaker's time is up, however well Redis answers meanwhile.
+        clock.advance(999);
+        await expect(store.records('s', ['a'])).rejects.toBeInstanceOf(StoreSkipped);
+        clock.advance(1);
+        // Then one probe, which answers: closed again.
+        const [after] = await store.records('s', ['a']);
+        expect(after?.customer.name).toBe('During');
+        expect(store.health().degraded).toBe(false);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('opens again when its probe fails', async () => {
+      const clock = createTestClock();
+      const store = createRedisStore({
+        url: redis.url,
+        timeoutMs: 100,
+        keyPrefix: `breaker${++prefix}`,
+        retention: { entryMs: 60_000, trustMs: 300_000, lockMs: 2_000 },
+        now: clock.now,
+        skipMs: 1_000,
+      });
+      try {
+        await pauseWrites();
+        await expect(store.merge('s', [remembered('x', clock.now())])).rejects.not.toBeInstanceOf(
+          StoreSkipped,
+        );
+        clock.advance(1_000);
+        // The probe waits behind the paused write, times out, and opens the breaker again.
+        await expect(store.records('s', ['a'])).rejects.not.toBeInstanceOf(StoreSkipped);
+        await expect(store.records('s', ['a'])).rejects.toBeInstanceOf(StoreSkipped);
+      } finally {
+        await store.close();
+      }
+    });
+  });
+
+  describe('two replicas', () => {
+    const open: TestGateway[] = [];
+    afterEach(async () => {
+      await control.call('CLIENT', 'UNPAUSE');
+      await Promise.all(open.splice(0).map((gw) => gw.close()));
+    });
+
+    async function replicas() {
+      const clock = createTestClock();
+      const env = {
+        BUDGET: 'on',
+        REDIS_URL: redis.url,
+        REDIS_TIMEOUT_MS: '100',
+        REDIS_KEY_PREFIX: `slow${++prefix}`,
+      };
+      const a = await startGateway({ env, now: clock.now });
+      open.push(a);
+      const b = await startGateway({ env: { ...env, SALESBINDER_URL: a.sandbox.url }, now: clock.now });
+      open.push(b);
+      return { a, b, clock };
+    }
+
+    it('answers a read whose follow (sweep) cannot write what it brought, nor its progress', async () => {
+      const { a, clock } = await replicas();
+      expect((await a.graphql(LIST, {}, admin)).body.errors).toBeUndefined();
+      // The kind is due to be followed again; Redis answers reads but holds every write.
+      clock.advance(16_000);
+      await pauseWrites();
+      const list = await a.graphql(LIST, {}, admin);
+      expect(list.body.errors).toBeUndefined();
+      expect(list.body.data?.customers.edges.length).toBe(list.body.data?.customers.totalCount);
+      const read = await a.graphql(CUSTOMER, { id: DOC_EXAMPLE_ID }, admin);
+      expect(read.body.errors).toBeUndefined();
+      expect(read.body.data?.customer.id).toBe(DOC_EXAMPLE_ID);
+    });
+
+    it('answers reads, lists and the user’s own edits while Redis’s writes are paused, and never serves the version before an edit', async () => {
+      const { a, b, clock } = await replicas();
+      // Both replicas know the account and the kind (remembered in Redis).
+      for (const gw of [a, b]) {
+        expect((await gw.graphql(LIST, {}, admin)).body.errors).toBeUndefined();
+        expect((await gw.graphql(CUSTOMER, { id: DOC_EXAMPLE_ID }, admin)).body.data?.customer.id).toBe(
+          DOC_EXAMPLE_ID,
+        );
+      }
+      await pauseWrites();
+      const first = await a.graphql(RENAME, { id: DOC_EXAMPLE_ID, name: 'First rename' }, admin);
+      expect(first.body.data?.updateCustomer).toEqual({
+        __typename: 'UpdateCustomerSuccess',
+        customer: { name: 'First rename' },
+      });
+      // Redis is skipped now on A: this edit's record is not written; A keeps it.
+      const second = await a.graphql(RENAME, { id: DOC_EXAMPLE_ID, name: 'Second rename' }, admin);
+      expect(second.body.data?.updateCustomer.customer.name).toBe('Second rename');
+      // Reads and the kind's whole listing (a sweep, its progress not written) still answer.
+      clock.advance(16_000);
+      const read = await a.graphql(CUSTOMER, { id: DOC_EXAMPLE_ID }, admin);
+      expect(read.body.data?.customer.name).toBe('Second rename');
+      const list = await a.graphql(LIST, {}, admin);
+      expect(list.body.errors).toBeUndefined();
+      expect(list.body.data?.customers.edges.length).toBe(list.body.data?.customers.totalCount);
+      await control.call('CLIENT', 'UNPAUSE');
+      // The first edit's write, held by the pause, lands in Redis now: the version before the
+      // second edit, with a fresh time. A serves its own edit over it...
+      expect((await a.graphql(CUSTOMER, { id: DOC_EXAMPLE_ID }, admin)).body.data?.customer.name).toBe(
+        'Second rename',
+      );
+      // ...and, once its breaker probes Redis again, writes it there for the other replica.
+      clock.advance(1_000);
+      await a.graphql(CUSTOMER, { id: DOC_EXAMPLE_ID }, admin);
+      expect((await b.graphql(CUSTOMER, { id: DOC_EXAMPLE_ID }, admin)).body.data?.customer.name).toBe(
+        'Second rename',
+      );
+    });
+  });
+});
