@@ -112,6 +112,7 @@ function withLifecycle(api: SalesBinderApi, lifecycle: AccountLifecycle): SalesB
     updateCustomer: (id, changes, options) => api.updateCustomer(id, changes, options),
     createCustomer: (customer, options) => lifecycle.createCustomer(customer, options),
     deleteCustomer: (id, options) => lifecycle.deleteCustomer(id, options),
+    ...(api.held && { held: api.held.bind(api) }),
   };
 }
 

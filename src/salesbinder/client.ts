@@ -68,6 +68,8 @@ export interface SalesBinderApi {
   listCustomers(query: CustomerQuery, options?: CallOptions): Promise<CustomerPage>;
   /** `PUT customers/{id}`: changes only the given fields; answers the whole updated account. */
   updateCustomer(id: string, changes: WireChanges, options?: CallOptions): Promise<SavedCustomer>;
+  /** How many of these accounts would be served without a call now (the budget's memory; absent: none). */
+  held?(ids: readonly string[]): Promise<number>;
 }
 
 /** Creating and deleting accounts. */

@@ -12,7 +12,7 @@ import type { CallOptions, CustomerQuery, SalesBinderApi, SavedCustomer } from '
 import { SalesBinderError } from '../errors.ts';
 import { followKind, noteClock, WHOLE } from './follow-kind.ts';
 import { confirmed, sweepServesKind } from './freshness.ts';
-import { recallPage, recallView, type ViewAnswer } from './recall.ts';
+import { heldCount, recallPage, recallView, type ViewAnswer } from './recall.ts';
 import { isStatus, type Session, withKind } from './session.ts';
 import {
   CONTEXT_IDS,
@@ -34,6 +34,10 @@ export class RememberingApi implements SalesBinderApi {
   }
 
   // ---- reads -------------------------------------------------------------------------------
+
+  held(ids: readonly string[]): Promise<number> {
+    return heldCount(this.#s, ids);
+  }
 
   async getCustomer(id: string, options: CallOptions = {}): Promise<Customer> {
     const s = this.#s;
@@ -80,6 +84,7 @@ export class RememberingApi implements SalesBinderApi {
         'read',
         () => null,
         (priority) => s.calls.listCustomers(query, { priority }),
+        CONTEXT_IDS.includes(contextId) ? contextId : null,
       );
     if (!query.search) {
       const served = await this.#fromWholeListing(contextId, query);
@@ -148,6 +153,7 @@ export class RememberingApi implements SalesBinderApi {
         'edit',
         (result) => contextIdOf(result.customer.kind) ?? before?.contextId ?? null,
         (priority) => s.calls.updateCustomer(id, changes, { priority }),
+        before?.contextId ?? null,
       );
     } catch (error) {
       if (isStatus(error, 'SB_NOT_FOUND')) await s.store.forget(s.scope, id, sentAt);
@@ -173,6 +179,7 @@ export class RememberingApi implements SalesBinderApi {
         'read',
         (c) => contextIdOf(c.kind) ?? before?.contextId ?? null,
         (priority) => s.calls.getCustomer(id, { priority }),
+        before?.contextId ?? null,
       );
     } catch (error) {
       if (!isStatus(error, 'SB_NOT_FOUND')) throw error;
@@ -192,6 +199,7 @@ export class RememberingApi implements SalesBinderApi {
       'read',
       () => contextId,
       (priority) => s.calls.listCustomers(query, { priority }),
+      contextId,
     );
     const sbTime = noteClock(s, page, sentAt);
     const customers = await s.remember(page.customers, contextId, sentAt);
