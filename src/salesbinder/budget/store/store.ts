@@ -152,7 +152,7 @@ export function withValuesOf(customer: Customer, from: Customer, paths: readonly
     if (leaf === undefined) copy[head] = (from as unknown as Record<string, unknown>)[head];
     else {
       const inner = { ...(copy[head] as Record<string, unknown>) };
-      inner[leaf] = ((from as unknown as Record<string, Record<string, unknown>>)[head] ?? {})[leaf];
+      inner[leaf] = (from as unknown as Record<string, Record<string, unknown>>)[head]?.[leaf];
       copy[head] = inner;
     }
   }
