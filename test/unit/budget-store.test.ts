@@ -123,14 +123,21 @@ function storeContract(make: () => BudgetStore) {
 
   it('moves a kind’s state forward only, field by field, and sets the swept count', async () => {
     fresh();
-    await store.advanceKind(scope, 8, { coveredSince: 100, asOf: 200, sweptAt: 200, sweptCount: 7 });
-    await store.advanceKind(scope, 8, { asOf: 150, sweptCount: 5 });
+    await store.advanceKind(scope, 8, {
+      coveredSince: 100,
+      asOf: 200,
+      sweptAt: 200,
+      sweptCount: 7,
+      writtenAt: 300,
+    });
+    await store.advanceKind(scope, 8, { asOf: 150, sweptCount: 5, writtenAt: 250 });
     expect(await store.kindState(scope, 8)).toEqual({
       coveredSince: 100,
       asOf: 200,
       listChangedAt: 0,
       sweptAt: 200,
       sweptCount: 5,
+      writtenAt: 300,
     });
     expect(await store.kindState(scope, 2)).toEqual({
       coveredSince: 0,
@@ -138,6 +145,7 @@ function storeContract(make: () => BudgetStore) {
       listChangedAt: 0,
       sweptAt: 0,
       sweptCount: -1,
+      writtenAt: 0,
     });
   });
 

@@ -8,7 +8,7 @@
  */
 import type { Customer } from '../../domain/customer.ts';
 import type { CustomerPage } from '../../domain/customer-page.ts';
-import type { CustomerQuery } from '../client.ts';
+import type { CustomerQuery } from '../api.ts';
 import {
   type FollowMode,
   type FollowPurpose,
@@ -29,7 +29,8 @@ export const WHOLE = (contextId: ContextId) => JSON.stringify([contextId, '', 'w
 /**
  * Brings the kind up to date: the change feed since it was last followed, or a sweep (the whole
  * kind) when deletions are due to be found or the feed was not followed recently enough. As a
- * shared read it joins a follow already under way; as a proof of this key it is a call of its own.
+ * shared read it joins a follow already under way. As a proof of this key it is a call of its
+ * own, which only this key's other requests share.
  */
 export async function followKind(
   s: Session,
@@ -37,15 +38,13 @@ export async function followKind(
   purpose: FollowPurpose,
   mode: FollowMode = 'any',
 ): Promise<void> {
-  const state = await s.key.usable();
-  if (!s.key.trusted(state, contextId)) {
-    if (purpose === 'background') return;
-    await followNow(s, contextId, purpose, mode);
-    return;
-  }
-  // Whoever waited for someone else's follow has what it needed: the kind is up to date.
+  const state = await s.key.afterProof();
+  const trusted = s.key.trusted(state, contextId);
+  if (!trusted && purpose === 'background') return;
+  // Whoever waited for that follow has what it needed: the kind is up to date (and, when it was
+  // this key's proof, what SalesBinder said of the key is in the store: see Session.shared).
   await s.shared(
-    `${mode}:${contextId}`,
+    trusted ? `${mode}:${contextId}` : `${mode}:${contextId}:${s.caller.keyHash}`,
     async () => true as const,
     async () => {
       await followNow(s, contextId, purpose, mode);
@@ -210,9 +209,11 @@ async function changes({ s, contextId, kind, lapsed, sentAt, purpose }: FollowSt
 
 /** A list call for following a kind: a read when someone waits for it, else background work. */
 function list(s: Session, query: CustomerQuery, purpose: FollowPurpose): Promise<CustomerPage> {
+  const contextId = query.contextId as ContextId;
   return s.key.send(
     purpose,
-    () => query.contextId as ContextId,
+    () => contextId,
     (priority) => s.calls.listCustomers(query, { priority }),
+    contextId,
   );
 }

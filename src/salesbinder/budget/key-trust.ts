@@ -91,6 +91,25 @@ export class KeyTrust {
     return state;
   }
 
+  /**
+   * What SalesBinder last said of this key, once its first call (its proof) has ended when one is
+   * under way and the key is not accepted yet.
+   */
+  async afterProof(): Promise<KeyState> {
+    const { settings, now, proofs } = this.#d;
+    const state = await this.usable();
+    const proving = proofs.get(this.#proofKey());
+    if (proving === undefined || acceptedRecently(state, now(), settings)) return state;
+    // The key's first call is under way: one proof is enough, whatever else it asked for meanwhile.
+    await proving.catch(() => {});
+    this.lookAgain();
+    return this.usable();
+  }
+
+  #proofKey(): string {
+    return `${this.#caller.scope}\0${this.#caller.keyHash}`;
+  }
+
   /** Whether this key may be served what others read of this kind, now. */
   trusted(state: KeyState, contextId: ContextId): boolean {
     return trustedFor(state, contextId, this.#d.now(), this.#d.settings);
@@ -99,24 +118,19 @@ export class KeyTrust {
   /**
    * Sends a call with this caller's key, at the priority its key's standing allows, and learns
    * from the answer what SalesBinder thinks of the key: accepted (for the kind the answer is
-   * of), or refused.
+   * of), refused, or (a 403 for `asked`, the kind the call is about when known before it is
+   * answered) no longer allowed that kind.
    */
   async send<T>(
     purpose: CallPurpose,
     kindOf: (result: T) => ContextId | null,
     call: (priority: CallPriority) => Promise<T>,
+    asked: ContextId | null = null,
   ): Promise<T> {
     const { settings, now, newcomers, observer, proofs } = this.#d;
-    const { scope, keyHash, source } = this.#caller;
-    let state = await this.usable();
-    const proofKey = `${scope}\0${keyHash}`;
-    const proving = proofs.get(proofKey);
-    if (proving !== undefined && !acceptedRecently(state, now(), settings)) {
-      // The key's first call is under way: one proof is enough, whatever else it asked for meanwhile.
-      await proving.catch(() => {});
-      this.lookAgain();
-      state = await this.usable();
-    }
+    const { source } = this.#caller;
+    const state = await this.afterProof();
+    const proofKey = this.#proofKey();
     const t = now();
     const accepted = acceptedRecently(state, t, settings);
     let priority: CallPriority = purpose;
@@ -146,13 +160,18 @@ export class KeyTrust {
       proofs.set(proofKey, proof);
     }
     try {
-      return await this.#learn(call(priority), accepted, kindOf);
+      return await this.#learn(call(priority), accepted, kindOf, asked);
     } finally {
       proven();
     }
   }
 
-  async #learn<T>(sent: Promise<T>, accepted: boolean, kindOf: (result: T) => ContextId | null): Promise<T> {
+  async #learn<T>(
+    sent: Promise<T>,
+    accepted: boolean,
+    kindOf: (result: T) => ContextId | null,
+    asked: ContextId | null,
+  ): Promise<T> {
     const { settings, now, newcomers, store } = this.#d;
     const { scope, keyHash, source } = this.#caller;
     let result: T;
@@ -167,6 +186,15 @@ export class KeyTrust {
         const until = now() + settings.refusedKeyMs;
         this.#state = Promise.resolve({ ...UNKNOWN_KEY, refusedUntil: until });
         await store.refuseKey(scope, keyHash, until);
+      }
+      if (asked !== null && error instanceof SalesBinderError && error.code === 'SB_FORBIDDEN') {
+        // SalesBinder no longer lets this key read the kind: it reads it from SalesBinder again.
+        const current = await this.#state;
+        if (current !== undefined) {
+          const { [asked]: _, ...kinds } = current.kinds;
+          this.#state = Promise.resolve({ ...current, kinds });
+        }
+        await store.forgetKind(scope, keyHash, asked);
       }
       throw error;
     }

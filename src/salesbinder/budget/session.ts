@@ -5,7 +5,7 @@
  */
 import { type Customer, KIND_OF_CONTEXT_ID } from '../../domain/customer.ts';
 import type { Logger } from '../../observability/logger.ts';
-import type { SalesBinderApi } from '../client.ts';
+import type { SalesBinderApi } from '../api.ts';
 import { SalesBinderError } from '../errors.ts';
 import { KeyTrust } from './key-trust.ts';
 import type { NewcomerCredits } from './newcomers.ts';

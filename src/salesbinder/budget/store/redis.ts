@@ -193,6 +193,7 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
         listChangedAt: number('listChangedAt'),
         sweptAt: number('sweptAt'),
         sweptCount: number('sweptCount'),
+        writtenAt: number('writtenAt'),
       };
     },
     async advanceKind(scope, contextId, update) {

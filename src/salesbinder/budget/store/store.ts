@@ -46,6 +46,12 @@ export interface KindState {
   sweptAt: number;
   /** How many accounts that sweep counted (-1: none yet). */
   sweptCount: number;
+  /**
+   * When an account of this kind was last created or deleted through the gateway (our clock, once
+   * SalesBinder answered): a page asked for before then may lack it or still hold it, and its
+   * count be off by one, so it is not served (0: never).
+   */
+  writtenAt: number;
 }
 
 export const UNFOLLOWED: KindState = {
@@ -54,6 +60,7 @@ export const UNFOLLOWED: KindState = {
   listChangedAt: 0,
   sweptAt: 0,
   sweptCount: -1,
+  writtenAt: 0,
 };
 
 /** One list page as SalesBinder answered it: its accounts, in order, and the total count. */
@@ -175,5 +182,6 @@ export function advance(current: KindState, update: Partial<KindState>): KindSta
     listChangedAt: Math.max(current.listChangedAt, update.listChangedAt ?? 0),
     sweptAt: Math.max(current.sweptAt, update.sweptAt ?? 0),
     sweptCount: update.sweptCount ?? current.sweptCount,
+    writtenAt: Math.max(current.writtenAt, update.writtenAt ?? 0),
   };
 }
