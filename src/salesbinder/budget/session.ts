@@ -74,7 +74,7 @@ export class Session {
     this.caller = caller;
     this.log = log;
     this.store = storeFallback(rt.store, log, rt.unsaved);
-    this.key = new KeyTrust({ ...rt, store: this.store }, caller, log);
+    this.key = new KeyTrust({ ...rt, store: this.store }, caller);
   }
 
   get scope(): string {
