@@ -266,7 +266,7 @@ export function createApp({
     });
   // Creates' outcomes per idempotencyKey: in Redis when replicas share one, so a retry that lands
   // on another replica creates nothing more either.
-  const idempotency = createIdempotency({ redis: config.redis, log: logger });
+  const idempotency = createIdempotency({ redis: config.redis, log: logger, now });
   let ready = true;
   const accounts = accountsOf(upstream);
   // Ready while serving, and unless every account is blocked after a 429 (then no request can

@@ -8,7 +8,7 @@
  */
 import type { Customer } from '../../domain/customer.ts';
 import type { CustomerPage } from '../../domain/customer-page.ts';
-import type { CustomerQuery } from '../client.ts';
+import type { CustomerQuery } from '../api.ts';
 import {
   type FollowMode,
   type FollowPurpose,

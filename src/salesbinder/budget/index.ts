@@ -32,7 +32,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../../observability/logger.ts';
-import type { SalesBinderApi } from '../client.ts';
+import type { SalesBinderApi } from '../api.ts';
 import type { NewcomerCredits } from './newcomers.ts';
 import { RememberingApi } from './remembering-api.ts';
 import { Session } from './session.ts';

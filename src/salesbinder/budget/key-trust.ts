@@ -7,7 +7,6 @@
  * calls meanwhile wait for that one instead of spending a call each.
  */
 import { createHash } from 'node:crypto';
-import type { Logger } from '../../observability/logger.ts';
 import type { CallPriority } from '../../transport/http.ts';
 import { SalesBinderError } from '../errors.ts';
 import type { NewcomerCredits } from './newcomers.ts';
@@ -67,13 +66,11 @@ export interface KeyTrustDeps {
 export class KeyTrust {
   readonly #d: KeyTrustDeps;
   readonly #caller: Caller;
-  readonly #log: Logger;
   #state: Promise<KeyState> | undefined;
 
-  constructor(deps: KeyTrustDeps, caller: Caller, log: Logger) {
+  constructor(deps: KeyTrustDeps, caller: Caller) {
     this.#d = deps;
     this.#caller = caller;
-    this.#log = log;
   }
 
   /** Reads the key's standing from the store again on next use: another call may have changed it. */
@@ -88,10 +85,7 @@ export class KeyTrust {
     if (state.refusedUntil > this.#d.now()) {
       this.#d.observer?.saved('refused_key');
       this.#d.observer?.refused('refused_key');
-      this.#log.info(
-        { refused: 'refused_key' },
-        'refused without asking SalesBinder: it refused this key a moment ago',
-      );
+      this.#caller.onRefused?.('refused_key');
       throw new SalesBinderError('SB_AUTH', 'SalesBinder rejected the API key');
     }
     return state;
@@ -161,10 +155,7 @@ export class KeyTrust {
       const admission = newcomers.take(source, t);
       if (!admission.ok) {
         observer?.refused('newcomers');
-        this.#log.info(
-          { refused: 'newcomers' },
-          'refused without asking SalesBinder: too many keys it has not accepted yet came from this address',
-        );
+        this.#caller.onRefused?.('newcomers');
         throw new SalesBinderError(
           'SB_RATE_LIMITED',
           'Too many API keys SalesBinder has not accepted yet came from this address: try again later',

@@ -6,9 +6,9 @@
  * read sees it.
  */
 import type { Customer } from '../../domain/customer.ts';
-import type { WireChanges } from '../../domain/customer-changes.ts';
+import type { WireChanges, WireNewCustomer } from '../../domain/customer-changes.ts';
 import type { CustomerPage } from '../../domain/customer-page.ts';
-import type { CallOptions, CustomerQuery, SalesBinderApi, SavedCustomer } from '../client.ts';
+import type { CallOptions, CustomerQuery, DeletedCustomer, SalesBinderApi, SavedCustomer } from '../api.ts';
 import { SalesBinderError } from '../errors.ts';
 import { followKind, noteClock, WHOLE } from './follow-kind.ts';
 import { confirmed, sweepServesKind } from './freshness.ts';
@@ -165,6 +165,69 @@ export class RememberingApi implements SalesBinderApi {
     // this replica until the store takes it, when the store cannot now).
     await s.remember([customer], contextId, sentAt, { edit: true });
     return { ...saved, customer };
+  }
+
+  /**
+   * A new account is remembered before the answer leaves (served by id at once, to everyone who
+   * may see its kind), and every remembered page of its kind asked for before it stops being
+   * served: the next list, count or search of the kind is asked of SalesBinder, and holds it.
+   */
+  async createCustomer(customer: WireNewCustomer): Promise<SavedCustomer> {
+    const s = this.#s;
+    await s.key.usable();
+    const sentAt = s.rt.now();
+    const asked = CONTEXT_IDS.find((id) => id === Number(customer.context_id)) ?? null;
+    const saved = await s.key.send<SavedCustomer>(
+      'edit',
+      (result) => contextIdOf(result.customer.kind) ?? asked,
+      (priority) => s.calls.createCustomer(customer, { priority }),
+    );
+    const contextId = contextIdOf(saved.customer.kind) ?? asked;
+    const [remembered] = await s.remember([saved.customer], contextId, sentAt);
+    await this.#listsChanged(contextId === null ? CONTEXT_IDS : [contextId]);
+    return { ...saved, customer: remembered ?? saved.customer };
+  }
+
+  /**
+   * A deleted account is forgotten before the answer leaves (every later read of it, by anyone
+   * in this memory, is SalesBinder's 404), and the pages of its kind asked for before stop being
+   * served, as after a create.
+   */
+  async deleteCustomer(id: string): Promise<DeletedCustomer> {
+    const s = this.#s;
+    await s.key.usable();
+    const [before] = await s.store.records(s.scope, [id]);
+    let deleted: DeletedCustomer;
+    try {
+      deleted = await s.key.send(
+        'edit',
+        () => before?.contextId ?? null,
+        (priority) => s.calls.deleteCustomer(id, { priority }),
+      );
+    } catch (error) {
+      if (isStatus(error, 'SB_NOT_FOUND')) await s.store.forget(s.scope, id, s.rt.now());
+      throw error;
+    }
+    await s.store.forget(s.scope, id, s.rt.now());
+    await this.#listsChanged(before?.contextId == null ? CONTEXT_IDS : [before.contextId]);
+    return deleted;
+  }
+
+  /**
+   * An account of these kinds was created or deleted just now: pages asked for before are not
+   * served. A store that does not answer loses this as it loses everything (then, at worst, a page
+   * within the freshness bound is served as it was).
+   */
+  async #listsChanged(contextIds: readonly ContextId[]): Promise<void> {
+    const s = this.#s;
+    const writtenAt = s.rt.now();
+    await Promise.all(
+      contextIds.map((contextId) =>
+        s.rt.store.advanceKind(s.scope, contextId, { writtenAt }).catch((error: unknown) => {
+          s.log.debug({ err: error }, 'the budget store did not answer: a list may lag a create or delete');
+        }),
+      ),
+    );
   }
 
   // ---- calls -------------------------------------------------------------------------------
