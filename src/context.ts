@@ -154,8 +154,13 @@ export function createContextFactory({
     let loader: DataLoader<string, Customer | null> | undefined;
     let tracing: { tracer: Tracer; parent: OtelContext } | undefined;
     let accepted = false;
+    let keyHash: string | undefined;
+    const refused: Record<string, number> = {};
     const context: GatewayContext = {
       keyAccepted: () => accepted,
+      acceptedKeyHash: () => (accepted ? keyHash : undefined),
+      refusedCalls: () => refused,
+      callerId: () => keyHash?.slice(0, 8),
       setTracing(value) {
         tracing = value;
       },
@@ -193,7 +198,7 @@ export function createContextFactory({
           );
         }
         const endpoint = fixedEndpoint ?? endpointFor(upstream, request.headers.get(ACCOUNT_HEADER));
-        const keyHash = keyHashOf(credentials.apiKey);
+        keyHash = keyHashOf(credentials.apiKey);
         const account = accountOf(endpoint);
         scope = { account, keyHash };
         const calls = new SalesBinderClient({
@@ -227,6 +232,9 @@ export function createContextFactory({
             source: sourceOf(address),
             onAccepted: () => {
               accepted = true;
+            },
+            onRefused: (cause) => {
+              refused[cause] = (refused[cause] ?? 0) + 1;
             },
           },
           log,

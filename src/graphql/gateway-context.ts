@@ -45,4 +45,13 @@ export interface GatewayContext {
   onPayload?: ((type: string) => void) | undefined;
   /** Whether SalesBinder has answered a call of this request with success (so the key is real). */
   keyAccepted(): boolean;
+  /** The hash of the caller's key once SalesBinder accepted it in this request; never the key. */
+  acceptedKeyHash(): string | undefined;
+  /**
+   * Who the caller is, for operators: the first 8 characters of its key's hash (key-trust.ts),
+   * once the request used its key; never the key.
+   */
+  callerId(): string | undefined;
+  /** Calls of this request refused here without asking SalesBinder, by cause (for its one log line). */
+  refusedCalls(): Readonly<Record<string, number>>;
 }

@@ -7,7 +7,6 @@
  * calls meanwhile wait for that one instead of spending a call each.
  */
 import { createHash } from 'node:crypto';
-import type { Logger } from '../../observability/logger.ts';
 import type { CallPriority } from '../../transport/http.ts';
 import { SalesBinderError } from '../errors.ts';
 import type { NewcomerCredits } from './newcomers.ts';
@@ -67,13 +66,11 @@ export interface KeyTrustDeps {
 export class KeyTrust {
   readonly #d: KeyTrustDeps;
   readonly #caller: Caller;
-  readonly #log: Logger;
   #state: Promise<KeyState> | undefined;
 
-  constructor(deps: KeyTrustDeps, caller: Caller, log: Logger) {
+  constructor(deps: KeyTrustDeps, caller: Caller) {
     this.#d = deps;
     this.#caller = caller;
-    this.#log = log;
   }
 
   /** Reads the key's standing from the store again on next use: another call may have changed it. */
@@ -88,10 +85,7 @@ export class KeyTrust {
     if (state.refusedUntil > this.#d.now()) {
       this.#d.observer?.saved('refused_key');
       this.#d.observer?.refused('refused_key');
-      this.#log.info(
-        { refused: 'refused_key' },
-        'refused without asking SalesBinder: it refused this key a moment ago',
-      );
+      this.#caller.onRefused?.('refused_key');
       throw new SalesBinderError('SB_AUTH', 'SalesBinder rejected the API key');
     }
     return state;
@@ -102,14 +96,24 @@ export class KeyTrust {
    * under way and the key is not accepted yet.
    */
   async afterProof(): Promise<KeyState> {
+    let state = await this.usable();
+    for (let proving = this.#proofToWaitFor(state); proving; proving = this.#proofToWaitFor(state)) {
+      // The key's first call is under way: one proof is enough, whatever else it asked for meanwhile.
+      await proving.catch(() => {});
+      this.lookAgain();
+      state = await this.usable();
+    }
+    return state;
+  }
+
+  /**
+   * This key's first call, when one is under way and the key is not accepted yet. Synchronous, so
+   * that `send` can look and take the proof in one step: two calls of a new key never both prove it.
+   */
+  #proofToWaitFor(state: KeyState): Promise<unknown> | undefined {
     const { settings, now, proofs } = this.#d;
-    const state = await this.usable();
     const proving = proofs.get(this.#proofKey());
-    if (proving === undefined || acceptedRecently(state, now(), settings)) return state;
-    // The key's first call is under way: one proof is enough, whatever else it asked for meanwhile.
-    await proving.catch(() => {});
-    this.lookAgain();
-    return this.usable();
+    return proving === undefined || acceptedRecently(state, now(), settings) ? undefined : proving;
   }
 
   #proofKey(): string {
@@ -135,7 +139,13 @@ export class KeyTrust {
   ): Promise<T> {
     const { settings, now, newcomers, observer, proofs } = this.#d;
     const { source } = this.#caller;
-    const state = await this.afterProof();
+    let state = await this.usable();
+    for (let proving = this.#proofToWaitFor(state); proving; proving = this.#proofToWaitFor(state)) {
+      await proving.catch(() => {});
+      this.lookAgain();
+      state = await this.usable();
+    }
+    // From here until the proof is taken below, nothing waits.
     const proofKey = this.#proofKey();
     const t = now();
     const accepted = acceptedRecently(state, t, settings);
@@ -145,10 +155,7 @@ export class KeyTrust {
       const admission = newcomers.take(source, t);
       if (!admission.ok) {
         observer?.refused('newcomers');
-        this.#log.info(
-          { refused: 'newcomers' },
-          'refused without asking SalesBinder: too many keys it has not accepted yet came from this address',
-        );
+        this.#caller.onRefused?.('newcomers');
         throw new SalesBinderError(
           'SB_RATE_LIMITED',
           'Too many API keys SalesBinder has not accepted yet came from this address: try again later',

@@ -51,4 +51,9 @@ export interface Caller {
   source: string;
   /** Told when memory served this caller: SalesBinder accepted its key recently (calls tell it themselves). */
   onAccepted?: (() => void) | undefined;
+  /**
+   * Told of each call refused here without asking SalesBinder, by cause: the request counts them
+   * for its one log line (a line per refusal let one request write a thousand).
+   */
+  onRefused?: ((cause: 'refused_key' | 'newcomers') => void) | undefined;
 }
