@@ -86,6 +86,68 @@ function storeContract(make: () => BudgetStore) {
     expect(kept?.fetchedAt).toBe(2_000);
   });
 
+  it('in the same second, takes the answer that arrived last, not the call sent last', async () => {
+    fresh();
+    const at = '2026-01-01T10:00:00Z';
+    // Sent later (fetchedAt 2 000) but answered first (answeredAt 2 100)...
+    await store.merge(scope, [
+      { ...record(customer('a', 'Answered first', at), 2, 2_000), answeredAt: 2_100 },
+    ]);
+    // ...then a call sent earlier, answered after it: its answer is SalesBinder's later word.
+    await store.merge(scope, [
+      { ...record(customer('a', 'Answered last', at), 2, 1_000), answeredAt: 2_200 },
+    ]);
+    expect((await store.records(scope, ['a']))[0]?.customer.name).toBe('Answered last');
+  });
+
+  it('never lets a read’s answer of the same second replace an edit’s, whenever it arrives', async () => {
+    fresh();
+    const at = '2026-01-01T10:00:00Z';
+    await store.merge(scope, [
+      { ...record(customer('a', 'Edited', at), 2, 1_000), answeredAt: 1_100, edit: true },
+    ]);
+    await store.merge(scope, [{ ...record(customer('a', 'Read before', at), 2, 1_050), answeredAt: 1_200 }]);
+    expect((await store.records(scope, ['a']))[0]?.customer.name).toBe('Edited');
+    // A newer second is newer, whoever says it.
+    await store.merge(scope, [{ ...record(customer('a', 'Later', '2026-01-01T10:00:01Z'), 2, 1_300) }]);
+    expect((await store.records(scope, ['a']))[0]?.customer.name).toBe('Later');
+  });
+
+  it('keeps what a richer answer said where a newer, leaner one says nothing (field by field)', async () => {
+    fresh();
+    const rich = customer('a', 'Acme', '2026-01-01T10:00:00Z', {
+      vatNumber: 'FR40303265045',
+      archived: true,
+      officePhone: '555-0100',
+      billingAddress: { ...blankAddress, city: 'Lyon', country: 'France' },
+    });
+    await store.merge(scope, [record(rich, 2, 1_000)]);
+    // A List answer, a second later: no vat_number, archived, office_phone or billing_city in it.
+    const lean = customer('a', 'Acme renamed', '2026-01-01T10:00:01Z', {
+      billingAddress: { ...blankAddress, country: 'France' },
+    });
+    const unsaid = ['vatNumber', 'archived', 'officePhone', 'billingAddress.city'];
+    await store.merge(scope, [{ ...record(lean, 2, 2_000), unsaid }]);
+    const [kept] = await store.records(scope, ['a']);
+    expect(kept?.customer).toMatchObject({
+      name: 'Acme renamed',
+      vatNumber: 'FR40303265045',
+      archived: true,
+      officePhone: '555-0100',
+      billingAddress: { city: 'Lyon', country: 'France' },
+    });
+    expect(kept?.customer.modifiedAt).toEqual(lean.modifiedAt);
+    // Every field was said by some answer: nothing is unknown.
+    expect(kept?.unsaid ?? []).toEqual([]);
+    // A field no answer said stays unknown (null), until one says it.
+    fresh();
+    await store.merge(scope, [{ ...record(lean, 2, 1_000), unsaid: ['vatNumber'] }]);
+    await store.merge(scope, [{ ...record(lean, 2, 2_000), unsaid: ['vatNumber', 'archived'] }]);
+    const [unknown] = await store.records(scope, ['a']);
+    expect(unknown?.unsaid).toEqual(['vatNumber']);
+    expect(unknown?.customer.vatNumber).toBeNull();
+  });
+
   it('marks a kind’s lists as changed for new accounts and listed fields, not for other fields', async () => {
     fresh();
     const base = customer('a', 'Acme', '2026-01-01T10:00:00Z');

@@ -103,14 +103,24 @@ export class KeyTrust {
    * under way and the key is not accepted yet.
    */
   async afterProof(): Promise<KeyState> {
+    let state = await this.usable();
+    for (let proving = this.#proofToWaitFor(state); proving; proving = this.#proofToWaitFor(state)) {
+      // The key's first call is under way: one proof is enough, whatever else it asked for meanwhile.
+      await proving.catch(() => {});
+      this.lookAgain();
+      state = await this.usable();
+    }
+    return state;
+  }
+
+  /**
+   * This key's first call, when one is under way and the key is not accepted yet. Synchronous, so
+   * that `send` can look and take the proof in one step: two calls of a new key never both prove it.
+   */
+  #proofToWaitFor(state: KeyState): Promise<unknown> | undefined {
     const { settings, now, proofs } = this.#d;
-    const state = await this.usable();
     const proving = proofs.get(this.#proofKey());
-    if (proving === undefined || acceptedRecently(state, now(), settings)) return state;
-    // The key's first call is under way: one proof is enough, whatever else it asked for meanwhile.
-    await proving.catch(() => {});
-    this.lookAgain();
-    return this.usable();
+    return proving === undefined || acceptedRecently(state, now(), settings) ? undefined : proving;
   }
 
   #proofKey(): string {
@@ -136,7 +146,13 @@ export class KeyTrust {
   ): Promise<T> {
     const { settings, now, newcomers, observer, proofs } = this.#d;
     const { source } = this.#caller;
-    const state = await this.afterProof();
+    let state = await this.usable();
+    for (let proving = this.#proofToWaitFor(state); proving; proving = this.#proofToWaitFor(state)) {
+      await proving.catch(() => {});
+      this.lookAgain();
+      state = await this.usable();
+    }
+    // From here until the proof is taken below, nothing waits.
     const proofKey = this.#proofKey();
     const t = now();
     const accepted = acceptedRecently(state, t, settings);

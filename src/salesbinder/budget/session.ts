@@ -3,7 +3,7 @@
  * scope (whose memory), the store (forgiving: store/fallback.ts), what SalesBinder said of its
  * key (key-trust.ts), and what the budget shares between requests (the runtime).
  */
-import { type Customer, KIND_OF_CONTEXT_ID } from '../../domain/customer.ts';
+import { type Customer, KIND_OF_CONTEXT_ID, keepUnsaid, unsaidFields } from '../../domain/customer.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { SalesBinderApi } from '../api.ts';
 import { SalesBinderError } from '../errors.ts';
@@ -18,6 +18,7 @@ import {
   contextIdOf,
   listSigOf,
   type RememberedRecord,
+  withValuesOf,
 } from './store/store.ts';
 
 /** What the budget shares between requests. */
@@ -55,7 +56,7 @@ export function isStatus(
 /** The record with the kind its list said, when the record itself did not. */
 export function withKind(customer: Customer, contextId: ContextId | null): Customer {
   if (customer.kind !== null || contextId === null) return customer;
-  return { ...customer, kind: KIND_OF_CONTEXT_ID.get(contextId) ?? null };
+  return keepUnsaid({ ...customer, kind: KIND_OF_CONTEXT_ID.get(contextId) ?? null }, customer);
 }
 
 export class Session {
@@ -90,19 +91,35 @@ export class Session {
     sentAt: number,
     { edit = false }: { edit?: boolean } = {},
   ): Promise<Customer[]> {
+    const answeredAt = this.rt.now();
     const records: RememberedRecord[] = customers.map((customer) => {
       const own = contextIdOf(customer.kind) ?? contextId;
+      const unsaid = unsaidFields(customer);
       return {
         customer: withKind(customer, own),
         contextId: own,
         fetchedAt: sentAt,
         confirmedAt: sentAt,
         listSig: listSigOf(customer),
+        answeredAt,
+        ...(unsaid.length > 0 && { unsaid }),
+        ...(edit && { edit }),
       };
     });
     if (edit) await this.store.mergeEdit(this.scope, records);
     else await this.store.merge(this.scope, records);
-    return records.map((r) => r.customer);
+    // What memory holds now may say more than this answer (fields it did not carry): served so.
+    if (!records.some((r) => r.unsaid)) return records.map((r) => r.customer);
+    const merged = await this.store.records(
+      this.scope,
+      records.map((r) => r.customer.id),
+    );
+    return records.map((r, i) => {
+      const kept = merged[i];
+      return kept !== undefined && kept.customer.modifiedAt.getTime() === r.customer.modifiedAt.getTime()
+        ? withValuesOf(r.customer, kept.customer, r.unsaid ?? [])
+        : r.customer;
+    });
   }
 
   /**

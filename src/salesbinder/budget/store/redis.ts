@@ -215,6 +215,9 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
           fetchedAt: Number(f.f),
           confirmedAt: Number(f.c),
           listSig: f.s ?? '',
+          answeredAt: Number(f.a ?? f.f),
+          ...(f.e === '1' && { edit: true }),
+          ...(f.u !== undefined && f.u !== '[]' && { unsaid: JSON.parse(f.u) as string[] }),
         };
       });
     },
@@ -235,6 +238,9 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
           record.listSig,
           customerToJson(record.customer),
           retention.entryMs,
+          record.answeredAt ?? record.fetchedAt,
+          record.edit ? 1 : 0,
+          JSON.stringify(record.unsaid ?? []),
         );
       }
       await run(() => replies(pipeline));
