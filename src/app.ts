@@ -256,7 +256,8 @@ function budgetOf(
   if (!settings) return undefined;
   const retention = {
     entryMs: settings.deletedMs + settings.freshMs,
-    trustMs: settings.keyTrustMs,
+    // What SalesBinder said of a key is kept as long as it makes a known person.
+    trustMs: Math.max(settings.keyTrustMs, settings.knownPersonMs),
     lockMs: settings.freshMs,
   };
   return createBudget({
