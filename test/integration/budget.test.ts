@@ -423,6 +423,20 @@ describe('strangers', () => {
     ]);
   });
 
+  it('lets a key’s parallel first searches, each a call, spend one credit of its address: the first proves the key', async () => {
+    const gw = await budgetGateway();
+    const newcomer = gw.sandbox.keys.add({ modify: true });
+    // Four searches in one operation, resolved at once: more than a new address's three credits.
+    const terms = ['Acme', 'Northwind', 'Umbrella', 'Café'];
+    const query = `{ ${terms.map((term, i) => `s${i}: customers(kind: CUSTOMER, search: "${term}") { totalCount }`).join(' ')} }`;
+    const { body } = await gw.graphql(query, {}, as(newcomer));
+    expect(body.errors).toBeUndefined();
+    expect(gw.sandbox.requests.filter((r) => r.path.includes('&s=')).map((r) => r.status)).toEqual([
+      200, 200, 200, 200,
+    ]);
+    expect(await gw.app.metrics?.text()).not.toMatch(/salesbinder_refusals_total\{cause="newcomers"\}/);
+  });
+
   it('reads a kind from SalesBinder again, never from memory, once SalesBinder answers 403 for it', async () => {
     const gw = await budgetGateway();
     const changing = gw.sandbox.keys.add({ modify: false, kinds: [2, 8] });
