@@ -25,6 +25,7 @@ import { useSafeErrors } from './graphql/plugins/use-safe-errors.ts';
 import {
   createSecretCheck,
   SUBGRAPH_SECRET_HEADER,
+  useSchemaHidden,
   useSubgraphSecret,
 } from './graphql/plugins/use-subgraph-secret.ts';
 import {
@@ -235,6 +236,9 @@ function securityPlugins(
   // documents of the manifest. (GraphiQL cannot be on with a manifest: config.ts refuses it.)
   if (manifest) plugins.unshift(useTrustedDocuments(manifest, isRouter));
   if (security.subgraphSecret) plugins.push(useSubgraphSecret(isRouter) as Plugin);
+  // `_service` is the whole schema: where introspection is off it is the router's only, and
+  // without a secret to prove the router, nobody's (compose from schema/schema.graphql then).
+  else if (!security.introspection) plugins.push(useSchemaHidden());
   if (!security.introspection) plugins.push(useDisableIntrospection() as Plugin);
   return plugins;
 }
@@ -252,7 +256,8 @@ function budgetOf(
   if (!settings) return undefined;
   const retention = {
     entryMs: settings.deletedMs + settings.freshMs,
-    trustMs: settings.keyTrustMs,
+    // What SalesBinder said of a key is kept as long as it makes a known person.
+    trustMs: Math.max(settings.keyTrustMs, settings.knownPersonMs),
     lockMs: settings.freshMs,
   };
   return createBudget({

@@ -109,6 +109,7 @@ const EnvSchema = z.object({
   BUDGET_DELETED_SECONDS: seconds(DEFAULT_BUDGET_SETTINGS.deletedMs),
   BUDGET_KEY_TRUST_SECONDS: seconds(DEFAULT_BUDGET_SETTINGS.keyTrustMs),
   BUDGET_REFUSED_KEY_SECONDS: seconds(DEFAULT_BUDGET_SETTINGS.refusedKeyMs),
+  BUDGET_KNOWN_PERSON_SECONDS: seconds(DEFAULT_BUDGET_SETTINGS.knownPersonMs),
   BUDGET_CONDITIONAL_EDITS: z.enum(['remembered', 'fresh']).default(DEFAULT_BUDGET_SETTINGS.conditionalEdits),
   BUDGET_MAX_RECORDS: positiveInt(50_000),
   BUDGET_NEWCOMER_BURST: positiveInt(DEFAULT_NEWCOMER_SETTINGS.burst),
@@ -431,6 +432,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
             deletedMs: e.BUDGET_DELETED_SECONDS,
             keyTrustMs: e.BUDGET_KEY_TRUST_SECONDS,
             refusedKeyMs: e.BUDGET_REFUSED_KEY_SECONDS,
+            knownPersonMs: e.BUDGET_KNOWN_PERSON_SECONDS,
             conditionalEdits: e.BUDGET_CONDITIONAL_EDITS,
             maxRecords: e.BUDGET_MAX_RECORDS,
             newcomers: {

@@ -26,6 +26,11 @@ export function acceptedRecently(state: KeyState, t: number, s: Trust): boolean 
   return state.acceptedAt >= t - s.keyTrustMs;
 }
 
+/** Whether SalesBinder accepted or knew the key within a day (`knownPersonMs`) before `t`: no newcomer. */
+export function knownPerson(state: KeyState, t: number, s: Pick<BudgetSettings, 'knownPersonMs'>): boolean {
+  return state.acceptedAt > 0 && state.acceptedAt >= t - s.knownPersonMs;
+}
+
 /** Whether SalesBinder let the key read this kind within the trust window before `t`. */
 export function trustedFor(state: KeyState, contextId: ContextId, t: number, s: Trust): boolean {
   return (state.kinds[contextId] ?? 0) >= t - s.keyTrustMs;
@@ -67,6 +72,8 @@ export class KeyTrust {
   readonly #d: KeyTrustDeps;
   readonly #caller: Caller;
   #state: Promise<KeyState> | undefined;
+  /** This key's newcomer call was let in as one asking again (newcomers.ts). */
+  #returning = false;
 
   constructor(deps: KeyTrustDeps, caller: Caller) {
     this.#d = deps;
@@ -150,9 +157,9 @@ export class KeyTrust {
     const t = now();
     const accepted = acceptedRecently(state, t, settings);
     let priority: CallPriority = purpose;
-    if (!accepted) {
+    if (!accepted && !knownPerson(state, t, settings)) {
       if (purpose === 'background') throw new Error('background work waits for an accepted key');
-      const admission = newcomers.take(source, t);
+      const admission = newcomers.take(source, t, this.#caller.keyHash);
       if (!admission.ok) {
         observer?.refused('newcomers');
         this.#caller.onRefused?.('newcomers');
@@ -163,6 +170,9 @@ export class KeyTrust {
         );
       }
       priority = 'newcomer';
+      this.#returning = admission.returning === true;
+    } else if (!accepted && purpose === 'background') {
+      throw new Error('background work waits for an accepted key');
     }
     // Settled once what SalesBinder said of the key is remembered, not merely answered.
     let proven = () => {};
@@ -198,7 +208,16 @@ export class KeyTrust {
         // Never sent (the windows were full, or SalesBinder unreachable): the credit bought nothing.
         newcomers.refund(source);
       }
+      if (
+        error instanceof SalesBinderError &&
+        (error.status === 403 || error.status === 404) &&
+        (error.code === 'SB_FORBIDDEN' || error.code === 'SB_NOT_FOUND')
+      ) {
+        // SalesBinder knows the key: a person, though not one who may read this (or a missing account).
+        await this.#known(accepted);
+      }
       if (error instanceof SalesBinderError && error.code === 'SB_AUTH' && error.status === 401) {
+        if (!accepted && this.#returning) newcomers.penalize(source, now());
         const until = now() + settings.refusedKeyMs;
         this.#state = Promise.resolve({ ...UNKNOWN_KEY, refusedUntil: until });
         await store.refuseKey(scope, keyHash, until);
@@ -226,5 +245,16 @@ export class KeyTrust {
     if (acceptanceWriteDue(current, contextId, at, settings))
       await store.acceptKey(scope, keyHash, contextId, at);
     return result;
+  }
+
+  /** SalesBinder knew the key (a 403 or a 404): it is a known person from now, for no kind. */
+  async #known(accepted: boolean): Promise<void> {
+    const { settings, now, newcomers, store } = this.#d;
+    const { scope, keyHash, source } = this.#caller;
+    if (!accepted) newcomers.reward(source);
+    const at = now();
+    const current = await this.#state;
+    this.#state = Promise.resolve({ acceptedAt: at, kinds: current?.kinds ?? {}, refusedUntil: 0 });
+    if (acceptanceWriteDue(current, null, at, settings)) await store.acceptKey(scope, keyHash, null, at);
   }
 }

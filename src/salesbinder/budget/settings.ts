@@ -9,6 +9,12 @@ export interface BudgetSettings {
   keyTrustMs: number;
   /** A key SalesBinder refused (401) is refused here for this long, without a call. @default 300000 */
   refusedKeyMs: number;
+  /**
+   * A key SalesBinder accepted (or knew: a 403 or a 404) this recently is a known person: its calls
+   * are no newcomer's (no credit of its address, no newcomers' slice), though it reads what others
+   * read only within `keyTrustMs`. @default 86400000
+   */
+  knownPersonMs: number;
   /** Successive change-feed windows overlap by this much (SalesBinder's boundary second is unknown). @default 2000 */
   feedOverlapMs: number;
   /** A sweep lists a kind whole when it takes at most this many calls of 200 accounts. @default 3 */
@@ -26,6 +32,7 @@ export const DEFAULT_BUDGET_SETTINGS: BudgetSettings = {
   deletedMs: 60_000,
   keyTrustMs: 300_000,
   refusedKeyMs: 300_000,
+  knownPersonMs: 86_400_000,
   feedOverlapMs: 2_000,
   sweepMaxPages: 3,
   conditionalEdits: 'remembered',
