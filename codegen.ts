@@ -32,7 +32,7 @@ const config: CodegenConfig = {
         persistedDocuments: { hashAlgorithm: 'sha256' },
       },
     },
-    // Which types implement SalesBinderError and make up UpdateCustomerPayload: Apollo Client's
+    // Which types implement SalesBinderError and make up each payload union: Apollo Client's
     // cache needs it (`new InMemoryCache({ possibleTypes })`), or it silently drops every field
     // selected through `... on SalesBinderError`.
     'client/possible-types.ts': {

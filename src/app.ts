@@ -25,6 +25,7 @@ import { useSafeErrors } from './graphql/plugins/use-safe-errors.ts';
 import {
   createSecretCheck,
   SUBGRAPH_SECRET_HEADER,
+  useSchemaHidden,
   useSubgraphSecret,
 } from './graphql/plugins/use-subgraph-secret.ts';
 import {
@@ -132,6 +133,47 @@ mutation RenameAccount {
 }
 `;
 
+/** GraphiQL's second tab: a create, safe to run twice (the same idempotencyKey creates one account). */
+export const EXAMPLE_CREATE = `# Creates an account. Run it twice: the second run, with the same idempotencyKey, answers
+# the first run's account and creates nothing more. kind defaults to CUSTOMER.
+mutation CreateAccount {
+  createCustomer(
+    input: { kind: PROSPECT, name: "GraphiQL Prospect Ltd", officeEmail: "hello@prospect.example" }
+    idempotencyKey: "graphiql-example-1"
+  ) {
+    __typename
+    ... on CreateCustomerSuccess { message customer { id name kind customerNumber version } }
+    ... on CustomerInputError { message fieldErrors { path message } }
+    ... on SalesBinderUnavailableError { message retryable }
+    ... on SalesBinderError { message }
+  }
+}
+`;
+
+/** GraphiQL's third tab: load an account's version, then delete it only if it is still that version. */
+export const EXAMPLE_DELETE = `# Run LoadAccount, paste its version into the variables as ifMatch, then run DeleteAccount:
+# it deletes the account only if no one changed it meanwhile (else CustomerConflictError).
+query LoadAccount($id: ID!) {
+  customer(id: $id) { id name modifiedAt version }
+}
+
+mutation DeleteAccount($id: ID!, $ifMatch: String) {
+  deleteCustomer(id: $id, ifMatch: $ifMatch) {
+    __typename
+    ... on DeleteCustomerSuccess { id message }
+    ... on CustomerConflictError { message customer { id name version } }
+    ... on CustomerNotFoundError { message id }
+    ... on SalesBinderError { message }
+  }
+}
+`;
+
+const EXAMPLE_DELETE_VARIABLES = JSON.stringify(
+  { id: '19d367c8-97c7-409f-bf67-2ad543493648', ifMatch: '<the version LoadAccount returned>' },
+  null,
+  2,
+);
+
 function graphiqlHeaders(upstream: Upstream, demoApiKey: string | undefined): string {
   const headers: Record<string, string> = {
     Authorization: `Bearer ${demoApiKey ?? '<your SalesBinder API key>'}`,
@@ -194,6 +236,9 @@ function securityPlugins(
   // documents of the manifest. (GraphiQL cannot be on with a manifest: config.ts refuses it.)
   if (manifest) plugins.unshift(useTrustedDocuments(manifest, isRouter));
   if (security.subgraphSecret) plugins.push(useSubgraphSecret(isRouter) as Plugin);
+  // `_service` is the whole schema: where introspection is off it is the router's only, and
+  // without a secret to prove the router, nobody's (compose from schema/schema.graphql then).
+  else if (!security.introspection) plugins.push(useSchemaHidden());
   if (!security.introspection) plugins.push(useDisableIntrospection() as Plugin);
   return plugins;
 }
@@ -212,7 +257,8 @@ function budgetOf(
   const retention = {
     entryMs: settings.deletedMs + settings.freshMs,
     heldMs: Math.max(settings.deletedMs + settings.freshMs, 2 * settings.heldReloadMs),
-    trustMs: settings.keyTrustMs,
+    // What SalesBinder said of a key is kept as long as it makes a known person.
+    trustMs: Math.max(settings.keyTrustMs, settings.knownPersonMs),
     lockMs: settings.freshMs,
   };
   return createBudget({
@@ -267,7 +313,7 @@ export function createApp({
     });
   // Creates' outcomes per idempotencyKey: in Redis when replicas share one, so a retry that lands
   // on another replica creates nothing more either.
-  const idempotency = createIdempotency({ redis: config.redis, log: logger });
+  const idempotency = createIdempotency({ redis: config.redis, log: logger, now });
   let ready = true;
   const accounts = accountsOf(upstream);
   // Ready while serving, and unless every account is blocked after a 429 (then no request can
@@ -304,6 +350,12 @@ export function createApp({
           title: 'SalesBinder GraphQL gateway',
           defaultQuery: EXAMPLE_OPERATION,
           headers: graphiqlHeaders(upstream, demoApiKey),
+          // The edit first (the tab that opens), then a create and a guarded delete.
+          defaultTabs: [
+            { query: EXAMPLE_OPERATION },
+            { query: EXAMPLE_CREATE },
+            { query: EXAMPLE_DELETE, variables: EXAMPLE_DELETE_VARIABLES },
+          ].map((tab) => ({ ...tab, headers: graphiqlHeaders(upstream, demoApiKey) })),
         }
       : false,
     renderGraphiQL: graphiqlPage.render,

@@ -12,12 +12,11 @@ import type { GatewayContext } from './graphql/gateway-context.ts';
 import { clientAddressOf, sourceOf } from './http/client-address.ts';
 import { requestIdOf } from './http/request-id.ts';
 import type { Logger } from './observability/logger.ts';
+import type { SalesBinderApi } from './salesbinder/api.ts';
 import { type Budget, keyHashOf } from './salesbinder/budget/index.ts';
 import {
-  type AccountLifecycle,
   accountOf,
   endpointFromUrl,
-  type SalesBinderApi,
   SalesBinderClient,
   type SalesBinderEndpoint,
 } from './salesbinder/client.ts';
@@ -101,21 +100,6 @@ export interface ContextDeps {
   idempotency: Idempotency;
 }
 
-/**
- * Creates and deletes go to SalesBinder as they are, beside the budget's reads and edits: the
- * budget does not know them yet (a deleted account stops being served within its deletedMs).
- */
-function withLifecycle(api: SalesBinderApi, lifecycle: AccountLifecycle): SalesBinderApi & AccountLifecycle {
-  return {
-    getCustomer: (id, options) => api.getCustomer(id, options),
-    listCustomers: (query, options) => api.listCustomers(query, options),
-    updateCustomer: (id, changes, options) => api.updateCustomer(id, changes, options),
-    listDeletions: (query, options) => api.listDeletions(query, options),
-    createCustomer: (customer, options) => lifecycle.createCustomer(customer, options),
-    deleteCustomer: (id, options) => lifecycle.deleteCustomer(id, options),
-  };
-}
-
 /** What the Node server adds to Yoga's context: the socket a request came in on. */
 interface ServerContext {
   req?: { socket?: { remoteAddress?: string | undefined } } | undefined;
@@ -164,14 +148,19 @@ export function createContextFactory({
   return ({ request, req }: { request: Request } & ServerContext): GatewayContext => {
     const requestId = requestIdOf(request);
     const log = logger.child({ requestId });
-    let client: (SalesBinderApi & AccountLifecycle) | undefined;
+    let client: SalesBinderApi | undefined;
     /** Whose idempotency keys this request's are: set with the client. */
     let scope: { account: string; keyHash: string } | undefined;
     let loader: DataLoader<string, Customer | null> | undefined;
     let tracing: { tracer: Tracer; parent: OtelContext } | undefined;
     let accepted = false;
+    let keyHash: string | undefined;
+    const refused: Record<string, number> = {};
     const context: GatewayContext = {
       keyAccepted: () => accepted,
+      acceptedKeyHash: () => (accepted ? keyHash : undefined),
+      refusedCalls: () => refused,
+      callerId: () => keyHash?.slice(0, 8),
       setTracing(value) {
         tracing = value;
       },
@@ -209,7 +198,7 @@ export function createContextFactory({
           );
         }
         const endpoint = fixedEndpoint ?? endpointFor(upstream, request.headers.get(ACCOUNT_HEADER));
-        const keyHash = keyHashOf(credentials.apiKey);
+        keyHash = keyHashOf(credentials.apiKey);
         const account = accountOf(endpoint);
         scope = { account, keyHash };
         const calls = new SalesBinderClient({
@@ -234,7 +223,7 @@ export function createContextFactory({
           request.headers.get('x-forwarded-for'),
           trustProxy,
         );
-        const remembered = budget.budget.api(
+        client = budget.budget.api(
           calls,
           {
             // On a host that serves many accounts, two keys are never known to share one.
@@ -244,10 +233,12 @@ export function createContextFactory({
             onAccepted: () => {
               accepted = true;
             },
+            onRefused: (cause) => {
+              refused[cause] = (refused[cause] ?? 0) + 1;
+            },
           },
           log,
         );
-        client = withLifecycle(remembered, calls);
         return client;
       },
       async createCustomer(customer, idempotencyKey) {

@@ -54,11 +54,11 @@ export async function saveCustomer(
   client: ApolloClient,
   id: string,
   changes: UpdateCustomerInput,
-  loadedModifiedAt?: string,
+  loadedVersion?: string,
 ): Promise<SaveOutcome> {
   const { data } = await client.mutate({
     mutation: SaveCustomerDocument,
-    variables: { id, input: changes, ifUnmodifiedSince: loadedModifiedAt ?? null },
+    variables: { id, input: changes, ifMatch: loadedVersion ?? null },
   });
   if (!data) throw new Error('The gateway sent no data');
   return data.updateCustomer;

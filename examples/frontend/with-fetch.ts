@@ -68,18 +68,18 @@ export async function loadCustomer(
 }
 
 /**
- * Saves the changed fields of a form. Pass the `modifiedAt` the form was loaded with, so that an
+ * Saves the changed fields of a form. Pass the `version` the form was loaded with, so that an
  * edit made by someone else in the meantime comes back as a conflict instead of being overwritten.
  */
 export async function saveCustomer(
   options: GatewayOptions,
   id: string,
   changes: UpdateCustomerInput,
-  loadedModifiedAt?: string,
+  loadedVersion?: string,
 ): Promise<SaveResult> {
   const { updateCustomer } = await execute(
     UpdateCustomerDocument,
-    { id, input: changes, ifUnmodifiedSince: loadedModifiedAt ?? null },
+    { id, input: changes, ifMatch: loadedVersion ?? null },
     options,
   );
   return saveResultOf(updateCustomer);

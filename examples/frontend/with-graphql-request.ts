@@ -49,12 +49,12 @@ export async function saveCustomer(
   client: GraphQLClient,
   id: string,
   changes: UpdateCustomerInput,
-  loadedModifiedAt?: string,
+  loadedVersion?: string,
 ): Promise<SaveResult> {
   const { updateCustomer } = await client.request(UpdateCustomerDocument, {
     id,
     input: changes,
-    ifUnmodifiedSince: loadedModifiedAt ?? null,
+    ifMatch: loadedVersion ?? null,
   });
   return saveResultOf(updateCustomer);
 }

@@ -67,10 +67,10 @@ export async function saveCustomer(
   client: Client,
   id: string,
   changes: UpdateCustomerInput,
-  loadedModifiedAt?: string,
+  loadedVersion?: string,
 ): Promise<SaveResult> {
   const result = await client
-    .mutation(UpdateCustomerDocument, { id, input: changes, ifUnmodifiedSince: loadedModifiedAt ?? null })
+    .mutation(UpdateCustomerDocument, { id, input: changes, ifMatch: loadedVersion ?? null })
     .toPromise();
   // Only a failed request lands here (network, malformed query); every outcome of the edit
   // itself is a member of the payload.

@@ -52,6 +52,49 @@ export interface Customer {
 /** A decoded SalesBinder record: JSON gives numbers and booleans, XML gives strings only. */
 export type WireRecord = Readonly<Record<string, unknown>>;
 
+/**
+ * The fields of a Customer an answer did not carry (SalesBinder's View and List answers leave some
+ * out), as paths (`vatNumber`, `billingAddress.city`): null there means unknown, not blank, and a
+ * richer answer's value may stand (budget: store.ts, mergeRecord). Kept beside the object, so that
+ * the Customer itself is what every other layer sees.
+ */
+const UNSAID = new WeakMap<Customer, readonly string[]>();
+
+/** The paths of the fields the answer `customer` was read from did not carry; empty for a whole record. */
+export function unsaidFields(customer: Customer): readonly string[] {
+  return UNSAID.get(customer) ?? [];
+}
+
+/** `to`, a copy of `from` with other values, keeps what `from` did not say (returns `to`). */
+export function keepUnsaid<T extends Customer>(to: T, from: Customer): T {
+  const unsaid = UNSAID.get(from);
+  if (unsaid !== undefined && to !== from) UNSAID.set(to, unsaid);
+  return to;
+}
+
+/** The Customer path each SalesBinder field maps to, for the fields answers may leave out. */
+const PATH_OF_FIELD: ReadonlyArray<readonly [string, string]> = [
+  ['customer_number', 'customerNumber'],
+  ['office_email', 'officeEmail'],
+  ['office_phone', 'officePhone'],
+  ['office_fax', 'officeFax'],
+  ['url', 'url'],
+  ['vat_number', 'vatNumber'],
+  ['archived', 'archived'],
+  ...(['billing', 'shipping'] as const).flatMap((prefix) =>
+    (
+      [
+        ['address_1', 'line1'],
+        ['address_2', 'line2'],
+        ['city', 'city'],
+        ['region', 'region'],
+        ['country', 'country'],
+        ['postal_code', 'postalCode'],
+      ] as const
+    ).map(([field, path]) => [`${prefix}_${field}`, `${prefix}Address.${path}`] as const),
+  ),
+];
+
 /** Thrown when a record lacks what every account has (`id`, `name`, `created`, `modified`). */
 export class MalformedRecordError extends Error {
   override name = 'MalformedRecordError';
@@ -138,7 +181,7 @@ export function customerFromWire(record: unknown, listedAs?: AccountKind): Custo
     throw new MalformedRecordError('the account record lacks id, name, created or modified');
   }
   const ownKind = kindOf(r.context_id);
-  return {
+  const customer: Customer = {
     id,
     customerNumber: integer(r.customer_number),
     kind: ownKind === undefined ? (listedAs ?? null) : ownKind,
@@ -154,6 +197,9 @@ export function customerFromWire(record: unknown, listedAs?: AccountKind): Custo
     createdAt,
     modifiedAt,
   };
+  const unsaid = PATH_OF_FIELD.filter(([field]) => r[field] === undefined).map(([, path]) => path);
+  if (unsaid.length > 0) UNSAID.set(customer, unsaid);
+  return customer;
 }
 
 /** A Customer as JSON (its instants as RFC 3339 strings) back to a Customer, for what is stored. */

@@ -7,7 +7,7 @@ import type DataLoader from 'dataloader';
 import type { Customer } from '../domain/customer.ts';
 import type { WireNewCustomer } from '../domain/customer-changes.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { AccountLifecycle, SalesBinderApi, SavedCustomer } from '../salesbinder/client.ts';
+import type { SalesBinderApi, SavedCustomer } from '../salesbinder/api.ts';
 
 export interface GatewayContext {
   requestId: string;
@@ -16,7 +16,7 @@ export interface GatewayContext {
    * The SalesBinder API for this caller. Throws SalesBinderError SB_AUTH when the request has no
    * usable key, and AccountError when it names no configured account; in both cases nothing is sent.
    */
-  salesbinder(): SalesBinderApi & AccountLifecycle;
+  salesbinder(): SalesBinderApi;
   /**
    * Creates an account; with an idempotency key, at most once per key, account and API key
    * within 24 hours (salesbinder/idempotency.ts). Rejects like `salesbinder()`, and with
@@ -45,4 +45,13 @@ export interface GatewayContext {
   onPayload?: ((type: string) => void) | undefined;
   /** Whether SalesBinder has answered a call of this request with success (so the key is real). */
   keyAccepted(): boolean;
+  /** The hash of the caller's key once SalesBinder accepted it in this request; never the key. */
+  acceptedKeyHash(): string | undefined;
+  /**
+   * Who the caller is, for operators: the first 8 characters of its key's hash (key-trust.ts),
+   * once the request used its key; never the key.
+   */
+  callerId(): string | undefined;
+  /** Calls of this request refused here without asking SalesBinder, by cause (for its one log line). */
+  refusedCalls(): Readonly<Record<string, number>>;
 }

@@ -51,6 +51,10 @@ export function logRequest(
     path: string;
     /** `query LoadCustomer`, `mutation (anonymous)`: what ran, when an operation did. */
     operation?: string;
+    /** The caller's key as operators may see it: 8 characters of its hash. */
+    caller?: string;
+    /** Calls refused without asking SalesBinder, by cause: counted here, not logged one by one. */
+    refused?: Readonly<Record<string, number>>;
     status: number;
     startedAt: number;
   },
@@ -61,6 +65,8 @@ export function logRequest(
       method: line.method,
       path: line.path,
       ...(line.operation ? { operation: line.operation } : {}),
+      ...(line.caller ? { caller: line.caller } : {}),
+      ...(line.refused ? { refused: line.refused } : {}),
       status: line.status,
       ms: Math.round((performance.now() - line.startedAt) * 10) / 10,
     },

@@ -24,6 +24,8 @@ export interface OperationObservation {
   name: string | undefined;
   /** SalesBinder accepted the caller's key during this operation: its name may become a label. */
   vouched: boolean;
+  /** The accepted key's hash: each key may bring only a few names (see MAX_NAMES_PER_KEY). */
+  voucher?: string | undefined;
   type: 'query' | 'mutation' | 'subscription' | 'unknown';
   outcome: 'success' | 'error';
   seconds: number;
@@ -57,10 +59,15 @@ export interface Metrics {
 /**
  * Operation names are the client's words. With a trusted-documents manifest, only the manifest's
  * names become labels. Without one, a name becomes a label only once a caller whose key SalesBinder
- * accepted has sent it (a caller without a working key cannot fill the set), plain names only, and
- * only so many; a label once given stays, so nothing can evict it. Any other name counts as `other`.
+ * accepted has sent it (a caller without a working key cannot fill the set), plain names only, at
+ * most MAX_NAMES_PER_KEY new names per key (one valid key, even a view-only one served from
+ * memory, filled all 200 with about 206 requests), and only so many in all; a label once given
+ * stays, so nothing can evict it. Any other name counts as `other`.
  */
 const MAX_OPERATION_NAMES = 200;
+const MAX_NAMES_PER_KEY = 10;
+/** Keys remembered for MAX_NAMES_PER_KEY; past it, unknown keys bring no new name. */
+const MAX_VOUCHERS = 10_000;
 const OPERATION_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15];
@@ -197,12 +204,20 @@ export function createMetrics(limiter: LimiterReadings | undefined, options: Met
 
   const fixedNames = options.operationNames;
   const names = new Set<string>();
-  const labelOf = (name: string | undefined, vouched: boolean): string => {
+  /** New names each key brought, by the key's hash. */
+  const broughtBy = new Map<string, number>();
+  const labelOf = (name: string | undefined, vouched: boolean, voucher: string | undefined): string => {
     if (name === undefined) return 'anonymous';
     if (fixedNames) return fixedNames.has(name) ? name : 'other';
     if (!OPERATION_NAME.test(name)) return 'invalid';
     if (names.has(name)) return name;
     if (!vouched || names.size >= MAX_OPERATION_NAMES) return 'other';
+    if (voucher !== undefined) {
+      const brought = broughtBy.get(voucher) ?? 0;
+      if (brought >= MAX_NAMES_PER_KEY) return 'other';
+      if (brought === 0 && broughtBy.size >= MAX_VOUCHERS) return 'other';
+      broughtBy.set(voucher, brought + 1);
+    }
     names.add(name);
     return name;
   };
@@ -236,8 +251,8 @@ export function createMetrics(limiter: LimiterReadings | undefined, options: Met
     upstream,
     limiter: limiterObserver,
     budget,
-    operation({ name, vouched, type, outcome, seconds }) {
-      operations.inc({ operation_name: labelOf(name, vouched), operation_type: type, outcome });
+    operation({ name, vouched, voucher, type, outcome, seconds }) {
+      operations.inc({ operation_name: labelOf(name, vouched, voucher), operation_type: type, outcome });
       operationSeconds.observe({ operation_type: type }, seconds);
     },
     payload: (type) => payloads.inc({ type }),

@@ -24,7 +24,7 @@ import type { Redis as RedisClient } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { type Customer, customerFromJson } from '../domain/customer.ts';
 import type { Logger } from '../observability/logger.ts';
-import type { SavedCustomer } from './client.ts';
+import type { SavedCustomer } from './api.ts';
 import { SalesBinderError, type SalesBinderErrorCode } from './errors.ts';
 import { connectRedis, type RedisSettings } from './redis.ts';
 
@@ -171,10 +171,29 @@ export function createIdempotency({
   }
   const prefix = `${redisSettings?.keyPrefix ?? 'sbgw'}:idem:`;
 
+  /**
+   * Waits, at most the command timeout, for a connection still being made: commands are not
+   * queued while there is none (redis.ts), and a replica's first create must not go alone only
+   * because it came first.
+   */
+  async function connected(client: RedisClient): Promise<void> {
+    if (client.status === 'ready' || client.status === 'end') return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        client.off('ready', done);
+        resolve();
+      };
+      const timer = setTimeout(done, redisSettings?.timeoutMs ?? 0);
+      client.once('ready', done);
+    });
+  }
+
   /** Redis's answer, or undefined when it failed (this replica then goes on alone). */
   async function shared<T>(command: (client: RedisClient) => Promise<T>): Promise<T | undefined> {
     if (!redis) return undefined;
     try {
+      await connected(redis);
       return await command(redis);
     } catch (error) {
       log?.warn(

@@ -407,6 +407,55 @@ describe('strangers', () => {
       ['/api/2.0/customers.json?contextId=2&page=1&pageLimit=200', 200],
     ]);
   });
+
+  it('lets a key’s parallel first requests for an account others read wait for its one proof too', async () => {
+    const gw = await budgetGateway();
+    // Remembered by a teammate: the newcomer's first call is then one that brings the kind up to date.
+    await gw.graphql(LIST, { kind: 'CUSTOMER', first: 50 }, as(DEMO_ADMIN_KEY));
+    const newcomer = gw.sandbox.keys.add({ modify: true });
+    const before = gw.sandbox.requests.length;
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => gw.graphql(CUSTOMER, { id: DOC_EXAMPLE_ID }, as(newcomer))),
+    );
+    for (const { body } of answers) expect(body.data?.customer.id).toBe(DOC_EXAMPLE_ID);
+    expect(callsSince(gw, before).map((r) => [r.path, r.status])).toEqual([
+      ['/api/2.0/customers.json?contextId=2&page=1&pageLimit=200', 200],
+    ]);
+  });
+
+  it('lets a key’s parallel first searches, each a call, spend one credit of its address: the first proves the key', async () => {
+    const gw = await budgetGateway();
+    const newcomer = gw.sandbox.keys.add({ modify: true });
+    // Four searches in one operation, resolved at once: more than a new address's three credits.
+    const terms = ['Acme', 'Northwind', 'Umbrella', 'Café'];
+    const query = `{ ${terms.map((term, i) => `s${i}: customers(kind: CUSTOMER, search: "${term}") { totalCount }`).join(' ')} }`;
+    const { body } = await gw.graphql(query, {}, as(newcomer));
+    expect(body.errors).toBeUndefined();
+    expect(gw.sandbox.requests.filter((r) => r.path.includes('&s=')).map((r) => r.status)).toEqual([
+      200, 200, 200, 200,
+    ]);
+    expect(await gw.app.metrics?.text()).not.toMatch(/salesbinder_refusals_total\{cause="newcomers"\}/);
+  });
+
+  it('reads a kind from SalesBinder again, never from memory, once SalesBinder answers 403 for it', async () => {
+    const gw = await budgetGateway();
+    const changing = gw.sandbox.keys.add({ modify: false, kinds: [2, 8] });
+    await gw.graphql(LIST, { kind: 'CUSTOMER', first: 50 }, as(changing));
+    const served = await gw.graphql(CUSTOMER, { id: DOC_EXAMPLE_ID }, as(changing));
+    expect(served.body.data?.customer.id).toBe(DOC_EXAMPLE_ID);
+    // SalesBinder takes customers away from the key; its next customer call says so.
+    gw.sandbox.keys.add({ modify: false, kinds: [8] }, changing);
+    const SEARCH = 'query ($s: String) { customers(kind: CUSTOMER, search: $s) { totalCount } }';
+    const search = await gw.graphql(SEARCH, { s: 'Acme' }, as(changing));
+    expect(search.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const before = gw.sandbox.requests.length;
+    const again = await gw.graphql(CUSTOMER, { id: DOC_EXAMPLE_ID }, as(changing));
+    expect(again.body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect(callsSince(gw, before).map((r) => r.status)).toEqual([403]);
+    // Others still read the kind from memory.
+    const admin = await gw.graphql(CUSTOMER, { id: DOC_EXAMPLE_ID }, as(DEMO_ADMIN_KEY));
+    expect(admin.body.data?.customer.id).toBe(DOC_EXAMPLE_ID);
+  });
 });
 
 describe('reads under way', () => {

@@ -4,6 +4,7 @@
  * answers lost after sending (the sandbox's `lost` fault: the work is done, the connection drops).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { EXAMPLE_CREATE, EXAMPLE_DELETE } from '../../src/app.ts';
 import { DOC_EXAMPLE_ID } from '../../src/sandbox/seed.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { bearer, DEMO_ADMIN_KEY, DEMO_VIEWER_KEY } from '../helpers/keys.ts';
@@ -213,6 +214,37 @@ describe.each(FORMATS)('createCustomer and deleteCustomer over %s', (format) => 
     });
   });
 
+  describe("GraphiQL's examples", () => {
+    it('creates one account however often the create tab is run', async () => {
+      const runs = [];
+      for (let i = 0; i < 2; i++)
+        runs.push((await gw.graphql(EXAMPLE_CREATE, {}, admin)).body.data?.createCustomer);
+      expect(runs[0].__typename).toBe('CreateCustomerSuccess');
+      expect(runs[1]).toEqual(runs[0]);
+      expect(sent('POST')).toHaveLength(1);
+    });
+
+    it('loads a version, then deletes only that version', async () => {
+      const run = async (operationName: string, variables: Record<string, unknown>) => {
+        const response = await gw.fetch('/graphql', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...admin },
+          body: JSON.stringify({ query: EXAMPLE_DELETE, operationName, variables }),
+        });
+        return (await response.json()).data;
+      };
+      const loaded = (await run('LoadAccount', { id: DOC_EXAMPLE_ID })).customer;
+      // Someone changes it in SalesBinder itself: the version loaded is stale.
+      gw.sandbox.app.edit(DOC_EXAMPLE_ID, { office_fax: '(604) 555-0199' });
+      const stale = await run('DeleteAccount', { id: DOC_EXAMPLE_ID, ifMatch: loaded.version });
+      expect(stale.deleteCustomer.__typename).toBe('CustomerConflictError');
+      expect(gw.sandbox.customer(DOC_EXAMPLE_ID)).toBeDefined();
+      const current = (await run('LoadAccount', { id: DOC_EXAMPLE_ID })).customer;
+      const { deleteCustomer } = await run('DeleteAccount', { id: DOC_EXAMPLE_ID, ifMatch: current.version });
+      expect(deleteCustomer).toMatchObject({ __typename: 'DeleteCustomerSuccess', id: DOC_EXAMPLE_ID });
+    });
+  });
+
   describe('deleteCustomer', () => {
     it('DELETEs customers/{id}.{format} and answers DeleteCustomerSuccess; the account is gone', async () => {
       const { data } = await remove({ id: DOC_EXAMPLE_ID });
@@ -261,5 +293,32 @@ describe.each(FORMATS)('createCustomer and deleteCustomer over %s', (format) => 
       ).toEqual([['id'], ['ifMatch']]);
       expect(gw.sandbox.requests).toHaveLength(0);
     });
+  });
+});
+
+describe('a create that could not be sent at all', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    // Nothing listens on port 1: every connection is refused, so nothing was sent.
+    gw = await startGateway({
+      upstream: { mode: 'single', baseUrl: new URL('http://127.0.0.1:1') },
+      env: { SALESBINDER_RETRY_BASE_MS: '5' },
+    });
+  });
+  afterAll(() => gw.close());
+
+  it('is retryable, and keeps nothing under its idempotencyKey', async () => {
+    const create = async () =>
+      (await gw.graphql(CREATE, { input: { name: 'Unsent' }, idempotencyKey: 'unsent-1' }, admin)).body.data
+        ?.createCustomer;
+    const payload = await create();
+    expect(payload).toMatchObject({ __typename: 'SalesBinderUnavailableError', retryable: true });
+    expect(payload.message).not.toMatch(/may have been created/);
+    // Not kept: the same key tries again (and is refused again) rather than answering from memory.
+    const tries = () =>
+      gw.logs.filter((line) => line.includes('SalesBinder POST customers.create failed')).length;
+    expect(tries()).toBe(1);
+    expect(await create()).toEqual(payload);
+    expect(tries()).toBe(2);
   });
 });

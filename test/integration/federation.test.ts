@@ -133,7 +133,7 @@ describe('_entities with many representations', () => {
           .end(JSON.stringify({ customer: { ...record, id } }));
       }, 25);
     });
-    gw = await startGateway({ env: { SALESBINDER_URL: upstream.url } });
+    gw = await startGateway({ env: { SALESBINDER_URL: upstream.url, MAX_CALLS_PER_OPERATION: '25' } });
   });
   afterAll(async () => {
     await gw.close();

@@ -148,18 +148,31 @@ describe('operation names as labels', () => {
     }
   });
 
-  it('keeps the names of callers SalesBinder accepted to 200, and never evicts one', async () => {
+  it('takes at most 10 names from each key SalesBinder accepted and 200 in all, and never evicts one', async () => {
     const gw = await startGateway();
     try {
-      const read = (name: string) =>
-        gw.graphql(`query ${name}($id: ID!) { customer(id: $id) { id } }`, { id: DOC_EXAMPLE_ID }, admin);
-      for (let i = 0; i < 205; i++) await read(`R${i}`);
+      const read = (name: string, key = DEMO_ADMIN_KEY) =>
+        gw.graphql(
+          `query ${name}($id: ID!) { customer(id: $id) { id } }`,
+          { id: DOC_EXAMPLE_ID },
+          { authorization: bearer(key) },
+        );
+      // One valid key (a view-only one would do) cannot fill the set by itself.
+      for (let i = 0; i < 15; i++) await read(`R${i}`);
+      let text = await scrapeOf(gw);
+      expect([...names(text)].filter((n) => /^R\d/.test(n ?? ''))).toHaveLength(10);
+      expect(sample(text, 'graphql_operations_total', { operation_name: 'other' })).toBe(5);
+      // Twenty more people with ten names each: 200 in all, then no more.
+      for (let k = 0; k < 20; k++) {
+        const key = gw.sandbox.keys.add({ modify: false });
+        for (let i = 0; i < 10; i++) await read(`S${k}x${i}`, key);
+      }
       await read('R0');
       await gw.graphql('query { __typename }');
-      const text = await scrapeOf(gw);
-      expect([...names(text)].filter((n) => /^R\d/.test(n ?? ''))).toHaveLength(200);
+      text = await scrapeOf(gw);
+      expect([...names(text)].filter((n) => /^[RS]\d/.test(n ?? ''))).toHaveLength(200);
       expect(sample(text, 'graphql_operations_total', { operation_name: 'R0' })).toBe(2);
-      expect(sample(text, 'graphql_operations_total', { operation_name: 'other' })).toBe(5);
+      expect(sample(text, 'graphql_operations_total', { operation_name: 'other' })).toBe(15);
       expect(sample(text, 'graphql_operations_total', { operation_name: 'anonymous' })).toBe(1);
     } finally {
       await gw.close();
@@ -410,6 +423,45 @@ describe('request ids and logs', () => {
       });
     } finally {
       await failing.close();
+    }
+  });
+
+  it('writes a line or two for a request however many of its calls are refused, with the count of refused calls', async () => {
+    // A 100 KB _entities of 1,200 made-up ids with a made-up key (the call bound raised so that the
+    // budget's refusals are what stops them): it wrote 1,352 lines.
+    const flood = await startGateway({ env: { BUDGET: 'on', MAX_CALLS_PER_OPERATION: '5000' } });
+    try {
+      const ids = Array.from(
+        { length: 1_200 },
+        (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      );
+      const before = flood.logs.length;
+      const response = await flood.fetch('/graphql', {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: bearer('madeUpKey000000000000000000000000000000'),
+          'x-request-id': 'flood',
+        },
+        body: JSON.stringify({
+          query: 'query ($r: [_Any!]!) { _entities(representations: $r) { ... on Customer { id } } }',
+          variables: { r: ids.map((id) => ({ __typename: 'Customer', id })) },
+        }),
+      });
+      await response.text();
+      const lines = flood.logs.slice(before);
+      expect(lines.length).toBeLessThanOrEqual(6);
+      expect(lines.join('').length).toBeLessThan(4_000);
+      const request = json(lines).find((l) => l.msg === 'request' && l.requestId === 'flood');
+      // Who sent it, as operators may see it: 8 characters of the key's hash, never the key.
+      expect(request?.caller).toMatch(/^[A-Za-z0-9_-]{8}$/);
+      const refused = (request?.refused ?? {}) as Record<string, number>;
+      expect(Object.values(refused).reduce((a, b) => a + b, 0)).toBeGreaterThan(1_000);
+      const answered = json(lines).find((l) => l.msg === 'answered with errors');
+      expect(answered?.errors).toBe(1_200);
+      expect(answered?.paths).toHaveLength(5);
+    } finally {
+      await flood.close();
     }
   });
 

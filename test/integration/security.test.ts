@@ -40,9 +40,32 @@ describe('production defaults', () => {
     expect(body.errors?.[0]?.message).toMatch(/introspection/i);
   });
 
-  it('still serves _service to the router', async () => {
-    const { body } = await gw.graphql('{ _service { sdl } }');
-    expect(body.data?._service.sdl).toContain('type Customer');
+  it.each([
+    ['_service', '{ _service { sdl } }'],
+    ['_service in a fragment', '{ ...S } fragment S on Query { _service { sdl } }'],
+  ])(
+    'refuses %s as it refuses introspection, when no subgraph secret proves the router',
+    async (_, query) => {
+      const { body } = await gw.graphql(query, {}, admin);
+      expect(body.data ?? null).toBeNull();
+      expect(body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    },
+  );
+
+  it('serves _service to the router that proves itself with the subgraph secret', async () => {
+    const secret = 'router-secret-0123456789abcdef';
+    const routed = await startGateway({
+      env: (url) => ({ ...URL_ENV(url), NODE_ENV: 'production', SUBGRAPH_SECRET: secret }),
+    });
+    try {
+      const { body } = await routed.graphql('{ _service { sdl } }', {}, { 'x-subgraph-secret': secret });
+      expect(body.data?._service.sdl).toContain('type Customer');
+      expect((await routed.graphql('{ _service { sdl } }')).body.errors?.[0]?.extensions?.code).toBe(
+        'FORBIDDEN',
+      );
+    } finally {
+      await routed.close();
+    }
   });
 
   it('can have introspection and suggestions back when asked', async () => {
@@ -58,6 +81,8 @@ describe('production defaults', () => {
       expect(
         (await open.graphql('{ __type(name: "Customer") { name } }', {}, admin)).body.data?.__type.name,
       ).toBe('Customer');
+      // With introspection back, the schema is no secret: _service answers without a subgraph secret.
+      expect((await open.graphql('{ _service { sdl } }')).body.data?._service.sdl).toContain('type Customer');
       expect(
         (await open.graphql('{ custome(id: "x") { id } }', {}, admin)).body.errors?.[0]?.message,
       ).toMatch(/Did you mean/);

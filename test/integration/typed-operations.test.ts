@@ -101,7 +101,7 @@ describe('a frontend with plain fetch', () => {
       options(),
       DOC_EXAMPLE_ID,
       { name: 'API Renamed Customer', billingAddress: { postalCode: '01234' } },
-      loaded?.modifiedAt,
+      loaded?.version,
     );
     expect(result).toMatchObject({
       kind: 'saved',
@@ -136,12 +136,7 @@ describe('a frontend with urql', () => {
     const client = urql();
     const loaded = await withUrql.loadCustomer(client, DOC_EXAMPLE_ID);
     expect(loaded?.id).toBe(DOC_EXAMPLE_ID);
-    const result = await withUrql.saveCustomer(
-      client,
-      DOC_EXAMPLE_ID,
-      { officeFax: null },
-      loaded?.modifiedAt,
-    );
+    const result = await withUrql.saveCustomer(client, DOC_EXAMPLE_ID, { officeFax: null }, loaded?.version);
     expect(result).toMatchObject({ kind: 'saved', customer: { officeFax: null } });
   });
 });
@@ -262,12 +257,7 @@ describe('every outcome of UpdateCustomer, handled by the example', () => {
     const loaded = await withFetch.loadCustomer(options(), DOC_EXAMPLE_ID);
     const theirs = await withFetch.saveCustomer(options(), DOC_EXAMPLE_ID, { name: 'Theirs' });
     expect(theirs.kind).toBe('saved');
-    const mine = await withFetch.saveCustomer(
-      options(),
-      DOC_EXAMPLE_ID,
-      { name: 'Mine' },
-      loaded?.modifiedAt,
-    );
+    const mine = await withFetch.saveCustomer(options(), DOC_EXAMPLE_ID, { name: 'Mine' }, loaded?.version);
     expect(mine).toMatchObject({ kind: 'conflict', current: { name: 'Theirs' } });
   });
 

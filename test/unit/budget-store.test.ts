@@ -15,6 +15,7 @@ import {
   listSigOf,
   type RememberedRecord,
   type Retention,
+  UNFOLLOWED,
 } from '../../src/salesbinder/budget/store/store.ts';
 import { createTestClock } from '../helpers/clock.ts';
 import { describeWithRedis, type RedisServer, startRedis } from '../helpers/redis-server.ts';
@@ -85,6 +86,68 @@ function storeContract(make: () => BudgetStore) {
     expect(kept?.fetchedAt).toBe(2_000);
   });
 
+  it('in the same second, takes the answer that arrived last, not the call sent last', async () => {
+    fresh();
+    const at = '2026-01-01T10:00:00Z';
+    // Sent later (fetchedAt 2 000) but answered first (answeredAt 2 100)...
+    await store.merge(scope, [
+      { ...record(customer('a', 'Answered first', at), 2, 2_000), answeredAt: 2_100 },
+    ]);
+    // ...then a call sent earlier, answered after it: its answer is SalesBinder's later word.
+    await store.merge(scope, [
+      { ...record(customer('a', 'Answered last', at), 2, 1_000), answeredAt: 2_200 },
+    ]);
+    expect((await store.records(scope, ['a']))[0]?.customer.name).toBe('Answered last');
+  });
+
+  it('never lets a read’s answer of the same second replace an edit’s, whenever it arrives', async () => {
+    fresh();
+    const at = '2026-01-01T10:00:00Z';
+    await store.merge(scope, [
+      { ...record(customer('a', 'Edited', at), 2, 1_000), answeredAt: 1_100, edit: true },
+    ]);
+    await store.merge(scope, [{ ...record(customer('a', 'Read before', at), 2, 1_050), answeredAt: 1_200 }]);
+    expect((await store.records(scope, ['a']))[0]?.customer.name).toBe('Edited');
+    // A newer second is newer, whoever says it.
+    await store.merge(scope, [{ ...record(customer('a', 'Later', '2026-01-01T10:00:01Z'), 2, 1_300) }]);
+    expect((await store.records(scope, ['a']))[0]?.customer.name).toBe('Later');
+  });
+
+  it('keeps what a richer answer said where a newer, leaner one says nothing (field by field)', async () => {
+    fresh();
+    const rich = customer('a', 'Acme', '2026-01-01T10:00:00Z', {
+      vatNumber: 'FR40303265045',
+      archived: true,
+      officePhone: '555-0100',
+      billingAddress: { ...blankAddress, city: 'Lyon', country: 'France' },
+    });
+    await store.merge(scope, [record(rich, 2, 1_000)]);
+    // A List answer, a second later: no vat_number, archived, office_phone or billing_city in it.
+    const lean = customer('a', 'Acme renamed', '2026-01-01T10:00:01Z', {
+      billingAddress: { ...blankAddress, country: 'France' },
+    });
+    const unsaid = ['vatNumber', 'archived', 'officePhone', 'billingAddress.city'];
+    await store.merge(scope, [{ ...record(lean, 2, 2_000), unsaid }]);
+    const [kept] = await store.records(scope, ['a']);
+    expect(kept?.customer).toMatchObject({
+      name: 'Acme renamed',
+      vatNumber: 'FR40303265045',
+      archived: true,
+      officePhone: '555-0100',
+      billingAddress: { city: 'Lyon', country: 'France' },
+    });
+    expect(kept?.customer.modifiedAt).toEqual(lean.modifiedAt);
+    // Every field was said by some answer: nothing is unknown.
+    expect(kept?.unsaid ?? []).toEqual([]);
+    // A field no answer said stays unknown (null), until one says it.
+    fresh();
+    await store.merge(scope, [{ ...record(lean, 2, 1_000), unsaid: ['vatNumber'] }]);
+    await store.merge(scope, [{ ...record(lean, 2, 2_000), unsaid: ['vatNumber', 'archived'] }]);
+    const [unknown] = await store.records(scope, ['a']);
+    expect(unknown?.unsaid).toEqual(['vatNumber']);
+    expect(unknown?.customer.vatNumber).toBeNull();
+  });
+
   it('marks a kind’s lists as changed for new accounts and listed fields, not for other fields', async () => {
     fresh();
     const base = customer('a', 'Acme', '2026-01-01T10:00:00Z');
@@ -127,9 +190,17 @@ function storeContract(make: () => BudgetStore) {
       asOf: 200,
       sweptAt: 200,
       sweptCount: 7,
+      writtenAt: 300,
+      feedFrom: 200,
       heldSince: 90,
     });
-    await store.advanceKind(scope, 8, { asOf: 150, sweptCount: 5, heldSince: 80 });
+    await store.advanceKind(scope, 8, {
+      asOf: 150,
+      sweptCount: 5,
+      writtenAt: 250,
+      feedFrom: 100,
+      heldSince: 80,
+    });
     expect(await store.kindState(scope, 8)).toEqual({
       coveredSince: 100,
       asOf: 200,
@@ -137,6 +208,8 @@ function storeContract(make: () => BudgetStore) {
       sweptAt: 200,
       sweptCount: 5,
       heldSince: 90,
+      writtenAt: 300,
+      feedFrom: 200,
     });
     expect(await store.kindState(scope, 2)).toEqual({
       coveredSince: 0,
@@ -145,6 +218,8 @@ function storeContract(make: () => BudgetStore) {
       sweptAt: 0,
       sweptCount: -1,
       heldSince: 0,
+      writtenAt: 0,
+      feedFrom: 0,
     });
   });
 
@@ -216,6 +291,20 @@ describe('the budget’s memory on one replica', () => {
     expect(await store.page('s', 'whole')).toBeUndefined();
   });
 
+  it('forgets a kind’s progress a retention after its last change, and holds a bounded number of them', async () => {
+    const clock = createTestClock();
+    const store = createMemoryStore(RETENTION, 100, clock.now);
+    await store.advanceKind('s', 2, { asOf: clock.now(), sweptCount: 7 });
+    clock.advance(RETENTION.entryMs);
+    expect((await store.kindState('s', 2)).sweptCount).toBe(7);
+    clock.advance(1);
+    expect(await store.kindState('s', 2)).toEqual(UNFOLLOWED);
+    // One scope per key on a shared host: inventing keys must not grow it without bound.
+    for (let i = 0; i < 1_000; i++) await store.advanceKind(`scope-${i}`, 2, { asOf: 1 });
+    expect((await store.kindState('scope-0', 2)).asOf).toBe(0);
+    expect((await store.kindState('scope-999', 2)).asOf).toBe(1);
+  });
+
   it('holds at most its bound of accounts, forgetting the least recently used', async () => {
     const store = createMemoryStore(RETENTION, 3);
     for (const id of ['a', 'b', 'c', 'd'])
@@ -278,7 +367,10 @@ describeWithRedis('the budget’s memory in Redis', () => {
       await store.putPage(scope, '[2,"",1,20]', { ids: ['a'], count: 1, fetchedAt: 1, sbTime: 1 });
       await store.forget(scope, 'b', Date.now());
       await store.refuseKey(scope, keyHashOf('madeupkey'), Date.now() + 10_000);
+      await store.advanceKind(scope, 8, { asOf: 5 });
       const keys = await inspector.keys(`${prefix}:*`);
+      // The kinds' progress too: the customers' (2) written by the merge, the prospects' (8) by advanceKind.
+      expect(keys.filter((key) => key.includes(':kind:')).length).toBeGreaterThanOrEqual(2);
       expect(keys.length).toBeGreaterThan(0);
       for (const key of keys) {
         expect(key).not.toContain('secretcorp');
@@ -288,8 +380,7 @@ describeWithRedis('the budget’s memory in Redis', () => {
           type === 'hash' ? JSON.stringify(await inspector.hgetall(key)) : String(await inspector.get(key));
         expect(dump).not.toContain(SECRET_KEY);
         expect(dump).not.toContain('madeupkey');
-        // Kind states are small and shared by every record of a kind: they are the only ones kept.
-        if (!key.includes(':kind:')) expect(await inspector.pttl(key)).toBeGreaterThan(0);
+        expect(await inspector.pttl(key)).toBeGreaterThan(0);
       }
     } finally {
       await store.close();

@@ -38,8 +38,10 @@ const kind = (k: Partial<KindState> = {}): KindState => ({
   asOf: 0,
   listChangedAt: 0,
   sweptAt: 0,
+  feedFrom: 0,
   sweptCount: -1,
   heldSince: 0,
+  writtenAt: 0,
   ...k,
 });
 const record = (fetchedAt: number, confirmedAt = fetchedAt): RememberedRecord => ({
@@ -159,6 +161,19 @@ describe('a remembered list page can still be right', () => {
       page(T - DELETED - 1),
       kind({ asOf: T - 1_000, coveredSince: T - 90_000, sweptAt: T - 10_000 }),
       true,
+    ],
+    [
+      'fetched just now, but before the gateway created or deleted an account of its kind',
+      page(T - 1),
+      kind({ writtenAt: T - 1 }),
+      false,
+    ],
+    ['fetched just after such a create or delete', page(T), kind({ writtenAt: T - 1 }), true],
+    [
+      'older, followed since, but asked for before a create or delete',
+      page(T - 20_000),
+      kind({ ...followed, writtenAt: T - 15_000 }),
+      false,
     ],
   ])('%s: %s', (_, p, k, expected) => {
     expect(pageServable(p, k, T, S)).toBe(expected);

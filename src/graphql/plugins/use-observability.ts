@@ -23,7 +23,10 @@ const MAX_LOGGED_NAME = 100;
 export function useObservability({ logger, metrics, tracer }: ObservabilityOptions): Plugin<GatewayContext> {
   // When each request started, its path (read from the URL Yoga already parsed), and the operation
   // it ran, for its log line.
-  const started = new WeakMap<Request, { at: number; path: string; operation?: string }>();
+  const started = new WeakMap<
+    Request,
+    { at: number; path: string; operation?: string; context?: GatewayContext }
+  >();
   return {
     onRequest({ request, url }) {
       // Probes come every few seconds: a log line each would drown the requests that matter.
@@ -35,7 +38,10 @@ export function useObservability({ logger, metrics, tracer }: ObservabilityOptio
       const name = operation?.name?.value;
       const begun = started.get(args.contextValue.request);
       // The client names it: bounded, so that a name cannot make the line long.
-      if (begun) begun.operation = `${type} ${name?.slice(0, MAX_LOGGED_NAME) ?? '(anonymous)'}`;
+      if (begun) {
+        begun.operation = `${type} ${name?.slice(0, MAX_LOGGED_NAME) ?? '(anonymous)'}`;
+        begun.context = args.contextValue;
+      }
       const executionStarted = performance.now();
       const span = tracer?.startSpan(name ? `${type} ${name}` : type, {
         kind: SpanKind.SERVER,
@@ -48,6 +54,7 @@ export function useObservability({ logger, metrics, tracer }: ObservabilityOptio
           metrics?.operation({
             name,
             vouched: args.contextValue.keyAccepted(),
+            voucher: args.contextValue.acceptedKeyHash(),
             type,
             outcome: failed ? 'error' : 'success',
             seconds: (performance.now() - executionStarted) / 1000,
@@ -65,7 +72,11 @@ export function useObservability({ logger, metrics, tracer }: ObservabilityOptio
       response.headers.set(REQUEST_ID_HEADER, id);
       const begun = started.get(request);
       if (begun === undefined) return;
+      const refused = begun.context?.refusedCalls() ?? {};
+      const caller = begun.context?.callerId();
       logRequest(logger, {
+        ...(caller ? { caller } : {}),
+        ...(Object.keys(refused).length > 0 ? { refused } : {}),
         requestId: id,
         method: request.method,
         path: begun.path,

@@ -26,6 +26,7 @@ import {
 import { type ComplexityEstimator, createComplexityRule } from 'graphql-query-complexity';
 import type { Plugin } from 'graphql-yoga';
 import { MAX_PAGE_LIMIT } from '../../domain/customer-page.ts';
+import { useCallLimit } from './use-call-limit.ts';
 
 /** What one operation may hold (config.ts reads them from the environment: see docs/security.md). */
 export interface OperationLimits {
@@ -35,6 +36,7 @@ export interface OperationLimits {
   maxDirectives: number;
   maxCost: number;
   maxUpdatesPerOperation: number;
+  maxCallsPerOperation: number;
 }
 
 /** Counts a root field across the operation's selection, fragments included (each fragment once per spread). */
@@ -235,5 +237,6 @@ export function useOperationLimits(limits: OperationLimits): Plugin[] {
     maxDirectivesPlugin({ n: limits.maxDirectives }),
     { onValidate: ({ addValidationRule }) => addValidationRule(rule) },
     useCostLimit(limits.maxCost),
+    useCallLimit(limits.maxCallsPerOperation),
   ] as Plugin[];
 }

@@ -1,5 +1,5 @@
 import { createCustomerRules, type NewCustomer, wireNewCustomerFrom } from '../../domain/customer-changes.ts';
-import type { SavedCustomer } from '../../salesbinder/client.ts';
+import type { SavedCustomer } from '../../salesbinder/api.ts';
 import { builder } from '../builder.ts';
 import { CREATE_PAYLOAD_ERROR_TYPES, payloadErrorFrom } from '../errors.ts';
 import { AccountKindRef, CustomerRef } from './customer.ts';

@@ -1,5 +1,5 @@
 import { deleteCustomerRules } from '../../domain/customer-changes.ts';
-import type { DeletedCustomer } from '../../salesbinder/client.ts';
+import type { DeletedCustomer } from '../../salesbinder/api.ts';
 import { builder } from '../builder.ts';
 import { refusalOf } from '../conditional-writes.ts';
 import { DELETE_PAYLOAD_ERROR_TYPES, payloadErrorFrom } from '../errors.ts';

@@ -1,5 +1,5 @@
 import { type CustomerChanges, updateCustomerRules, wireChangesFrom } from '../../domain/customer-changes.ts';
-import type { SavedCustomer } from '../../salesbinder/client.ts';
+import type { SavedCustomer } from '../../salesbinder/api.ts';
 import { builder } from '../builder.ts';
 import { refusalOf } from '../conditional-writes.ts';
 import { PAYLOAD_ERROR_TYPES, payloadErrorFrom } from '../errors.ts';

@@ -54,9 +54,10 @@ export function goneServable(goneAt: number, t: number, s: Pick<BudgetSettings, 
 }
 
 /**
- * Whether a remembered page's list of accounts can still be right at `t`: fetched within the
- * freshness bound, or followed since without a change that could move accounts between pages.
- * (Each of its records must also have been confirmed within the deletion bound: `confirmed`.)
+ * Whether a remembered page's list of accounts can still be right at `t`: asked for after the
+ * gateway last created or deleted an account of the kind, and fetched within the freshness bound,
+ * or followed since without a change that could move accounts between pages. (Each of its
+ * records must also have been confirmed within the deletion bound: `confirmed`.)
  */
 export function pageServable(
   page: RememberedPage,
@@ -64,6 +65,7 @@ export function pageServable(
   t: number,
   s: Pick<BudgetSettings, 'freshMs' | 'deletedMs' | 'feedOverlapMs'>,
 ): boolean {
+  if (page.fetchedAt <= kind.writtenAt) return false;
   const fetchedFresh = page.fetchedAt >= t - s.freshMs;
   const stillRight =
     kind.asOf >= t - s.freshMs &&
@@ -114,7 +116,9 @@ export function followedAlready(
   s: Pick<BudgetSettings, 'freshMs' | 'feedOverlapMs'>,
 ): boolean {
   return mode === 'sweep'
-    ? kind.sweptAt >= t - s.freshMs / 2 && kind.listChangedAt < kind.sweptAt - s.feedOverlapMs
+    ? kind.sweptAt >= t - s.freshMs / 2 &&
+        kind.listChangedAt < kind.sweptAt - s.feedOverlapMs &&
+        kind.sweptAt > kind.writtenAt
     : kind.asOf >= t - s.freshMs * (purpose === 'background' ? 0.4 : 0.5);
 }
 

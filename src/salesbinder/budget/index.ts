@@ -30,8 +30,9 @@
  * calls for itself when they do not let it). A store that does not answer is memory forgotten
  * (store/fallback.ts).
  */
+import { LRUCache } from 'lru-cache';
 import type { Logger } from '../../observability/logger.ts';
-import type { SalesBinderApi } from '../client.ts';
+import type { SalesBinderApi } from '../api.ts';
 import { createHeldState } from './held-state.ts';
 import type { NewcomerCredits } from './newcomers.ts';
 import { RememberingApi } from './remembering-api.ts';
@@ -74,7 +75,8 @@ export function createBudget({ settings, store, newcomers, observer, now = Date.
     observer,
     now,
     singleFlight: createSingleFlight({ now, waitMs: settings.freshMs }),
-    skews: new Map<string, number>(),
+    // Bounded: on a shared host every key is a scope of its own.
+    skews: new LRUCache<string, number>({ max: 10_000 }),
     proofs: new Map<string, Promise<unknown>>(),
     unsaved: createUnsavedEdits(),
     held: createHeldState(),

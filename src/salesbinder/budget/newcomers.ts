@@ -13,6 +13,13 @@
 import { LRUCache } from 'lru-cache';
 
 export interface NewcomerSettings {
+  /**
+   * Credits a source keeps apart for keys that ask again: a person whose first call was refused
+   * asks again with the same key, a stranger inventing keys asks with a new one each time. @default 5
+   */
+  returningBurst?: number;
+  /** The returning keys' credits refill one per this many ms. @default 5000 */
+  returningRefillMs?: number;
   /** Credits a source starts with: calls with new keys it may make at once. @default 3 */
   burst: number;
   /** A source gains one credit per this many ms, up to `burst`. @default 30000 */
@@ -23,17 +30,37 @@ export interface NewcomerSettings {
   max: number;
 }
 
-export const DEFAULT_NEWCOMER_SETTINGS: NewcomerSettings = { burst: 3, refillMs: 30_000, reward: 2, max: 20 };
+export const DEFAULT_NEWCOMER_SETTINGS: NewcomerSettings = {
+  burst: 3,
+  refillMs: 30_000,
+  reward: 2,
+  max: 20,
+  returningBurst: 5,
+  returningRefillMs: 5_000,
+};
 
-export type Admission = { ok: true } | { ok: false; retryAfterMs: number };
+/** How long a key refused for want of credit is remembered as having asked (by hash). */
+const ASKED_MS = 10 * 60_000;
+
+/** `returning`: paid from the credits for keys that ask again. */
+export type Admission = { ok: true; returning?: boolean } | { ok: false; retryAfterMs: number };
 
 export interface NewcomerCredits {
-  /** Spends one credit of `source`, if it has one. */
-  take(source: string, now: number): Admission;
+  /**
+   * Spends one credit of `source`, if it has one; a key that asked before and was refused for want
+   * of credit (`keyHash`) draws on the source's credits for returning keys instead.
+   */
+  take(source: string, now: number, keyHash?: string): Admission;
   /** The credit bought nothing (the call was never sent): give it back. */
   refund(source: string): void;
-  /** SalesBinder accepted a key of `source`. */
+  /** SalesBinder accepted a key of `source` (or knew it: a 403 or a 404). */
   reward(source: string): void;
+  /**
+   * SalesBinder refused (401) a key of `source` let in as one asking again: its credits for
+   * returning keys drop, so that asking twice with each made-up key spends little of the account's
+   * calls.
+   */
+  penalize(source: string, now: number): void;
 }
 
 interface Bucket {
@@ -43,28 +70,58 @@ interface Bucket {
 
 export function createNewcomerCredits(settings: NewcomerSettings, maxSources = 10_000): NewcomerCredits {
   const buckets = new LRUCache<string, Bucket>({ max: maxSources });
+  const returning = new LRUCache<string, Bucket>({ max: maxSources });
+  /** Keys refused for want of credit, by hash, with when they asked: bounded, and forgotten after a while. */
+  const asked = new LRUCache<string, number>({ max: maxSources * 10 });
+  const returningBurst = settings.returningBurst ?? DEFAULT_NEWCOMER_SETTINGS.returningBurst ?? 5;
+  const returningRefillMs =
+    settings.returningRefillMs ?? DEFAULT_NEWCOMER_SETTINGS.returningRefillMs ?? 5_000;
   /** The source's bucket, refilled up to `burst` for the time since it was last looked at. */
-  const bucketOf = (source: string, now: number): Bucket => {
-    const bucket = buckets.get(source) ?? { credits: settings.burst, at: now };
-    if (bucket.credits < settings.burst) {
-      bucket.credits = Math.min(settings.burst, bucket.credits + (now - bucket.at) / settings.refillMs);
-    }
+  const bucketOf = (
+    all: LRUCache<string, Bucket>,
+    source: string,
+    now: number,
+    burst: number,
+    refillMs: number,
+  ): Bucket => {
+    const bucket = all.get(source) ?? { credits: burst, at: now };
+    if (bucket.credits < burst)
+      bucket.credits = Math.min(burst, bucket.credits + (now - bucket.at) / refillMs);
     bucket.at = now;
-    buckets.set(source, bucket);
+    all.set(source, bucket);
     return bucket;
   };
   return {
-    take(source, now) {
-      const bucket = bucketOf(source, now);
+    take(source, now, keyHash) {
+      const bucket = bucketOf(buckets, source, now, settings.burst, settings.refillMs);
       if (bucket.credits >= 1) {
         bucket.credits -= 1;
         return { ok: true };
       }
-      return { ok: false, retryAfterMs: Math.ceil((1 - bucket.credits) * settings.refillMs) };
+      const askedAt = keyHash === undefined ? undefined : asked.get(keyHash);
+      if (askedAt !== undefined && askedAt > now - ASKED_MS) {
+        const again = bucketOf(returning, source, now, returningBurst, returningRefillMs);
+        if (again.credits >= 1) {
+          again.credits -= 1;
+          if (keyHash !== undefined) asked.delete(keyHash);
+          return { ok: true, returning: true };
+        }
+        return { ok: false, retryAfterMs: Math.ceil((1 - again.credits) * returningRefillMs) };
+      }
+      if (keyHash !== undefined) asked.set(keyHash, now);
+      // Asking again is what gets a person in: say so with the time the returning credits need.
+      return {
+        ok: false,
+        retryAfterMs: Math.min(returningRefillMs, Math.ceil((1 - bucket.credits) * settings.refillMs)),
+      };
     },
     refund(source) {
       const bucket = buckets.get(source);
       if (bucket) bucket.credits = Math.min(settings.max, bucket.credits + 1);
+    },
+    penalize(source, now) {
+      const again = bucketOf(returning, source, now, returningBurst, returningRefillMs);
+      again.credits = Math.max(-returningBurst, again.credits - 2);
     },
     reward(source) {
       const bucket = buckets.get(source);

@@ -91,3 +91,26 @@ export async function recallPage(
   s.caller.onAccepted?.();
   return { served: { count: page.count, customers }, page };
 }
+
+/**
+ * How many of these accounts memory would serve this caller now, without a call and without
+ * anything else a recall does (following the kind, noting the key): what an operation's bound on
+ * calls counts as held. 0 for a key refused here (its calls are refused anyway).
+ */
+export async function heldCount(s: Session, ids: readonly string[]): Promise<number> {
+  const { settings, now } = s.rt;
+  const state = await s.key.usable().catch(() => undefined);
+  if (state === undefined) return 0;
+  const t = now();
+  const records = await s.store.records(s.scope, ids);
+  const kinds = new Map<ContextId, Promise<Awaited<ReturnType<typeof s.store.kindState>>>>();
+  let held = 0;
+  for (const record of records) {
+    if (record?.contextId == null || !s.key.trusted(state, record.contextId)) continue;
+    const contextId = record.contextId;
+    if (!kinds.has(contextId)) kinds.set(contextId, s.store.kindState(s.scope, contextId));
+    const kind = await kinds.get(contextId);
+    if (kind !== undefined && recordServable(record, kind, t, settings)) held++;
+  }
+  return held;
+}

@@ -6,20 +6,28 @@
  * read sees it.
  */
 import type { Customer } from '../../domain/customer.ts';
-import type { WireChanges } from '../../domain/customer-changes.ts';
+import type { WireChanges, WireNewCustomer } from '../../domain/customer-changes.ts';
 import type { CustomerPage } from '../../domain/customer-page.ts';
 import type { DeletionPage } from '../../domain/deleted-log.ts';
-import type { CallOptions, CustomerQuery, DeletionQuery, SalesBinderApi, SavedCustomer } from '../client.ts';
+import type {
+  CallOptions,
+  CustomerQuery,
+  DeletedCustomer,
+  DeletionQuery,
+  SalesBinderApi,
+  SavedCustomer,
+} from '../api.ts';
 import { SalesBinderError } from '../errors.ts';
 import { followKind, noteClock, WHOLE } from './follow-kind.ts';
 import { confirmed, heldNow, sweepServesKind } from './freshness.ts';
 import { checkSearchesAhead, searchesFromMemory, searchHeld } from './held-kind.ts';
-import { recallPage, recallView, type ViewAnswer } from './recall.ts';
+import { heldCount, recallPage, recallView, type ViewAnswer } from './recall.ts';
 import { isStatus, type Session, withKind } from './session.ts';
 import {
   CONTEXT_IDS,
   type ContextId,
   contextIdOf,
+  listSigOf,
   type RememberedPage,
   type RememberedRecord,
 } from './store/store.ts';
@@ -36,6 +44,10 @@ export class RememberingApi implements SalesBinderApi {
   }
 
   // ---- reads -------------------------------------------------------------------------------
+
+  held(ids: readonly string[]): Promise<number> {
+    return heldCount(this.#s, ids);
+  }
 
   async getCustomer(id: string, options: CallOptions = {}): Promise<Customer> {
     const s = this.#s;
@@ -82,6 +94,7 @@ export class RememberingApi implements SalesBinderApi {
         'read',
         () => null,
         (priority) => s.calls.listCustomers(query, { priority }),
+        CONTEXT_IDS.includes(contextId) ? contextId : null,
       );
     if (!query.search) {
       const served = await this.#fromWholeListing(contextId, query);
@@ -184,6 +197,7 @@ export class RememberingApi implements SalesBinderApi {
         'edit',
         (result) => contextIdOf(result.customer.kind) ?? before?.contextId ?? null,
         (priority) => s.calls.updateCustomer(id, changes, { priority }),
+        before?.contextId ?? null,
       );
     } catch (error) {
       if (isStatus(error, 'SB_NOT_FOUND')) await s.store.forget(s.scope, id, sentAt);
@@ -194,7 +208,76 @@ export class RememberingApi implements SalesBinderApi {
     // Remembered before the answer leaves: every later read, by anyone, sees the edit (kept on
     // this replica until the store takes it, when the store cannot now).
     await s.remember([customer], contextId, sentAt, { edit: true });
+    // A change of what lists are searched and ordered by (a rename, say) may move the account into
+    // or out of any remembered page of its kind, a search's included: they are asked again.
+    if (before === undefined || before.listSig !== listSigOf(customer)) {
+      await this.#listsChanged(contextId === null ? CONTEXT_IDS : [contextId]);
+    }
     return { ...saved, customer };
+  }
+
+  /**
+   * A new account is remembered before the answer leaves (served by id at once, to everyone who
+   * may see its kind), and every remembered page of its kind asked for before it stops being
+   * served: the next list, count or search of the kind is asked of SalesBinder, and holds it.
+   */
+  async createCustomer(customer: WireNewCustomer): Promise<SavedCustomer> {
+    const s = this.#s;
+    await s.key.usable();
+    const sentAt = s.rt.now();
+    const asked = CONTEXT_IDS.find((id) => id === Number(customer.context_id)) ?? null;
+    const saved = await s.key.send<SavedCustomer>(
+      'edit',
+      (result) => contextIdOf(result.customer.kind) ?? asked,
+      (priority) => s.calls.createCustomer(customer, { priority }),
+    );
+    const contextId = contextIdOf(saved.customer.kind) ?? asked;
+    const [remembered] = await s.remember([saved.customer], contextId, sentAt);
+    await this.#listsChanged(contextId === null ? CONTEXT_IDS : [contextId]);
+    return { ...saved, customer: remembered ?? saved.customer };
+  }
+
+  /**
+   * A deleted account is forgotten before the answer leaves (every later read of it, by anyone
+   * in this memory, is SalesBinder's 404), and the pages of its kind asked for before stop being
+   * served, as after a create.
+   */
+  async deleteCustomer(id: string): Promise<DeletedCustomer> {
+    const s = this.#s;
+    await s.key.usable();
+    const [before] = await s.store.records(s.scope, [id]);
+    let deleted: DeletedCustomer;
+    try {
+      deleted = await s.key.send(
+        'edit',
+        () => before?.contextId ?? null,
+        (priority) => s.calls.deleteCustomer(id, { priority }),
+      );
+    } catch (error) {
+      if (isStatus(error, 'SB_NOT_FOUND')) await s.store.forget(s.scope, id, s.rt.now());
+      throw error;
+    }
+    await s.store.forget(s.scope, id, s.rt.now());
+    await this.#listsChanged(before?.contextId == null ? CONTEXT_IDS : [before.contextId]);
+    return deleted;
+  }
+
+  /**
+   * An account of these kinds was created, deleted, or edited in a listed field just now: pages
+   * asked for before are not
+   * served. A store that does not answer loses this as it loses everything (then, at worst, a page
+   * within the freshness bound is served as it was).
+   */
+  async #listsChanged(contextIds: readonly ContextId[]): Promise<void> {
+    const s = this.#s;
+    const writtenAt = s.rt.now();
+    await Promise.all(
+      contextIds.map((contextId) =>
+        s.rt.store.advanceKind(s.scope, contextId, { writtenAt }).catch((error: unknown) => {
+          s.log.debug({ err: error }, 'the budget store did not answer: a list may lag a create or delete');
+        }),
+      ),
+    );
   }
 
   // ---- calls -------------------------------------------------------------------------------
@@ -209,6 +292,7 @@ export class RememberingApi implements SalesBinderApi {
         'read',
         (c) => contextIdOf(c.kind) ?? before?.contextId ?? null,
         (priority) => s.calls.getCustomer(id, { priority }),
+        before?.contextId ?? null,
       );
     } catch (error) {
       if (!isStatus(error, 'SB_NOT_FOUND')) throw error;
@@ -228,6 +312,7 @@ export class RememberingApi implements SalesBinderApi {
       'read',
       () => contextId,
       (priority) => s.calls.listCustomers(query, { priority }),
+      contextId,
     );
     const sbTime = noteClock(s, page, sentAt);
     const customers = await s.remember(page.customers, contextId, sentAt);

@@ -3,10 +3,10 @@
  * scope (whose memory), the store (forgiving: store/fallback.ts), what SalesBinder said of its
  * key (key-trust.ts), and what the budget shares between requests (the runtime).
  */
-import { type Customer, KIND_OF_CONTEXT_ID } from '../../domain/customer.ts';
+import { type Customer, KIND_OF_CONTEXT_ID, keepUnsaid, unsaidFields } from '../../domain/customer.ts';
 import type { CustomerPage } from '../../domain/customer-page.ts';
 import type { Logger } from '../../observability/logger.ts';
-import type { SalesBinderApi } from '../client.ts';
+import type { SalesBinderApi } from '../api.ts';
 import { SalesBinderError } from '../errors.ts';
 import { skewFrom } from './freshness.ts';
 import type { HeldState } from './held-state.ts';
@@ -21,6 +21,7 @@ import {
   contextIdOf,
   listSigOf,
   type RememberedRecord,
+  withValuesOf,
 } from './store/store.ts';
 
 /** What the budget shares between requests. */
@@ -35,7 +36,7 @@ export interface BudgetRuntime {
    * SalesBinder's clock against ours (ms, ≤ 0), per scope, from its answers' Date headers: when
    * it runs behind, feed windows start earlier (follow-kind.ts).
    */
-  skews: Map<string, number>;
+  skews: { get(scope: string): number | undefined; set(scope: string, skew: number): unknown };
   /** The first call of each key SalesBinder has not accepted yet, under way: its other calls wait for it. */
   proofs: Map<string, Promise<unknown>>;
   /** Edits the store could not take yet (store/fallback.ts). */
@@ -70,7 +71,7 @@ export function noteClock(s: Session, page: CustomerPage, sentAt: number): numbe
 /** The record with the kind its list said, when the record itself did not. */
 export function withKind(customer: Customer, contextId: ContextId | null): Customer {
   if (customer.kind !== null || contextId === null) return customer;
-  return { ...customer, kind: KIND_OF_CONTEXT_ID.get(contextId) ?? null };
+  return keepUnsaid({ ...customer, kind: KIND_OF_CONTEXT_ID.get(contextId) ?? null }, customer);
 }
 
 export class Session {
@@ -88,7 +89,7 @@ export class Session {
     this.caller = caller;
     this.log = log;
     this.store = storeFallback(rt.store, log, rt.unsaved);
-    this.key = new KeyTrust({ ...rt, store: this.store }, caller, log);
+    this.key = new KeyTrust({ ...rt, store: this.store }, caller);
   }
 
   get scope(): string {
@@ -105,19 +106,35 @@ export class Session {
     sentAt: number,
     { edit = false }: { edit?: boolean } = {},
   ): Promise<Customer[]> {
+    const answeredAt = this.rt.now();
     const records: RememberedRecord[] = customers.map((customer) => {
       const own = contextIdOf(customer.kind) ?? contextId;
+      const unsaid = unsaidFields(customer);
       return {
         customer: withKind(customer, own),
         contextId: own,
         fetchedAt: sentAt,
         confirmedAt: sentAt,
         listSig: listSigOf(customer),
+        answeredAt,
+        ...(unsaid.length > 0 && { unsaid }),
+        ...(edit && { edit }),
       };
     });
     if (edit) await this.store.mergeEdit(this.scope, records);
     else await this.store.merge(this.scope, records);
-    return records.map((r) => r.customer);
+    // What memory holds now may say more than this answer (fields it did not carry): served so.
+    if (!records.some((r) => r.unsaid)) return records.map((r) => r.customer);
+    const merged = await this.store.records(
+      this.scope,
+      records.map((r) => r.customer.id),
+    );
+    return records.map((r, i) => {
+      const kept = merged[i];
+      return kept !== undefined && kept.customer.modifiedAt.getTime() === r.customer.modifiedAt.getTime()
+        ? withValuesOf(r.customer, kept.customer, r.unsaid ?? [])
+        : r.customer;
+    });
   }
 
   /**

@@ -11,6 +11,12 @@ export interface BudgetSettings {
   keyTrustMs: number;
   /** A key SalesBinder refused (401) is refused here for this long, without a call. @default 300000 */
   refusedKeyMs: number;
+  /**
+   * A key SalesBinder accepted (or knew: a 403 or a 404) this recently is a known person: its calls
+   * are no newcomer's (no credit of its address, no newcomers' slice), though it reads what others
+   * read only within `keyTrustMs`. @default 86400000
+   */
+  knownPersonMs: number;
   /** Successive change-feed windows overlap by this much (SalesBinder's boundary second is unknown). @default 2000 */
   feedOverlapMs: number;
   /** A sweep lists a kind whole when it takes at most this many calls of 200 accounts. @default 3 */
@@ -49,6 +55,7 @@ export const DEFAULT_BUDGET_SETTINGS: BudgetSettings = {
   deletedMs: 60_000,
   keyTrustMs: 300_000,
   refusedKeyMs: 300_000,
+  knownPersonMs: 86_400_000,
   feedOverlapMs: 2_000,
   sweepMaxPages: 3,
   conditionalEdits: 'remembered',
@@ -82,4 +89,9 @@ export interface Caller {
   source: string;
   /** Told when memory served this caller: SalesBinder accepted its key recently (calls tell it themselves). */
   onAccepted?: (() => void) | undefined;
+  /**
+   * Told of each call refused here without asking SalesBinder, by cause: the request counts them
+   * for its one log line (a line per refusal let one request write a thousand).
+   */
+  onRefused?: ((cause: 'refused_key' | 'newcomers') => void) | undefined;
 }

@@ -29,10 +29,7 @@ import {
  * key, no record, no page, a kind's state `undefined`, no 404, `free` for a lock), writes are
  * dropped; `merge` says whether it was written.
  */
-export type StoreFallback = Omit<
-  BudgetStore,
-  'kindState' | 'advanceKind' | 'forgetKind' | 'merge' | 'health' | 'close'
-> & {
+export type StoreFallback = Omit<BudgetStore, 'kindState' | 'advanceKind' | 'merge' | 'health' | 'close'> & {
   kindState(scope: string, contextId: ContextId): Promise<KindState | undefined>;
   merge(scope: string, records: readonly RememberedRecord[]): Promise<boolean>;
   /** An edit's records: kept here until the store takes them, when it cannot now. */
@@ -93,6 +90,8 @@ export function storeFallback(store: BudgetStore, log: Logger, kept: UnsavedEdit
     acceptKey: (scope, keyHash, contextId, at) =>
       orElse(() => store.acceptKey(scope, keyHash, contextId, at), undefined),
     refuseKey: (scope, keyHash, until) => orElse(() => store.refuseKey(scope, keyHash, until), undefined),
+    forgetKind: (scope, keyHash, contextId) =>
+      orElse(() => store.forgetKind(scope, keyHash, contextId), undefined),
     kindState: (scope, contextId) =>
       orElse<KindState | undefined>(() => store.kindState(scope, contextId), undefined),
     records: async (scope, ids) =>

@@ -46,7 +46,13 @@ export function createMemoryStore(
     ttl: retention.trustMs * 2,
     ...clock,
   });
-  const kinds = new Map<string, KindState>();
+  // A kind's progress, as Redis keeps it: forgotten a retention after its last change (the kind
+  // is then followed anew), and bounded like everything else here (three kinds per scope).
+  const kinds = new LRUCache<string, KindState>({
+    max: Math.max(300, Math.ceil(maxEntries / 10)),
+    ttl: retention.entryMs,
+    ...clock,
+  });
   const at = (scope: string, id: string) => `${scope}\0${id}`;
   const advanceNow = (scope: string, contextId: ContextId, update: Partial<KindState>) =>
     kinds.set(kindKey(scope, contextId), advance(kinds.get(kindKey(scope, contextId)) ?? UNFOLLOWED, update));

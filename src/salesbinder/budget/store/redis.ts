@@ -6,14 +6,15 @@
  * newer one.
  *
  * Keys: `<prefix>:b:{<scope hash>}:…`, one hash tag per account so that a script's keys share a
- * Redis Cluster slot; no account name, no API key (keys are known by their hash only). Records,
- * 404 marks, pages, keys and locks expire; a kind's progress (`:kind:`, five numbers per kind and
- * account) does not. When Redis fails, each call rejects and the caller forgets instead (nothing is
+ * Redis Cluster slot; no account name, no API key (keys are known by their hash only). Every key
+ * expires: records, 404 marks, pages and a kind's progress (`:kind:`, five numbers per kind and
+ * account) a retention after their last change, keys and locks by their own bounds. When Redis fails, each call rejects and the caller forgets instead (nothing is
  * served from memory, nothing is lost but savings); what SalesBinder said of keys is also kept
  * on this replica, so that a refused key stays refused while Redis is away.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Redis as RedisClient } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import type { Customer } from '../../../domain/customer.ts';
 import { connectRedis, type RedisSettings } from '../../redis.ts';
 import { createBreaker, StoreSkipped } from './breaker.ts';
@@ -83,7 +84,8 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
     openMs: options.skipMs ?? Math.max(1_000, 4 * options.timeoutMs),
   });
 
-  const base = new Map<string, string>();
+  // Bounded: on a shared host every key is a scope of its own, and anyone can invent keys.
+  const base = new LRUCache<string, string>({ max: 10_000 });
   const baseOf = (scope: string) => {
     let b = base.get(scope);
     if (b === undefined) {
@@ -192,11 +194,14 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
         sweptAt: number('sweptAt'),
         sweptCount: number('sweptCount'),
         heldSince: number('heldSince'),
+        writtenAt: number('writtenAt'),
+        feedFrom: number('feedFrom'),
       };
     },
     async advanceKind(scope, contextId, update) {
       const args = Object.entries(update).flat();
-      if (args.length > 0) await run(() => commands.sbgwAdvance(kindKeyOf(scope, contextId), ...args));
+      if (args.length > 0)
+        await run(() => commands.sbgwAdvance(kindKeyOf(scope, contextId), retention.entryMs, ...args));
     },
     async records(scope, ids) {
       if (ids.length === 0) return [];
@@ -212,6 +217,9 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
           fetchedAt: Number(f.f),
           confirmedAt: Number(f.c),
           listSig: f.s ?? '',
+          answeredAt: Number(f.a ?? f.f),
+          ...(f.e === '1' && { edit: true }),
+          ...(f.u !== undefined && f.u !== '[]' && { unsaid: JSON.parse(f.u) as string[] }),
         };
       });
     },
@@ -232,6 +240,9 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
           record.listSig,
           customerToJson(record.customer),
           retention.heldMs,
+          record.answeredAt ?? record.fetchedAt,
+          record.edit ? 1 : 0,
+          JSON.stringify(record.unsaid ?? []),
         );
       }
       await run(() => replies(pipeline));

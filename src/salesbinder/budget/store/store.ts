@@ -29,6 +29,12 @@ export interface RememberedRecord {
   confirmedAt: number;
   /** The fields a list can be searched or sorted by, in one string: a change there may move accounts between pages. */
   listSig: string;
+  /** Paths of the fields no answer merged into this version said (domain/customer.ts, unsaidFields); absent: none. */
+  unsaid?: readonly string[] | undefined;
+  /** When the answer arrived (the budget's clock); ties of `modified` go to the later one. @default fetchedAt */
+  answeredAt?: number | undefined;
+  /** Whether this version is an edit's answer, which a read's answer of the same second never replaces. */
+  edit?: boolean | undefined;
 }
 
 /** How far the change feed of one kind has been followed. */
@@ -51,6 +57,18 @@ export interface KindState {
    * Its membership is known as of `sweptAt` (the latest deletion check), its changes as of `asOf`.
    */
   heldSince: number;
+  /**
+   * When an account of this kind was last created or deleted through the gateway (our clock, once
+   * SalesBinder answered): a page asked for before then may lack it or still hold it, and its
+   * count be off by one, so it is not served (0: never).
+   */
+  writtenAt: number;
+  /**
+   * Where the change feed asks from next (the budget's clock): when the last feed or sweep call
+   * SalesBinder answered with a page was sent. A 404 on the feed moves `asOf` but not this, so the
+   * next feed asks that window again: a stray 404 never hides a change (0: from `asOf`).
+   */
+  feedFrom: number;
 }
 
 export const UNFOLLOWED: KindState = {
@@ -60,6 +78,8 @@ export const UNFOLLOWED: KindState = {
   sweptAt: 0,
   sweptCount: -1,
   heldSince: 0,
+  writtenAt: 0,
+  feedFrom: 0,
 };
 
 /** One list page as SalesBinder answered it: its accounts, in order, and the total count. */
@@ -148,11 +168,44 @@ export function listSigOf(customer: Customer): string {
   ]);
 }
 
+/** `customer` with the value of each of `paths` taken from `from` (paths as unsaidFields gives them). */
+export function withValuesOf(customer: Customer, from: Customer, paths: readonly string[]): Customer {
+  if (paths.length === 0) return customer;
+  const copy: Record<string, unknown> = { ...customer };
+  for (const path of paths) {
+    const [head = '', leaf] = path.split('.');
+    if (leaf === undefined) copy[head] = (from as unknown as Record<string, unknown>)[head];
+    else {
+      const inner = { ...(copy[head] as Record<string, unknown>) };
+      inner[leaf] = (from as unknown as Record<string, Record<string, unknown>>)[head]?.[leaf];
+      copy[head] = inner;
+    }
+  }
+  return copy as unknown as Customer;
+}
+
+/**
+ * Whether `incoming` replaces `stored`: the version SalesBinder changed last; in the same second
+ * (its `modified` has whole seconds) an edit's answer over a read's, then the answer that arrived
+ * last. (Not the call sent last: a read sent after an edit may be answered before it.)
+ */
+function replaces(stored: RememberedRecord, incoming: RememberedRecord): boolean {
+  const at = incoming.customer.modifiedAt.getTime();
+  const storedAt = stored.customer.modifiedAt.getTime();
+  if (at !== storedAt) return at > storedAt;
+  const edit = incoming.edit ? 1 : 0;
+  const storedEdit = stored.edit ? 1 : 0;
+  if (edit !== storedEdit) return edit > storedEdit;
+  return (incoming.answeredAt ?? incoming.fetchedAt) >= (stored.answeredAt ?? stored.fetchedAt);
+}
+
 /**
  * The rule both stores apply, atomically per record: the version SalesBinder changed last wins
- * (ties go to the call sent last), so an older answer that arrives late never hides a newer one;
- * every answer confirms the account exists; a kind once learned is kept. Returns what to store,
- * and which kinds' lists may have changed (and as of when).
+ * (`replaces`), so an older answer that arrives late never hides a newer one; a leaner answer
+ * (a List or View answer without some fields) never erases what a richer one said: the fields it
+ * did not carry keep the value they had; every answer confirms the account exists; a kind once
+ * learned is kept. Returns what to store, and which kinds' lists may have changed (and as of when).
+ * redis-scripts.ts's MERGE is this rule in Lua.
  */
 export function mergeRecord(
   stored: RememberedRecord | undefined,
@@ -165,17 +218,23 @@ export function mergeRecord(
       listChanged: incoming.contextId === null ? [] : [{ contextId: incoming.contextId, at }],
     };
   }
-  const storedAt = stored.customer.modifiedAt.getTime();
   const contextId = incoming.contextId ?? stored.contextId;
   const confirmedAt = Math.max(stored.confirmedAt, incoming.confirmedAt);
-  const newer = at > storedAt || (at === storedAt && incoming.fetchedAt >= stored.fetchedAt);
-  if (!newer) return { record: { ...stored, contextId, confirmedAt }, listChanged: [] };
+  if (!replaces(stored, incoming)) return { record: { ...stored, contextId, confirmedAt }, listChanged: [] };
+  // What the incoming answer did not say and the stored version did: kept.
+  const storedUnsaid = new Set(stored.unsaid ?? []);
+  const keep = (incoming.unsaid ?? []).filter((path) => !storedUnsaid.has(path));
+  const unsaid = (incoming.unsaid ?? []).filter((path) => storedUnsaid.has(path));
+  const customer = withValuesOf(incoming.customer, stored.customer, keep);
+  const listSig = keep.length === 0 ? incoming.listSig : listSigOf(customer);
   const listChanged: Array<{ contextId: ContextId; at: number }> = [];
-  if (contextId !== null && (incoming.listSig !== stored.listSig || contextId !== stored.contextId))
+  if (contextId !== null && (listSig !== stored.listSig || contextId !== stored.contextId))
     listChanged.push({ contextId, at });
   if (stored.contextId !== null && stored.contextId !== contextId)
     listChanged.push({ contextId: stored.contextId, at });
-  return { record: { ...incoming, contextId, confirmedAt }, listChanged };
+  const record: RememberedRecord = { ...incoming, customer, contextId, confirmedAt, listSig, unsaid };
+  if (unsaid.length === 0) delete record.unsaid;
+  return { record, listChanged };
 }
 
 /** `advanceKind`'s rule: every field grows to the larger value, but `sweptCount`, which is set (redis.ts runs it in Lua). */
@@ -187,5 +246,7 @@ export function advance(current: KindState, update: Partial<KindState>): KindSta
     sweptAt: Math.max(current.sweptAt, update.sweptAt ?? 0),
     sweptCount: update.sweptCount ?? current.sweptCount,
     heldSince: Math.max(current.heldSince, update.heldSince ?? 0),
+    writtenAt: Math.max(current.writtenAt, update.writtenAt ?? 0),
+    feedFrom: Math.max(current.feedFrom, update.feedFrom ?? 0),
   };
 }
