@@ -100,7 +100,10 @@ async function loadStep(s: Session, contextId: ContextId, kind: KindState): Prom
     progress.next -= 1;
     if (progress.next >= 1) return;
   }
-  await finishLoad(s, contextId, progress, purpose);
+  // Finishing (the feed and the deletions since the listing began) at an edit's priority: two
+  // calls that make every later read of the kind free, which a busy account's full windows would
+  // otherwise refuse again and again.
+  await finishLoad(s, contextId, progress, purpose === 'read' ? 'edit' : purpose);
   if (held.loads.get(key) === progress) held.loads.delete(key);
 }
 
@@ -244,7 +247,8 @@ async function deletionsSince(
 ): Promise<DeletionVerdict> {
   const { settings, now, held } = s.rt;
   const key = kindKey(s, contextId);
-  const standing = held.counted.get(key) ?? { demoted: false, countedAt: 0 };
+  // A kind just listed counts as counted then (a deletion feed is checked by a count later).
+  const standing = held.counted.get(key) ?? { demoted: false, countedAt: now() };
   held.counted.set(key, standing);
   let gone: string[] | undefined;
   if (settings.deletedLogKinds.includes(contextId) && !standing.demoted) {
