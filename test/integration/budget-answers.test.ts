@@ -4,7 +4,8 @@
  * what memory must never show after an edit. Against the sandbox, on a clock the test moves.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEMO_ADMIN_KEY, PAGE_SHAPED_IDS, seedCustomers } from '../../src/sandbox/seed.ts';
+import { generateCustomers } from '../../src/sandbox/company.ts';
+import { DEMO_ADMIN_KEY, DOC_EXAMPLE_ID, PAGE_SHAPED_IDS, seedCustomers } from '../../src/sandbox/seed.ts';
 import { createTestClock, type TestClock } from '../helpers/clock.ts';
 import { startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { bearer } from '../helpers/keys.ts';
@@ -12,6 +13,7 @@ import { bearer } from '../helpers/keys.ts';
 const admin = { authorization: bearer(DEMO_ADMIN_KEY) };
 const ACCOUNT = 'query ($id: ID!) { customer(id: $id) { id name officePhone vatNumber archived } }';
 const LIST = 'query { customers(first: 200) { edges { node { id name vatNumber archived } } } }';
+const SEARCH = 'query ($s: String) { customers(search: $s, first: 20) { edges { node { id name } } } }';
 const EDIT = `mutation ($id: ID!, $input: UpdateCustomerInput!) {
   updateCustomer(id: $id, input: $input) { __typename ... on UpdateCustomerSuccess { customer { name vatNumber archived } } }
 }`;
@@ -21,9 +23,16 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((gw) => gw.close()));
 });
 
-async function budgetGateway(env: Record<string, string> = {}): Promise<TestGateway & { clock: TestClock }> {
+async function budgetGateway(
+  env: Record<string, string> = {},
+  customers?: number,
+): Promise<TestGateway & { clock: TestClock }> {
   const clock = createTestClock();
-  const gw = await startGateway({ env: { BUDGET: 'on', ...env }, now: clock.now });
+  const gw = await startGateway({
+    env: { BUDGET: 'on', ...env },
+    now: clock.now,
+    ...(customers === undefined ? {} : { sandbox: { customers } }),
+  });
   open.push(gw);
   return Object.assign(gw, { clock });
 }
@@ -77,5 +86,82 @@ describe('an edit through the gateway, seen at once', () => {
       vatNumber: cafe.vat_number,
       archived: false,
     });
+  });
+});
+
+describe('a remembered search page after a rename through the gateway', () => {
+  it('is asked again at once, not served with the renamed account in it', async () => {
+    const gw = await budgetGateway();
+    // "corporation" is in Globex Corporation's name only (not its e-mail or country).
+    const ids = async () =>
+      (await gw.graphql(SEARCH, { s: 'corporation' }, admin)).body.data?.customers.edges.map(
+        (e: { node: { id: string } }) => e.node.id,
+      );
+    const [globex] = await ids();
+    expect(globex).toBeDefined();
+    const before = gw.sandbox.requests.length;
+    expect(await ids()).toEqual([globex]);
+    // Remembered: no call.
+    expect(gw.sandbox.requests.length).toBe(before);
+    await gw.graphql(EDIT, { id: globex, input: { name: 'Globex Holdings' } }, admin);
+    expect(await ids()).toEqual([]);
+  });
+});
+
+describe('stray 404s', () => {
+  const LIST_PAGE = 'query { customers(first: 20) { totalCount edges { node { id } } } }';
+
+  it('never makes a kind look empty after one 404 on a sweep', async () => {
+    const gw = await budgetGateway();
+    const total = (await gw.graphql(LIST_PAGE, {}, admin)).body.data?.customers.totalCount;
+    expect(total).toBeGreaterThan(0);
+    gw.clock.advance(16_000);
+    gw.sandbox.faults.add({ kind: 'status', status: 404, times: 1, match: { path: 'page=1&pageLimit=200' } });
+    for (let i = 0; i < 2; i++) {
+      const { body } = await gw.graphql(LIST_PAGE, {}, admin);
+      expect(body.errors).toBeUndefined();
+      expect(body.data?.customers.totalCount).toBe(total);
+    }
+  });
+
+  it('never lets one 404 on the change feed hide a change', async () => {
+    // 450 customers: more than a page, so the kind is followed by its feed between sweeps.
+    const gw = await budgetGateway({}, 450);
+    await gw.graphql(LIST_PAGE, {}, admin);
+    await gw.graphql(ACCOUNT, { id: DOC_EXAMPLE_ID }, admin);
+    gw.clock.advance(1_000);
+    gw.sandbox.app.edit(DOC_EXAMPLE_ID, { office_phone: '(604) 555-0142' });
+    gw.clock.advance(15_000);
+    gw.sandbox.faults.add({ kind: 'status', status: 404, times: 1, match: { path: 'modifiedSince' } });
+    const read = await gw.graphql(ACCOUNT, { id: DOC_EXAMPLE_ID }, admin);
+    expect(read.body.data?.customer.officePhone).toBe('(604) 555-0142');
+  });
+});
+
+describe('a bulk import (more changes than three feed pages)', () => {
+  it('moves the feed on instead of asking the same window again and again', async () => {
+    const gw = await budgetGateway({}, 1_300);
+    await gw.graphql('query { customers(first: 20) { totalCount } }', {}, admin);
+    await gw.graphql(ACCOUNT, { id: DOC_EXAMPLE_ID }, admin);
+    gw.clock.advance(1_000);
+    // The sandbox's generated customers (the same for the same size): 650 changed at once.
+    const changed = generateCustomers(1_300 - 9)
+      .customers.slice(0, 650)
+      .map((r) => r.id);
+    for (const id of changed) gw.sandbox.app.edit(id, { office_fax: '555-0000' });
+    const sinceOf = () =>
+      gw.sandbox.requests
+        .map((r) => new URL(r.path, 'http://x').searchParams.get('modifiedSince'))
+        .filter((v): v is string => v !== null);
+    for (let i = 0; i < 3; i++) {
+      gw.clock.advance(16_000);
+      const read = await gw.graphql(ACCOUNT, { id: DOC_EXAMPLE_ID }, admin);
+      expect(read.body.errors).toBeUndefined();
+    }
+    const windows = sinceOf();
+    // Each follow starts where the last one ended: no window is asked more than its pages.
+    const starts = [...new Set(windows)];
+    expect(starts.length).toBe(windows.filter((_, i) => i === 0 || windows[i] !== windows[i - 1]).length);
+    expect(Number(starts.at(-1))).toBeGreaterThan(Number(starts[0]));
   });
 });

@@ -295,3 +295,30 @@ describe.each(FORMATS)('createCustomer and deleteCustomer over %s', (format) => 
     });
   });
 });
+
+describe('a create that could not be sent at all', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    // Nothing listens on port 1: every connection is refused, so nothing was sent.
+    gw = await startGateway({
+      upstream: { mode: 'single', baseUrl: new URL('http://127.0.0.1:1') },
+      env: { SALESBINDER_RETRY_BASE_MS: '5' },
+    });
+  });
+  afterAll(() => gw.close());
+
+  it('is retryable, and keeps nothing under its idempotencyKey', async () => {
+    const create = async () =>
+      (await gw.graphql(CREATE, { input: { name: 'Unsent' }, idempotencyKey: 'unsent-1' }, admin)).body.data
+        ?.createCustomer;
+    const payload = await create();
+    expect(payload).toMatchObject({ __typename: 'SalesBinderUnavailableError', retryable: true });
+    expect(payload.message).not.toMatch(/may have been created/);
+    // Not kept: the same key tries again (and is refused again) rather than answering from memory.
+    const tries = () =>
+      gw.logs.filter((line) => line.includes('SalesBinder POST customers.create failed')).length;
+    expect(tries()).toBe(1);
+    expect(await create()).toEqual(payload);
+    expect(tries()).toBe(2);
+  });
+});

@@ -191,8 +191,9 @@ function storeContract(make: () => BudgetStore) {
       sweptAt: 200,
       sweptCount: 7,
       writtenAt: 300,
+      feedFrom: 200,
     });
-    await store.advanceKind(scope, 8, { asOf: 150, sweptCount: 5, writtenAt: 250 });
+    await store.advanceKind(scope, 8, { asOf: 150, sweptCount: 5, writtenAt: 250, feedFrom: 100 });
     expect(await store.kindState(scope, 8)).toEqual({
       coveredSince: 100,
       asOf: 200,
@@ -200,6 +201,7 @@ function storeContract(make: () => BudgetStore) {
       sweptAt: 200,
       sweptCount: 5,
       writtenAt: 300,
+      feedFrom: 200,
     });
     expect(await store.kindState(scope, 2)).toEqual({
       coveredSince: 0,
@@ -208,6 +210,7 @@ function storeContract(make: () => BudgetStore) {
       sweptAt: 0,
       sweptCount: -1,
       writtenAt: 0,
+      feedFrom: 0,
     });
   });
 

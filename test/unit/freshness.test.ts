@@ -38,6 +38,7 @@ const kind = (k: Partial<KindState> = {}): KindState => ({
   asOf: 0,
   listChangedAt: 0,
   sweptAt: 0,
+  feedFrom: 0,
   sweptCount: -1,
   writtenAt: 0,
   ...k,

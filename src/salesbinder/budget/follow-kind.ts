@@ -132,10 +132,14 @@ async function sweep(step: FollowStep): Promise<void> {
   try {
     first = await list(s, { contextId, page: 1, pageLimit: FULL_PAGE }, purpose);
   } catch (error) {
-    // The key was accepted on this host and path before: a 404 here means the kind is empty.
-    if (!(isStatus(error, 'SB_NOT_FOUND') || isStatus(error, 'SB_UNREADABLE', 404))) throw error;
-    if ((await s.key.usable()).acceptedAt < sentAt - settings.keyTrustMs) throw error;
-    first = { count: 0, customers: [] };
+    // A 404 for the first page is not "no accounts" (SalesBinder answers an empty kind with a
+    // count of 0): one stray 404 must not make the kind look empty to everyone. The kind stays not
+    // followed; whoever waits for it calls for itself.
+    if (isStatus(error, 'SB_NOT_FOUND') || isStatus(error, 'SB_UNREADABLE', 404)) {
+      s.log.debug('SalesBinder answered 404 for the first page of a sweep: the kind is not followed now');
+      return;
+    }
+    throw error;
   }
   const sbTime = noteClock(s, first, sentAt);
   const count = first.count ?? first.customers.length;
@@ -165,6 +169,7 @@ async function sweep(step: FollowStep): Promise<void> {
     store.advanceKind(s.scope, contextId, {
       ...(lapsed ? { coveredSince: sentAt } : {}),
       asOf: sentAt,
+      feedFrom: sentAt,
       sweptAt: sentAt,
       sweptCount: count,
       // Fewer (or more) accounts than the last sweep counted: pages remembered before this sweep
@@ -176,25 +181,45 @@ async function sweep(step: FollowStep): Promise<void> {
 
 /** The kind's changes since it was last followed (or, lapsed, from now on). */
 async function changes({ s, contextId, kind, lapsed, sentAt, purpose }: FollowStep): Promise<void> {
-  const since = feedStart(lapsed ? sentAt : kind.asOf, s.rt.skews.get(s.scope) ?? 0, s.rt.settings);
+  // From where the feed last answered (a 404 since does not move it), else from `asOf`.
+  const from = kind.feedFrom > 0 ? Math.min(kind.asOf, kind.feedFrom) : kind.asOf;
+  const since = feedStart(lapsed ? sentAt : from, s.rt.skews.get(s.scope) ?? 0, s.rt.settings);
   const customers: Customer[] = [];
+  let answered = false;
   for (let page = 1; ; page++) {
     let answer: CustomerPage;
+    const query = { contextId, page, pageLimit: FULL_PAGE, modifiedSince: since };
     try {
-      answer = await list(s, { contextId, page, pageLimit: FULL_PAGE, modifiedSince: since }, purpose);
+      answer = await list(s, query, purpose);
     } catch (error) {
-      // The host and path were proven by earlier calls: a 404 here is "nothing changed".
-      if (isStatus(error, 'SB_NOT_FOUND') || (page === 1 && isStatus(error, 'SB_UNREADABLE', 404))) break;
-      throw error;
+      if (!(isStatus(error, 'SB_NOT_FOUND') || (page === 1 && isStatus(error, 'SB_UNREADABLE', 404))))
+        throw error;
+      if (page > 1) break;
+      // A 404 for the feed's first page is "nothing changed" (the host and path were proven by
+      // earlier calls) or a stray one, which would hide every change of the window: asked once
+      // more. Two 404s are "nothing changed"; the next feed still asks from where the last
+      // answer left off (feedFrom).
+      try {
+        answer = await list(s, query, purpose);
+      } catch (again) {
+        if (isStatus(again, 'SB_NOT_FOUND') || isStatus(again, 'SB_UNREADABLE', 404)) break;
+        throw again;
+      }
     }
+    answered = true;
     if (page === 1) noteClock(s, answer, sentAt);
     customers.push(...answer.customers);
-    if (answer.customers.length < FULL_PAGE) break;
+    // Records left out as unreadable count: a full page is full (domain/customer-page.ts).
+    if (answer.customers.length + (answer.leftOut?.length ?? 0) < FULL_PAGE) break;
     if (page >= MAX_FEED_PAGES) {
-      // More changes than a few calls bring: what came is remembered, but the kind is not marked
-      // followed. Its next follow asks the same window again, until the kind lapses (the deletion
-      // bound) and is followed from then on.
+      // More changes than a few calls bring (a bulk import): what came is remembered, and the
+      // feed moves on from now. What it did not bring may have changed: every account of the kind
+      // remembered before is read again when asked (as after a lapse), rather than this window
+      // asked again and again.
       await s.remember(customers, contextId, sentAt);
+      await progress(s, () =>
+        s.rt.store.advanceKind(s.scope, contextId, { coveredSince: sentAt, asOf: sentAt, feedFrom: sentAt }),
+      );
       return;
     }
   }
@@ -203,6 +228,7 @@ async function changes({ s, contextId, kind, lapsed, sentAt, purpose }: FollowSt
     s.rt.store.advanceKind(s.scope, contextId, {
       ...(lapsed ? { coveredSince: sentAt } : {}),
       asOf: sentAt,
+      ...(answered ? { feedFrom: sentAt } : {}),
     }),
   );
 }

@@ -18,6 +18,7 @@ import {
   CONTEXT_IDS,
   type ContextId,
   contextIdOf,
+  listSigOf,
   type RememberedPage,
   type RememberedRecord,
 } from './store/store.ts';
@@ -164,6 +165,11 @@ export class RememberingApi implements SalesBinderApi {
     // Remembered before the answer leaves: every later read, by anyone, sees the edit (kept on
     // this replica until the store takes it, when the store cannot now).
     await s.remember([customer], contextId, sentAt, { edit: true });
+    // A change of what lists are searched and ordered by (a rename, say) may move the account into
+    // or out of any remembered page of its kind, a search's included: they are asked again.
+    if (before === undefined || before.listSig !== listSigOf(customer)) {
+      await this.#listsChanged(contextId === null ? CONTEXT_IDS : [contextId]);
+    }
     return { ...saved, customer };
   }
 
@@ -214,7 +220,8 @@ export class RememberingApi implements SalesBinderApi {
   }
 
   /**
-   * An account of these kinds was created or deleted just now: pages asked for before are not
+   * An account of these kinds was created, deleted, or edited in a listed field just now: pages
+   * asked for before are not
    * served. A store that does not answer loses this as it loses everything (then, at worst, a page
    * within the freshness bound is served as it was).
    */

@@ -194,6 +194,7 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
         sweptAt: number('sweptAt'),
         sweptCount: number('sweptCount'),
         writtenAt: number('writtenAt'),
+        feedFrom: number('feedFrom'),
       };
     },
     async advanceKind(scope, contextId, update) {

@@ -58,6 +58,12 @@ export interface KindState {
    * count be off by one, so it is not served (0: never).
    */
   writtenAt: number;
+  /**
+   * Where the change feed asks from next (the budget's clock): when the last feed or sweep call
+   * SalesBinder answered with a page was sent. A 404 on the feed moves `asOf` but not this, so the
+   * next feed asks that window again: a stray 404 never hides a change (0: from `asOf`).
+   */
+  feedFrom: number;
 }
 
 export const UNFOLLOWED: KindState = {
@@ -67,6 +73,7 @@ export const UNFOLLOWED: KindState = {
   sweptAt: 0,
   sweptCount: -1,
   writtenAt: 0,
+  feedFrom: 0,
 };
 
 /** One list page as SalesBinder answered it: its accounts, in order, and the total count. */
@@ -228,5 +235,6 @@ export function advance(current: KindState, update: Partial<KindState>): KindSta
     sweptAt: Math.max(current.sweptAt, update.sweptAt ?? 0),
     sweptCount: update.sweptCount ?? current.sweptCount,
     writtenAt: Math.max(current.writtenAt, update.writtenAt ?? 0),
+    feedFrom: Math.max(current.feedFrom, update.feedFrom ?? 0),
   };
 }
