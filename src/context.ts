@@ -213,6 +213,7 @@ export function createContextFactory({
             accepted = true;
           },
           onOddRecords,
+          caller: keyHash,
         });
         if (!budget) {
           client = calls;
