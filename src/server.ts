@@ -31,8 +31,18 @@ async function main(): Promise<void> {
   let closeSandbox = async () => {};
   if (config.upstream.mode === 'sandbox') {
     // Imported only here: the sandbox is a development stand-in, never a dependency of the gateway.
-    const { createSandbox } = await import('./sandbox/sandbox.ts');
-    const { DEMO_ADMIN_KEY, DEMO_VIEWER_KEY } = await import('./sandbox/seed.ts');
+    const sandboxModules = await Promise.all([
+      import('./sandbox/sandbox.ts'),
+      import('./sandbox/seed.ts'),
+    ]).catch((error: unknown) => {
+      // The production image leaves the sandbox out (.dockerignore).
+      if ((error as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+      process.stderr.write(
+        'The gateway cannot start: no SalesBinder is configured, and the built-in sandbox is not part of this installation (the production image leaves it out). Set SALESBINDER_URL (e.g. https://acme.salesbinder.com) or SALESBINDER_ACCOUNTS: see docs/configuration.md.\n',
+      );
+      process.exit(1);
+    });
+    const [{ createSandbox }, { DEMO_ADMIN_KEY, DEMO_VIEWER_KEY }] = sandboxModules;
     const sandbox = createSandbox();
     const url = await sandbox.listen(0, '127.0.0.1');
     upstream = { mode: 'single', baseUrl: new URL(url) };

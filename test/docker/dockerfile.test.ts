@@ -1,7 +1,10 @@
 /**
- * No Docker engine runs here, and hadolint is not among Debian's packages: so the Dockerfile is
- * linted by the rules below, and the exact commands the image runs (its install, its start, its
- * health check) are run by this test on the image's own file set, with the Node the image has.
+ * No Docker engine runs here, and hadolint is on neither npm nor Debian: so the Dockerfile is
+ * checked by dockerfile-utils' linter (syntax and instruction arguments, as `npm run check:lint`
+ * runs it in CI) and by the rules below (hadolint's that matter here, and the project's own), and
+ * the exact commands the image runs (its install, its start, its health check) are run by this test
+ * on the image's own file set (what its COPY instructions copy, less what .dockerignore leaves
+ * out), with the Node the image has.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -44,14 +47,54 @@ const instructions: Instruction[] = (() => {
     });
 })();
 const finalStage = Math.max(...instructions.map((i) => i.stage));
+/** The global ARGs (before the first FROM), which FROM lines may use. */
+const globalArgs = Object.fromEntries(
+  instructions
+    .filter((i) => i.op === 'ARG' && i.stage === -1)
+    .map((i) => i.args.split('=', 2) as [string, string]),
+);
+const resolved = (text: string) =>
+  text.replace(
+    /\$\{(\w+)\}|\$(\w+)/g,
+    (_, a: string | undefined, b: string | undefined) => globalArgs[a ?? b ?? ''] ?? '',
+  );
 const inFinal = (op: string) => instructions.filter((i) => i.op === op && i.stage === finalStage);
 const jsonArgs = (i: Instruction | undefined) => JSON.parse(i?.args ?? '[]') as string[];
+const dockerignore = readFileSync(join(root, '.dockerignore'), 'utf8')
+  .split('\n')
+  .map((l) => l.trim())
+  .filter((l) => l !== '' && !l.startsWith('#'));
 
 describe('the Dockerfile', () => {
-  it('is multi-stage, every stage on node:24-slim', () => {
+  it('passes dockerfile-utils’ linter', () => {
+    const lint = join(root, 'node_modules/dockerfile-utils/bin/dockerfile-utils');
+    expect(
+      execFileSync(process.execPath, [lint, 'lint', 'Dockerfile'], { cwd: root, encoding: 'utf8' }),
+    ).toBe('');
+  });
+
+  it('is multi-stage, every stage on node:24-slim pinned by digest', () => {
     const froms = instructions.filter((i) => i.op === 'FROM');
     expect(froms.length).toBeGreaterThanOrEqual(2);
-    for (const from of froms) expect(from.args).toMatch(/^node:24-slim(\s+AS\s+\w+)?$/i);
+    for (const from of froms)
+      expect(resolved(from.args)).toMatch(/^node:24-slim@sha256:[0-9a-f]{64}(\s+AS\s+\w+)?$/i);
+  });
+
+  it('leaves code and dependencies to root, read-only to the user that runs them', () => {
+    const final = instructions.filter((i) => i.stage === finalStage);
+    for (const copy of final.filter((i) => i.op === 'COPY')) expect(copy.args).not.toMatch(/--chown|--chmod/);
+    expect(final.filter((i) => i.op === 'RUN' && /\bchown\b|\bchmod\b/.test(i.args))).toEqual([]);
+    // Everything is copied before the switch to the unprivileged user.
+    const lastCopy = final.map((i) => i.op).lastIndexOf('COPY');
+    expect(final.map((i) => i.op).lastIndexOf('USER')).toBeGreaterThan(lastCopy);
+  });
+
+  it('copies only what runs: no schema, no tests, no sandbox', () => {
+    const copied = instructions
+      .filter((i) => i.op === 'COPY' && !i.args.includes('--from'))
+      .flatMap((i) => i.args.split(/\s+/).slice(0, -1));
+    expect(copied.sort()).toEqual(['package-lock.json', 'package.json', 'package.json', 'src'].sort());
+    expect(dockerignore).toContain('src/sandbox/');
   });
 
   it('installs production dependencies only, from the lockfile', () => {
@@ -88,12 +131,10 @@ describe('the Dockerfile', () => {
   });
 
   it('sends the builder only what the image copies', () => {
-    const ignore = readFileSync(join(root, '.dockerignore'), 'utf8')
-      .split('\n')
-      .map((l) => l.trim());
-    expect(ignore).toContain('*');
-    for (const copied of ['package.json', 'package-lock.json', 'src/', 'schema/'])
-      expect(ignore).toContain(`!${copied}`);
+    expect(dockerignore).toContain('*');
+    for (const copied of ['package.json', 'package-lock.json', 'src/'])
+      expect(dockerignore).toContain(`!${copied}`);
+    expect(dockerignore).not.toContain('!schema/');
   });
 });
 
@@ -116,6 +157,9 @@ describe('the image’s own commands, run on its file set', () => {
       for (const source of parts.slice(0, -1))
         cpSync(join(root, source), join(dir, source), { recursive: true });
     }
+    // What .dockerignore leaves out of a directory it lets in (the sandbox).
+    for (const excluded of dockerignore.filter((l) => l !== '*' && !l.startsWith('!')))
+      rmSync(join(dir, excluded), { recursive: true, force: true });
     sandbox = createSandbox({ rateLimits: false });
     await sandbox.listen();
   });
@@ -129,6 +173,9 @@ describe('the image’s own commands, run on its file set', () => {
     const npmCi = (/npm ci[^&;]*/.exec(install)?.[0] ?? '').trim().split(/\s+/);
     execFileSync('npm', npmCi.slice(1), { cwd: dir, stdio: 'pipe' });
     expect(existsSync(join(dir, 'node_modules/typescript'))).toBe(false); // no devDependencies
+    expect(existsSync(join(dir, 'node_modules/@salesbinder-gateway'))).toBe(false); // nor the client package
+    expect(existsSync(join(dir, 'src/sandbox'))).toBe(false);
+    expect(existsSync(join(dir, 'schema'))).toBe(false);
 
     const env: Record<string, string> = { PATH: process.env.PATH ?? '' };
     for (const i of inFinal('ENV'))
@@ -194,4 +241,30 @@ describe('the image’s own commands, run on its file set', () => {
       await new Promise((resolve) => child.once('exit', resolve));
     }
   }, 180_000);
+
+  // After the install above: the image's file set with its dependencies.
+  it('refuses to start without a SalesBinder, saying what to set, in production and out of it', async () => {
+    const imageEnv: Record<string, string> = { PATH: process.env.PATH ?? '' };
+    for (const i of inFinal('ENV'))
+      for (const m of i.args.matchAll(/(\w+)=(\S+)/g)) imageEnv[m[1] as string] = m[2] as string;
+    const [, ...args] = jsonArgs(inFinal('CMD').at(-1));
+    const start = (env: Record<string, string>) =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, args, { cwd: dir, env, stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => {
+          stderr += d.toString();
+        });
+        child.once('exit', (code) => resolve({ code, stderr }));
+      });
+    const production = await start({ ...imageEnv, PORT: '0', METRICS: 'off' });
+    expect(production.code).toBe(1);
+    expect(production.stderr).toMatch(
+      /SALESBINDER_URL: production needs SALESBINDER_URL or SALESBINDER_ACCOUNTS/,
+    );
+    // Even told it is not production, it has no sandbox to fall back on.
+    const development = await start({ ...imageEnv, NODE_ENV: 'development', PORT: '0', METRICS: 'off' });
+    expect(development.code).toBe(1);
+    expect(development.stderr).toMatch(/sandbox is not part of this installation.*Set SALESBINDER_URL/);
+  });
 });

@@ -214,6 +214,19 @@ describe.each(FORMATS)('createCustomer and deleteCustomer over %s', (format) => 
     });
   });
 
+  it('counts each mutation’s outcomes by payload member, apart from edits', async () => {
+    await create({ name: 'Counted' });
+    await create({ name: ' ' });
+    await remove({ id: UNKNOWN_ID });
+    const text = (await gw.app.metrics?.text()) ?? '';
+    const count = (name: string, type: string) =>
+      Number(new RegExp(`^${name}\\{type="${type}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    expect(count('graphql_create_customer_results_total', 'CreateCustomerSuccess')).toBeGreaterThan(0);
+    expect(count('graphql_create_customer_results_total', 'CustomerInputError')).toBeGreaterThan(0);
+    expect(count('graphql_delete_customer_results_total', 'CustomerNotFoundError')).toBeGreaterThan(0);
+    expect(text).not.toMatch(/^graphql_update_customer_results_total\{type="CreateCustomerSuccess"\}/m);
+  });
+
   describe("GraphiQL's examples", () => {
     it('creates one account however often the create tab is run', async () => {
       const runs = [];
@@ -293,5 +306,32 @@ describe.each(FORMATS)('createCustomer and deleteCustomer over %s', (format) => 
       ).toEqual([['id'], ['ifMatch']]);
       expect(gw.sandbox.requests).toHaveLength(0);
     });
+  });
+});
+
+describe('a create that could not be sent at all', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    // Nothing listens on port 1: every connection is refused, so nothing was sent.
+    gw = await startGateway({
+      upstream: { mode: 'single', baseUrl: new URL('http://127.0.0.1:1') },
+      env: { SALESBINDER_RETRY_BASE_MS: '5' },
+    });
+  });
+  afterAll(() => gw.close());
+
+  it('is retryable, and keeps nothing under its idempotencyKey', async () => {
+    const create = async () =>
+      (await gw.graphql(CREATE, { input: { name: 'Unsent' }, idempotencyKey: 'unsent-1' }, admin)).body.data
+        ?.createCustomer;
+    const payload = await create();
+    expect(payload).toMatchObject({ __typename: 'SalesBinderUnavailableError', retryable: true });
+    expect(payload.message).not.toMatch(/may have been created/);
+    // Not kept: the same key tries again (and is refused again) rather than answering from memory.
+    const tries = () =>
+      gw.logs.filter((line) => line.includes('SalesBinder POST customers.create failed')).length;
+    expect(tries()).toBe(1);
+    expect(await create()).toEqual(payload);
+    expect(tries()).toBe(2);
   });
 });
