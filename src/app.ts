@@ -248,7 +248,7 @@ function securityPlugins(
  * serves the others, else in this process.
  */
 function budgetOf(
-  config: Pick<Config, 'budget' | 'redis'>,
+  config: Pick<Config, 'budget' | 'redis' | 'retry'>,
   observer: BudgetObserver | undefined,
   now: () => number,
   logger: Logger,
@@ -269,6 +269,7 @@ function budgetOf(
     newcomers: createNewcomerCredits(settings.newcomers),
     observer,
     now,
+    callDeadlineMs: config.retry.deadlineMs,
   });
 }
 

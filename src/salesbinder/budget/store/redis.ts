@@ -33,11 +33,14 @@ import {
   UNFOLLOWED,
 } from './store.ts';
 
+/** How long a call's failure is shared with those who ask for the same at once (single-flight.ts). */
+const FAILURE_KEPT_MS = 2_000;
+
 interface StoreCommands {
   sbgwMerge(...args: Array<string | number>): Promise<number>;
   sbgwForget(...args: Array<string | number>): Promise<number>;
   sbgwAdvance(...args: Array<string | number>): Promise<number>;
-  sbgwUnlock(lock: string, token: string): Promise<number>;
+  sbgwUnlock(lock: string, token: string, failure: string, keptMs: number): Promise<number>;
 }
 
 export interface RedisStoreOptions extends Pick<RedisSettings, 'url' | 'timeoutMs' | 'keyPrefix'> {
@@ -274,11 +277,20 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
       const reply = await run(() => redis.set(lockKeyOf(scope, name), token, 'PX', retention.lockMs, 'NX'));
       return reply === 'OK' ? 'held' : 'taken';
     },
-    async isLocked(scope, name) {
-      return (await run(() => redis.exists(lockKeyOf(scope, name)))) === 1;
+    async lockState(scope, name) {
+      const value = await run(() => redis.get(lockKeyOf(scope, name)));
+      if (value === null) return 'free';
+      return value.startsWith('failed:') ? (value as `failed:${string}`) : 'held';
     },
-    async unlock(scope, name) {
-      await run(() => commands.sbgwUnlock(lockKeyOf(scope, name), token));
+    async unlock(scope, name, failure) {
+      await run(() =>
+        commands.sbgwUnlock(
+          lockKeyOf(scope, name),
+          token,
+          failure === undefined ? '' : `failed:${failure}`,
+          FAILURE_KEPT_MS,
+        ),
+      );
     },
     health: () => ({ degraded }),
     async close() {
