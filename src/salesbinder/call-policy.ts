@@ -29,8 +29,11 @@ const RESERVED_SHARE: Readonly<Record<CallPriority, number>> = {
  */
 const NEWCOMERS_SLICE = { short: 0.6, long: 0.6 };
 
-/** A call's priority, or `slice` for its place in the newcomers' own log. */
-export type LogPriority = CallPriority | 'slice';
+/**
+ * A call's priority; `slice` for its place in the newcomers' own log; `person` for its place in
+ * its caller's own log (a person's share).
+ */
+export type LogPriority = CallPriority | 'slice' | 'person';
 
 /**
  * How much longer than `maxWaitMs` a call of this priority may wait for a slot: a person's very
@@ -41,19 +44,56 @@ const WAIT_FACTOR: Readonly<Record<LogPriority, number>> = {
   read: 1,
   newcomer: 2,
   slice: 2,
+  person: 2,
   background: 0,
 };
+
+/**
+ * A person's share of each window while others use the account too (fair share by per-person
+ * logs over the account's windows). Alone, a person may use all of it; with others who called in
+ * the last minute, at most the larger of an equal share and `PERSON_SHARE`: so that one person
+ * asking without pause leaves the rest to everyone else, who, at a person's pace, each ask for
+ * little. Applies to a person's reads: edits keep their priority, and background work is no one's.
+ */
+const PERSON_SHARE = 0.4;
+const SHARED_PER_PERSON: ReadonlySet<CallPriority> = new Set(['read', 'newcomer']);
+
+/** The share of the windows a call for a caller may take, or undefined when none applies. */
+export function personShare(priority: CallPriority, activeCallers: number): number | undefined {
+  if (!SHARED_PER_PERSON.has(priority) || activeCallers <= 1) return undefined;
+  return Math.max(1 / activeCallers, PERSON_SHARE);
+}
+
+/** The log a person's share of an account is kept in (the caller is a key's hash: never a key). */
+export const personOf = (account: string, caller: string): string => `${account} (person ${caller})`;
+
+/** Whether a log is a person's share (not an account's windows, which usage and metrics report). */
+export const isPersonLog = (log: string): boolean => log.includes(' (person ');
+
+/** How long a caller counts as using the account after its last call. */
+export const ACTIVE_CALLER_MS = 60_000;
 
 /** The log the newcomers' slice of an account is kept in. */
 export const newcomersOf = (account: string): string => `${account} (newcomers)`;
 
-/** How many calls of the windows' `perShort` and `perLong` a call of this priority may see taken before it. */
+/**
+ * How many calls of the windows' `perShort` and `perLong` a call of this priority may see taken
+ * before it; for `person`, `share` of them.
+ */
 export function capsFor(
   priority: LogPriority,
   perShort: number,
   perLong: number,
+  share = 1,
 ): { short: number; long: number; waitFactor: number } {
   const waitFactor = WAIT_FACTOR[priority];
+  if (priority === 'person') {
+    return {
+      short: Math.max(1, Math.floor(perShort * share)),
+      long: Math.max(1, Math.floor(perLong * share)),
+      waitFactor,
+    };
+  }
   if (priority === 'slice') {
     return {
       short: Math.max(1, Math.floor(perShort * NEWCOMERS_SLICE.short)),
@@ -61,10 +101,10 @@ export function capsFor(
       waitFactor,
     };
   }
-  const share = RESERVED_SHARE[priority];
+  const reserved = RESERVED_SHARE[priority];
   return {
-    short: Math.max(1, perShort - Math.ceil(perShort * share)),
-    long: Math.max(1, perLong - Math.ceil(perLong * share)),
+    short: Math.max(1, perShort - Math.ceil(perShort * reserved)),
+    long: Math.max(1, perLong - Math.ceil(perLong * reserved)),
     waitFactor,
   };
 }

@@ -64,6 +64,8 @@ export interface ClientOptions {
   trace?: { tracer: Tracer; parent: Context } | undefined;
   /** Told when SalesBinder answers a call with success, and so has accepted the key. */
   onKeyAccepted?: (() => void) | undefined;
+  /** Who the calls are for, opaque (a hash of the key, never the key): a person's share of the account's windows. */
+  caller?: string | undefined;
   /** Told of account records SalesBinder answered that could not be read (left out, or the view failed). */
   onOddRecords?: ((endpoint: string, count: number) => void) | undefined;
 }
@@ -80,6 +82,7 @@ export class SalesBinderClient implements SalesBinderApi {
   readonly #trace: ClientOptions['trace'];
   readonly #onKeyAccepted: ClientOptions['onKeyAccepted'];
   readonly #onOddRecords: ClientOptions['onOddRecords'];
+  readonly #caller: string | undefined;
 
   constructor({
     transport,
@@ -91,7 +94,9 @@ export class SalesBinderClient implements SalesBinderApi {
     trace,
     onKeyAccepted,
     onOddRecords,
+    caller,
   }: ClientOptions) {
+    this.#caller = caller;
     this.#transport = transport;
     this.#codec = codec;
     this.#endpoint = endpoint;
@@ -322,6 +327,7 @@ export class SalesBinderClient implements SalesBinderApi {
         method,
         headers,
         priority,
+        ...(this.#caller === undefined ? {} : { caller: this.#caller }),
         ...(body === undefined ? {} : { body }),
       });
     } catch (error) {

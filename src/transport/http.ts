@@ -55,6 +55,8 @@ export interface HttpRequest {
   timeoutMs?: number;
   /** How much of the account's rate-limit windows the call may use. @default 'edit' */
   priority?: CallPriority;
+  /** Who the call is for, opaque (never a key): the gate may give each caller a share of the windows. */
+  caller?: string;
 }
 
 export interface HttpResponse {

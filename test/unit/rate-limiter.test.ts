@@ -1,6 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { capsFor, IN_TRANSIT_MS } from '../../src/salesbinder/call-policy.ts';
-import { createMemoryRateLimiter, RateLimitRefusal } from '../../src/salesbinder/rate-limits/rate-limiter.ts';
+import {
+  createAttemptGate,
+  createMemoryRateLimiter,
+  RateLimitRefusal,
+} from '../../src/salesbinder/rate-limits/rate-limiter.ts';
 import type { CallPriority } from '../../src/transport/http.ts';
 
 describe('the per-account rate limiter', () => {
@@ -247,5 +251,80 @@ describe('the per-account rate limiter', () => {
         { account: 'globex', tenSeconds: 0, minute: 2 },
       ]);
     });
+  });
+});
+
+describe('a fair share per person', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 1_000_000 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  const request = (caller: string, priority: CallPriority = 'read') =>
+    ({
+      account: 'acme',
+      endpoint: 'customers.list',
+      origin: 'https://acme.salesbinder.com',
+      path: '/',
+      method: 'GET',
+      headers: {},
+      priority,
+      caller,
+    }) as const;
+
+  /** A gate on 15 per 10 s (less one of headroom), where no call waits. */
+  const gateOf = () =>
+    createAttemptGate(
+      createMemoryRateLimiter({ perTenSeconds: 15, perMinute: 50, headroom: 1, maxWaitMs: 0 }, () =>
+        Date.now(),
+      ),
+    );
+
+  /** How many of n calls for this caller the gate lets through at once (each answered at once). */
+  async function admitted(
+    gate: ReturnType<typeof gateOf>,
+    caller: string,
+    n: number,
+    priority?: CallPriority,
+  ) {
+    let granted = 0;
+    for (let i = 0; i < n; i++) {
+      const admission = await gate.admit(request(caller, priority), 15_000);
+      if (admission instanceof Error) continue;
+      admission.answered();
+      granted++;
+    }
+    return granted;
+  }
+
+  it('lets a person alone use every slot', async () => {
+    // Reads leave one slot of the 14 to edits.
+    expect(await admitted(gateOf(), 'alone', 20)).toBe(13);
+  });
+
+  it('holds one person to 40 % of the windows while others use the account, and leaves the rest to them', async () => {
+    const gate = gateOf();
+    // Three people called lately; then one asks without pause.
+    for (const caller of ['ann', 'bob', 'cy']) expect(await admitted(gate, caller, 1)).toBe(1);
+    expect(await admitted(gate, 'hog', 20)).toBe(5);
+    // The others get the rest of the reads' 13 slots.
+    expect(await admitted(gate, 'ann', 4)).toBe(4);
+    expect(await admitted(gate, 'bob', 2)).toBe(1);
+    // A minute on, everyone's share is back.
+    vi.advanceTimersByTime(61_000);
+    expect(await admitted(gate, 'hog', 20)).toBe(5);
+  });
+
+  it('keeps edits first and background work no one’s: neither is held to a person’s share', async () => {
+    const gate = gateOf();
+    for (const caller of ['ann', 'bob']) await admitted(gate, caller, 1);
+    expect(await admitted(gate, 'hog', 10, 'read')).toBe(5);
+    // Its edits may take every slot left of the 14.
+    expect(await admitted(gate, 'hog', 10, 'edit')).toBe(7);
+    vi.advanceTimersByTime(61_000);
+    for (const caller of ['ann', 'bob']) await admitted(gate, caller, 1);
+    expect(await admitted(gate, 'hog', 20, 'background')).toBe(9);
   });
 });

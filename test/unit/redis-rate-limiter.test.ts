@@ -9,6 +9,7 @@ import { createApp } from '../../src/app.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import { createLogger, type Logger } from '../../src/observability/logger.ts';
 import {
+  createAttemptGate,
   type RateLimiter,
   RateLimitRefusal,
   type RateLimits,
@@ -219,6 +220,34 @@ describeWithRedis('the Redis-backed rate limiter', () => {
       Math.max(...arrivals.map((t) => arrivals.filter((x) => x <= t && x > t - windowMs).length));
     expect(most(windowsMs.short)).toBeLessThanOrEqual(14);
     expect(arrivals.length).toBeGreaterThanOrEqual(14);
+  });
+
+  it('holds one person to their share across replicas', async () => {
+    const [a, b] = replicas(2) as [RateLimiter, RateLimiter];
+    const gates = [createAttemptGate(a), createAttemptGate(b)];
+    const request = (caller: string) =>
+      ({
+        account: 'shared',
+        endpoint: 'customers.list',
+        origin: 'https://shared.salesbinder.com',
+        path: '/',
+        method: 'GET',
+        headers: {},
+        priority: 'read',
+        caller,
+      }) as const;
+    const admit = async (replica: number, caller: string) => {
+      const admission = await gates[replica]?.admit(request(caller), 15_000);
+      if (admission === undefined || admission instanceof Error) return false;
+      admission.answered();
+      return true;
+    };
+    // Each replica saw two other people lately.
+    for (const replica of [0, 1]) for (const caller of ['ann', 'bob']) await admit(replica, caller);
+    let granted = 0;
+    for (let i = 0; i < 20; i++) if (await admit(i % 2, 'hog')) granted++;
+    // 40 % of the 14, between both replicas: not 5 on each.
+    expect(granted).toBe(5);
   });
 
   it('makes the other replica refuse at once after a 429, and reports the block from either', async () => {

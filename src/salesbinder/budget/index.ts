@@ -57,6 +57,11 @@ export interface BudgetDeps {
   observer?: BudgetObserver | undefined;
   /** @default Date.now */
   now?: () => number;
+  /**
+   * The longest one SalesBinder call may take (SALESBINDER_DEADLINE_MS): a caller waits no longer
+   * for the same call made on another replica. @default 15000
+   */
+  callDeadlineMs?: number;
 }
 
 export interface Budget {
@@ -67,14 +72,21 @@ export interface Budget {
   close(): Promise<void>;
 }
 
-export function createBudget({ settings, store, newcomers, observer, now = Date.now }: BudgetDeps): Budget {
+export function createBudget({
+  settings,
+  store,
+  newcomers,
+  observer,
+  now = Date.now,
+  callDeadlineMs = 15_000,
+}: BudgetDeps): Budget {
   const runtime = {
     settings,
     store,
     newcomers,
     observer,
     now,
-    singleFlight: createSingleFlight({ now, waitMs: settings.freshMs }),
+    singleFlight: createSingleFlight({ now, waitMs: callDeadlineMs }),
     // Bounded: on a shared host every key is a scope of its own.
     skews: new LRUCache<string, number>({ max: 10_000 }),
     proofs: new Map<string, Promise<unknown>>(),

@@ -17,8 +17,19 @@
  * Holds are taken when a call asks, so concurrent callers can never overbook a window: one
  * waiting for its instant already counts for those who ask after it.
  */
+
+import { LRUCache } from 'lru-cache';
 import type { AttemptGate } from '../../transport/guarded-transport.ts';
-import { capsFor, type LogPriority, newcomersOf, unansweredHoldMs } from '../call-policy.ts';
+import {
+  ACTIVE_CALLER_MS,
+  capsFor,
+  isPersonLog,
+  type LogPriority,
+  newcomersOf,
+  personOf,
+  personShare,
+  unansweredHoldMs,
+} from '../call-policy.ts';
 
 export interface RateLimits {
   /** Calls SalesBinder allows per 10 s. @default 15 */
@@ -85,10 +96,11 @@ export interface RateLimiter {
    * Resolves when the call may go (at once, or after at most `maxWaitMs`, or less when the call
    * has less time left than that; background calls never wait); rejects with RateLimitRefusal.
    * `timeLeftMs` is the call's deadline: it bounds the wait, and how long the slot is held when
-   * the call never answers (`Slot.answered` shortens the hold).
+   * the call never answers (`Slot.answered` shortens the hold). `share`: for `person`, the part
+   * of the windows this log may hold.
    * @default priority 'edit'
    */
-  acquire(account: string, timeLeftMs?: number, priority?: LogPriority): Promise<Slot>;
+  acquire(account: string, timeLeftMs?: number, priority?: LogPriority, share?: number): Promise<Slot>;
   /** Opens a block after SalesBinder's 429: every call for the account fails fast until it ends. */
   block(account: string, seconds: number): Promise<void>;
   /** Seconds until the account's block ends; 0 when it is not blocked. */
@@ -158,9 +170,17 @@ export function createMemoryRateLimiter(
   for (const [account, ends] of history)
     accounts.set(account, { holds: ends.map((end) => ({ end })), blockedUntil: 0 });
 
+  let created = 0;
   const stateOf = (account: string): AccountState => {
     let state = accounts.get(account);
     if (!state) {
+      // People's logs come and go: now and then, forget those holding nothing that still counts.
+      if (++created % 1_000 === 0) {
+        const t = now();
+        for (const [name, s] of accounts)
+          if (s.blockedUntil <= t && s.holds.every((hold) => hold.end <= t - windowsMs.long))
+            accounts.delete(name);
+      }
       state = { holds: [], blockedUntil: 0 };
       accounts.set(account, state);
     }
@@ -175,8 +195,8 @@ export function createMemoryRateLimiter(
   };
 
   return {
-    async acquire(account, timeLeftMs, priority = 'edit') {
-      const caps = capsFor(priority, perTen, perMinute);
+    async acquire(account, timeLeftMs, priority = 'edit', share = 1) {
+      const caps = capsFor(priority, perTen, perMinute, share);
       const maxWaitMs = Math.min(limits.maxWaitMs * caps.waitFactor, timeLeftMs ?? Number.POSITIVE_INFINITY);
       const state = stateOf(account);
       const t = now();
@@ -229,11 +249,13 @@ export function createMemoryRateLimiter(
     },
     async usage() {
       const t = now();
-      return [...accounts].map(([account, { holds }]) => ({
-        account,
-        tenSeconds: holds.filter((hold) => hold.end > t - windowsMs.short).length,
-        minute: holds.filter((hold) => hold.end > t - windowsMs.long).length,
-      }));
+      return [...accounts]
+        .filter(([log]) => !isPersonLog(log))
+        .map(([account, { holds }]) => ({
+          account,
+          tenSeconds: holds.filter((hold) => hold.end > t - windowsMs.short).length,
+          minute: holds.filter((hold) => hold.end > t - windowsMs.long).length,
+        }));
     },
     health: () => ({ backend: 'memory', degraded: false }),
     close: async () => {},
@@ -248,21 +270,39 @@ export interface LimiterObserver {
 }
 
 /**
- * The limiter as the transport's gate: each attempt takes a slot of its account's windows (a key
- * SalesBinder has not accepted yet, a place in the newcomers' slice first), and a 429 blocks the
- * account.
+ * The limiter as the transport's gate: each attempt takes a slot of its account's windows; before
+ * that, a key SalesBinder has not accepted yet takes a place in the newcomers' slice, and a
+ * person's read, while others use the account too, a place in that person's share (call-policy.ts).
+ * A 429 blocks the account.
  */
 export function createAttemptGate(limiter: RateLimiter, observer?: LimiterObserver): AttemptGate {
+  /** Who called each account lately: a person's share depends on how many do. Bounded per account. */
+  const callers = new Map<string, LRUCache<string, true>>();
+  const activeCallers = (account: string, caller: string): number => {
+    let recent = callers.get(account);
+    if (!recent) {
+      recent = new LRUCache<string, true>({ max: 10_000, ttl: ACTIVE_CALLER_MS });
+      callers.set(account, recent);
+    }
+    recent.set(caller, true);
+    // Entries past their time to live are not counted (lru-cache's size counts them until purged).
+    recent.purgeStale();
+    return recent.size;
+  };
   return {
-    async admit({ account, priority = 'edit' }, timeLeftMs) {
+    async admit({ account, priority = 'edit', caller }, timeLeftMs) {
       const started = performance.now();
-      let slice: Slot | undefined;
-      let slot: Slot;
+      const taken: Slot[] = [];
       try {
-        if (priority === 'newcomer') slice = await limiter.acquire(newcomersOf(account), timeLeftMs, 'slice');
-        slot = await limiter.acquire(account, timeLeftMs, priority);
+        const share =
+          caller === undefined ? undefined : personShare(priority, activeCallers(account, caller));
+        if (caller !== undefined && share !== undefined)
+          taken.push(await limiter.acquire(personOf(account, caller), timeLeftMs, 'person', share));
+        if (priority === 'newcomer')
+          taken.push(await limiter.acquire(newcomersOf(account), timeLeftMs, 'slice'));
+        taken.push(await limiter.acquire(account, timeLeftMs, priority));
       } catch (error) {
-        slice?.unused();
+        for (const slot of taken) slot.unused();
         if (!(error instanceof RateLimitRefusal)) throw error;
         observer?.refusal(error.reason);
         return error;
@@ -271,8 +311,7 @@ export function createAttemptGate(limiter: RateLimiter, observer?: LimiterObserv
       if (waited >= 1) observer?.wait(waited / 1000);
       return {
         answered() {
-          slice?.answered();
-          slot.answered();
+          for (const slot of taken) slot.answered();
         },
       };
     },

@@ -24,8 +24,9 @@
  * spend their share while the others spend the shared windows. The headroom absorbs part of each.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from '../../observability/logger.ts';
-import { capsFor, type LogPriority, unansweredHoldMs } from '../call-policy.ts';
+import { capsFor, isPersonLog, type LogPriority, unansweredHoldMs } from '../call-policy.ts';
 import { connectRedis, type RedisSettings } from '../redis.ts';
 import { createOutageShare } from './outage-share.ts';
 import {
@@ -72,13 +73,16 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
 
   // The account is its origin URL: hashed, so no customer's name sits in a key. The braces are a
   // Redis Cluster hash tag, keeping an account's two keys in one slot for the script.
-  const keys = new Map<string, { log: string; block: string }>();
+  const keys = new LRUCache<string, { log: string; block: string }>({ max: 10_000 });
+  /** The accounts this replica served (not people's logs): what usage and blocks report. */
+  const accounts = new Set<string>();
   const keysOf = (account: string) => {
     let k = keys.get(account);
     if (!k) {
       const hash = createHash('sha256').update(account).digest('hex').slice(0, 16);
       k = { log: `${keyPrefix}:rl:{${hash}}:log`, block: `${keyPrefix}:rl:{${hash}}:block` };
       keys.set(account, k);
+      if (!isPersonLog(account)) accounts.add(account);
     }
     return k;
   };
@@ -185,10 +189,11 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     account: string,
     timeLeftMs: number | undefined,
     priority: LogPriority,
+    share: number,
   ): Promise<Slot> {
     fallback ??= local.start(); // degrade() has set it; this only tells the compiler
-    const slot = await fallback.acquire(account, timeLeftMs, priority);
-    const caps = capsFor(priority, perShort, perLong);
+    const slot = await fallback.acquire(account, timeLeftMs, priority, share);
+    const caps = capsFor(priority, perShort, perLong, share);
     // Written back as it may still arrive: the answer, if any, is only told to the local share.
     local.spent(account, Date.now() + unansweredHoldMs(timeLeftMs, limits.maxWaitMs * caps.waitFactor));
     // Redis came back while this call waited: record it now rather than at the next outage.
@@ -214,14 +219,14 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
   }
 
   return {
-    async acquire(account, timeLeftMs, priority = 'edit') {
+    async acquire(account, timeLeftMs, priority = 'edit', share = 1) {
       const blocked = localBlockMs(account);
       if (blocked > 0) throw new RateLimitRefusal('blocked', retrySeconds(blocked));
-      if (degraded) return acquireOnFallback(account, timeLeftMs, priority);
+      if (degraded) return acquireOnFallback(account, timeLeftMs, priority, share);
       const started = Date.now();
       if (afterOutage && started >= afterOutage.until) afterOutage = undefined;
-      const ownShare = await afterOutage?.limiter.acquire(account, timeLeftMs, priority);
-      const caps = capsFor(priority, perShort, perLong);
+      const ownShare = await afterOutage?.limiter.acquire(account, timeLeftMs, priority, share);
+      const caps = capsFor(priority, perShort, perLong, share);
       const longestWaitMs = Math.min(limits.maxWaitMs * caps.waitFactor, timeLeftMs ?? Infinity);
       // One bounded wait for both limiters, not one each.
       const maxWaitMs = Math.max(0, Math.floor(longestWaitMs - (Date.now() - started)));
@@ -247,7 +252,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
         // A timed-out script may still have taken its hold: that slot is wasted, never overbooked.
         ownShare?.unused();
         degrade(error);
-        return acquireOnFallback(account, timeLeftMs, priority);
+        return acquireOnFallback(account, timeLeftMs, priority, share);
       }
       const [code = 1, ms = 0, ...log] = reply;
       local.sawShared(account, log);
@@ -288,7 +293,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
     },
 
     async blockedAccounts() {
-      const known = [...new Set([...keys.keys(), ...local.blockedAccounts()])];
+      const known = [...new Set([...accounts, ...local.blockedAccounts()])];
       const left = await Promise.all(known.map((account) => blockedMs(account)));
       return known.filter((_, i) => (left[i] ?? 0) > 0);
     },
@@ -298,7 +303,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
       try {
         await whenReady();
         return await Promise.all(
-          [...keys.keys()].map(async (account) => {
+          [...accounts].map(async (account) => {
             const [tenSeconds, minute] = (
               await commands.sbgwUsage(keysOf(account).log, windows.short, windows.long)
             ).map(Number);

@@ -130,7 +130,7 @@ export function storeFallback(store: BudgetStore, log: Logger, kept: UnsavedEdit
     page: (scope, key) => orElse(() => store.page(scope, key), undefined),
     putPage: (scope, key, page, held) => orElse(() => store.putPage(scope, key, page, held), undefined),
     lock: (scope, name) => orElse(() => store.lock(scope, name), 'free' as const),
-    isLocked: (scope, name) => orElse(() => store.isLocked(scope, name), false),
-    unlock: (scope, name) => orElse(() => store.unlock(scope, name), undefined),
+    lockState: (scope, name) => orElse(() => store.lockState(scope, name), 'free' as const),
+    unlock: (scope, name, failure) => orElse(() => store.unlock(scope, name, failure), undefined),
   };
 }

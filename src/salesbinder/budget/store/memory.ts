@@ -114,7 +114,7 @@ export function createMemoryStore(
       pages.set(at(scope, key), page, held ? { ttl: retention.heldMs } : {});
     },
     lock: async () => 'free',
-    isLocked: async () => false,
+    lockState: async () => 'free',
     unlock: async () => {},
     health: () => ({ degraded: false }),
     close: async () => {},

@@ -16,6 +16,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Redis as RedisClient } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { Customer } from '../../../domain/customer.ts';
+import type { Logger } from '../../../observability/logger.ts';
 import { connectRedis, type RedisSettings } from '../../redis.ts';
 import { createBreaker, StoreSkipped } from './breaker.ts';
 import { createMemoryStore } from './memory.ts';
@@ -32,11 +33,14 @@ import {
   UNFOLLOWED,
 } from './store.ts';
 
+/** How long a call's failure is shared with those who ask for the same at once (single-flight.ts). */
+const FAILURE_KEPT_MS = 2_000;
+
 interface StoreCommands {
   sbgwMerge(...args: Array<string | number>): Promise<number>;
   sbgwForget(...args: Array<string | number>): Promise<number>;
   sbgwAdvance(...args: Array<string | number>): Promise<number>;
-  sbgwUnlock(lock: string, token: string): Promise<number>;
+  sbgwUnlock(lock: string, token: string, failure: string, keptMs: number): Promise<number>;
 }
 
 export interface RedisStoreOptions extends Pick<RedisSettings, 'url' | 'timeoutMs' | 'keyPrefix'> {
@@ -45,6 +49,8 @@ export interface RedisStoreOptions extends Pick<RedisSettings, 'url' | 'timeoutM
   now?: () => number;
   /** How long the breaker skips Redis after a failure before it probes. @default 4 × timeoutMs, at least 1 s */
   skipMs?: number;
+  /** Says when the connection is made and when it is lost (redis.ts). */
+  logger?: Pick<Logger, 'info' | 'warn'>;
 }
 
 const hash = (text: string, length = 24) =>
@@ -66,7 +72,7 @@ function contextIdFrom(field: string | undefined): ContextId | null {
 
 export function createRedisStore(options: RedisStoreOptions): BudgetStore {
   const { retention, keyPrefix, now = Date.now } = options;
-  const redis: RedisClient = connectRedis(options);
+  const redis: RedisClient = connectRedis({ ...options, role: 'the budget' });
   // Errors surface on each command; the connection's own events would otherwise be unhandled.
   redis.on('error', () => {});
   redis.defineCommand('sbgwMerge', { numberOfKeys: 5, lua: MERGE });
@@ -273,11 +279,20 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
       const reply = await run(() => redis.set(lockKeyOf(scope, name), token, 'PX', retention.lockMs, 'NX'));
       return reply === 'OK' ? 'held' : 'taken';
     },
-    async isLocked(scope, name) {
-      return (await run(() => redis.exists(lockKeyOf(scope, name)))) === 1;
+    async lockState(scope, name) {
+      const value = await run(() => redis.get(lockKeyOf(scope, name)));
+      if (value === null) return 'free';
+      return value.startsWith('failed:') ? (value as `failed:${string}`) : 'held';
     },
-    async unlock(scope, name) {
-      await run(() => commands.sbgwUnlock(lockKeyOf(scope, name), token));
+    async unlock(scope, name, failure) {
+      await run(() =>
+        commands.sbgwUnlock(
+          lockKeyOf(scope, name),
+          token,
+          failure === undefined ? '' : `failed:${failure}`,
+          FAILURE_KEPT_MS,
+        ),
+      );
     },
     health: () => ({ degraded }),
     async close() {
