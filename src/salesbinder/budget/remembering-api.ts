@@ -20,7 +20,7 @@ import type {
 import { SalesBinderError } from '../errors.ts';
 import { followKind, noteClock, WHOLE } from './follow-kind.ts';
 import { confirmed, heldNow, sweepServesKind } from './freshness.ts';
-import { checkSearchesAhead, searchesFromMemory, searchHeld } from './held-kind.ts';
+import { checkSearchesAhead, searchesFromMemory, searchHeld } from './held-search.ts';
 import { heldCount, recallPage, recallView, type ViewAnswer } from './recall.ts';
 import { isStatus, type Session, withKind } from './session.ts';
 import {
