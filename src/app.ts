@@ -251,6 +251,7 @@ function budgetOf(
   config: Pick<Config, 'budget' | 'redis' | 'retry'>,
   observer: BudgetObserver | undefined,
   now: () => number,
+  logger: Logger,
 ): Budget | undefined {
   const settings = config.budget;
   if (!settings) return undefined;
@@ -263,7 +264,7 @@ function budgetOf(
   return createBudget({
     settings,
     store: config.redis
-      ? createRedisStore({ ...config.redis, retention, now })
+      ? createRedisStore({ ...config.redis, retention, now, logger })
       : createMemoryStore(retention, settings.maxRecords, now),
     newcomers: createNewcomerCredits(settings.newcomers),
     observer,
@@ -303,7 +304,7 @@ export function createApp({
         budgetStore: () => budget?.store,
       })
     : undefined;
-  const budget = budgetOf(config, metrics?.budget, now);
+  const budget = budgetOf(config, metrics?.budget, now, logger);
   const http =
     transport ??
     createGuardedTransport(createHttpTransport(config.http), {

@@ -16,6 +16,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Redis as RedisClient } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { Customer } from '../../../domain/customer.ts';
+import type { Logger } from '../../../observability/logger.ts';
 import { connectRedis, type RedisSettings } from '../../redis.ts';
 import { createBreaker, StoreSkipped } from './breaker.ts';
 import { createMemoryStore } from './memory.ts';
@@ -51,6 +52,8 @@ export interface RedisStoreOptions extends Pick<RedisSettings, 'url' | 'timeoutM
   now?: () => number;
   /** How long the breaker skips Redis after a failure before it probes. @default 4 × timeoutMs, at least 1 s */
   skipMs?: number;
+  /** Says when the connection is made and when it is lost (redis.ts). */
+  logger?: Pick<Logger, 'info' | 'warn'>;
 }
 
 const hash = (text: string, length = 24) =>
@@ -72,7 +75,7 @@ function contextIdFrom(field: string | undefined): ContextId | null {
 
 export function createRedisStore(options: RedisStoreOptions): BudgetStore {
   const { retention, keyPrefix, now = Date.now } = options;
-  const redis: RedisClient = connectRedis(options);
+  const redis: RedisClient = connectRedis({ ...options, role: 'the budget' });
   // Errors surface on each command; the connection's own events would otherwise be unhandled.
   redis.on('error', () => {});
   redis.defineCommand('sbgwMerge', { numberOfKeys: 5, lua: MERGE });
