@@ -203,6 +203,28 @@ describeWithRedis('a slow Redis', () => {
       expect(a.sandbox.requests.filter((r) => r.path.includes(fresh.id))).toHaveLength(1);
     });
 
+    it('writes times on Redis’s clock, so a replica whose clock runs ahead never makes a record look fresher', async () => {
+      // A clock near the real one (Redis's TIME), and replica B's 20 s ahead of A's.
+      const clock = createTestClock(Math.floor(Date.now() / 1000) * 1000);
+      const env = { BUDGET: 'on', REDIS_URL: redis.url, REDIS_KEY_PREFIX: `clock${++prefix}` };
+      const a = await startGateway({ env, now: clock.now });
+      open.push(a);
+      const b = await startGateway({
+        env: { ...env, SALESBINDER_URL: a.sandbox.url },
+        now: () => clock.now() + 20_000,
+      });
+      open.push(b);
+      await a.graphql(LIST, {}, admin);
+      const account = a.sandbox.app.create({ context_id: 2, name: 'Read first on the replica ahead' });
+      expect((await b.graphql(CUSTOMER, { id: account.id }, admin)).body.data?.customer.id).toBe(account.id);
+      clock.advance(1_000);
+      a.sandbox.app.edit(account.id, { name: 'Renamed in SalesBinder' });
+      // 16 s after B read it (by A's clock, and by the truth): older than the freshness bound.
+      clock.advance(15_000);
+      const read = await a.graphql(CUSTOMER, { id: account.id }, admin);
+      expect(read.body.data?.customer.name).toBe('Renamed in SalesBinder');
+    });
+
     it('answers a read whose follow (sweep) cannot write what it brought, nor its progress', async () => {
       const { a, clock } = await replicas();
       expect((await a.graphql(LIST, {}, admin)).body.errors).toBeUndefined();

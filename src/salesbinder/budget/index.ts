@@ -80,13 +80,15 @@ export function createBudget({
   now = Date.now,
   callDeadlineMs = 15_000,
 }: BudgetDeps): Budget {
+  // Times written to the store are on the store's clock (Redis's, shared by every replica).
+  const storeNow = () => now() + store.clockOffset();
   const runtime = {
     settings,
     store,
     newcomers,
     observer,
-    now,
-    singleFlight: createSingleFlight({ now, waitMs: callDeadlineMs }),
+    now: storeNow,
+    singleFlight: createSingleFlight({ now: storeNow, waitMs: callDeadlineMs }),
     // Bounded: on a shared host every key is a scope of its own.
     skews: new LRUCache<string, number>({ max: 10_000 }),
     proofs: new Map<string, Promise<unknown>>(),

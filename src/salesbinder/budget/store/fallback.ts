@@ -29,7 +29,10 @@ import {
  * key, no record, no page, a kind's state `undefined`, no 404, `free` for a lock), writes are
  * dropped; `merge` says whether it was written.
  */
-export type StoreFallback = Omit<BudgetStore, 'kindState' | 'advanceKind' | 'merge' | 'health' | 'close'> & {
+export type StoreFallback = Omit<
+  BudgetStore,
+  'kindState' | 'advanceKind' | 'merge' | 'health' | 'close' | 'clockOffset'
+> & {
   kindState(scope: string, contextId: ContextId): Promise<KindState | undefined>;
   merge(scope: string, records: readonly RememberedRecord[]): Promise<boolean>;
   /** An edit's records: kept here until the store takes them, when it cannot now. */

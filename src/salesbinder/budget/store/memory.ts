@@ -117,6 +117,7 @@ export function createMemoryStore(
     lockState: async () => 'free',
     unlock: async () => {},
     health: () => ({ degraded: false }),
+    clockOffset: () => 0,
     close: async () => {},
   };
 }

@@ -33,6 +33,9 @@ import {
   UNFOLLOWED,
 } from './store.ts';
 
+/** The largest difference between Redis's clock and ours that is taken for skew. */
+const MAX_CLOCK_OFFSET_MS = 3_600_000;
+
 /** How long a call's failure is shared with those who ask for the same at once (single-flight.ts). */
 const FAILURE_KEPT_MS = 2_000;
 
@@ -109,6 +112,18 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
   const lockKeyOf = (scope: string, name: string) => `${baseOf(scope)}:lock:${hash(name)}`;
 
   // The first connection is awaited (briefly) by the first commands; later outages fail at once.
+  // Redis's clock (TIME) against the budget's, measured once when first connected, so that every
+  // replica writes its times on Redis's clock, as the rate limiter's scripts do. Once only: a
+  // measure taken again could move time backwards on this replica.
+  let offset = 0;
+  async function measureClock(): Promise<void> {
+    const sent = now();
+    const [seconds, micros] = await redis.time();
+    const received = now();
+    const measured = Math.round(Number(seconds) * 1000 + Number(micros) / 1000 - (sent + received) / 2);
+    // Clocks an hour or more apart are not skew but another clock (a test's): not believed.
+    offset = Math.abs(measured) < MAX_CLOCK_OFFSET_MS ? measured : 0;
+  }
   let firstConnection: Promise<void> | undefined = new Promise<void>((resolve) => {
     const done = () => {
       clearTimeout(timer);
@@ -117,7 +132,9 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
     };
     const timer = setTimeout(done, Math.max(options.timeoutMs, 1_000));
     timer.unref();
-    redis.once('ready', done);
+    redis.once('ready', () => {
+      measureClock().then(done, done);
+    });
   });
 
   /** A pipeline's replies; rejects with the first command's error, so the breaker sees it. */
@@ -295,6 +312,7 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
       );
     },
     health: () => ({ degraded }),
+    clockOffset: () => offset,
     async close() {
       try {
         await Promise.race([

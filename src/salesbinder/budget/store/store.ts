@@ -163,6 +163,12 @@ export interface BudgetStore {
   /** Releases the lock; with `failure`, leaves that failure in its place for a moment. */
   unlock(scope: string, name: string, failure?: string): Promise<void>;
   health(): { degraded: boolean };
+  /**
+   * The store's clock against the budget's (ms): what replicas sharing it write as times (a
+   * record's fetchedAt, a kind's asOf) is on one clock, the store's, whatever their own clocks say.
+   * 0 for a store of this process alone.
+   */
+  clockOffset(): number;
   close(): Promise<void>;
 }
 
