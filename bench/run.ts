@@ -303,6 +303,8 @@ async function main(): Promise<void> {
       // Two gateways run at once: each takes a free port for its metrics listener.
       METRICS_PORT: '0',
       HOST: '127.0.0.1',
+      // Start-up is measured by starting and stopping it many times: no load balancer to wait for.
+      SHUTDOWN_READY_DELAY_MS: '0',
     };
     const proxy = await start('proxy', SUT_CORE, ['bench/peers/proxy.ts'], {
       UPSTREAM_URL: upstream,

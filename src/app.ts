@@ -248,9 +248,10 @@ function securityPlugins(
  * serves the others, else in this process.
  */
 function budgetOf(
-  config: Pick<Config, 'budget' | 'redis'>,
+  config: Pick<Config, 'budget' | 'redis' | 'retry'>,
   observer: BudgetObserver | undefined,
   now: () => number,
+  logger: Logger,
 ): Budget | undefined {
   const settings = config.budget;
   if (!settings) return undefined;
@@ -263,11 +264,12 @@ function budgetOf(
   return createBudget({
     settings,
     store: config.redis
-      ? createRedisStore({ ...config.redis, retention, now })
+      ? createRedisStore({ ...config.redis, retention, now, logger })
       : createMemoryStore(retention, settings.maxRecords, now),
     newcomers: createNewcomerCredits(settings.newcomers),
     observer,
     now,
+    callDeadlineMs: config.retry.deadlineMs,
   });
 }
 
@@ -302,7 +304,7 @@ export function createApp({
         budgetStore: () => budget?.store,
       })
     : undefined;
-  const budget = budgetOf(config, metrics?.budget, now);
+  const budget = budgetOf(config, metrics?.budget, now, logger);
   const http =
     transport ??
     createGuardedTransport(createHttpTransport(config.http), {

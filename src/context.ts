@@ -89,7 +89,7 @@ export interface ContextDeps {
   /** Reads in flight at once for one request's loader (SalesBinder has no batch read). @default 4 */
   readConcurrency?: number;
   /** Told which member of UpdateCustomerPayload each edit ended in (for metrics). */
-  onPayload?: ((type: string) => void) | undefined;
+  onPayload?: ((mutation: string, type: string) => void) | undefined;
   /** Told of account records SalesBinder answered that could not be read (for metrics). */
   onOddRecords?: ((endpoint: string, count: number) => void) | undefined;
   /** What SalesBinder answered, remembered for others under the budget's rules; absent: every read is a call. */

@@ -98,8 +98,18 @@ async function main(): Promise<void> {
   });
 
   let draining = false;
+  let readyDelay: NodeJS.Timeout | undefined;
   const drain = (signal: string) => {
-    if (draining) return;
+    if (draining) {
+      // A second signal while the listener waits for the load balancer: close it now.
+      if (readyDelay) {
+        clearTimeout(readyDelay);
+        readyDelay = undefined;
+        logger.info({ signal }, 'draining: second signal, the listener closes now');
+        closeListener();
+      }
+      return;
+    }
     draining = true;
     app.setReady(false);
     // A load balancer keeps sending requests until its next probes see /ready fail: the listener
@@ -109,10 +119,13 @@ async function main(): Promise<void> {
     logger.info(
       { signal, readyDelayMs },
       readyDelayMs > 0
-        ? `draining: readiness is now 503; the listener closes in ${readyDelayMs} ms, then in-flight requests may finish`
+        ? `draining: readiness is now 503; the listener closes in ${readyDelayMs} ms (or at a second signal), then in-flight requests may finish`
         : 'draining: readiness is now 503, in-flight requests may finish',
     );
-    setTimeout(() => closeListener(), readyDelayMs);
+    readyDelay = setTimeout(() => {
+      readyDelay = undefined;
+      closeListener();
+    }, readyDelayMs);
   };
   const closeListener = () => {
     const force = setTimeout(() => {

@@ -41,8 +41,8 @@ export interface GatewayContext {
    * would not reach the closures here.)
    */
   setTracing(tracing: { tracer: Tracer; parent: OtelContext }): void;
-  /** Told which member of UpdateCustomerPayload an edit ended in. */
-  onPayload?: ((type: string) => void) | undefined;
+  /** Told which member of its payload a mutation (updateCustomer, createCustomer, deleteCustomer) ended in. */
+  onPayload?: ((mutation: string, type: string) => void) | undefined;
   /** Whether SalesBinder has answered a call of this request with success (so the key is real). */
   keyAccepted(): boolean;
   /** The hash of the caller's key once SalesBinder accepted it in this request; never the key. */

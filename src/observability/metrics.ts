@@ -45,8 +45,8 @@ export interface Metrics {
   /** Calls the budget saved, and callers it refused without asking SalesBinder. */
   budget: { saved(reason: string): void; refused(cause: string): void };
   operation(observation: OperationObservation): void;
-  /** An edit ended in this member of UpdateCustomerPayload (the success or a typed failure). */
-  payload(type: string): void;
+  /** A mutation (updateCustomer, createCustomer, deleteCustomer) ended in this member of its payload. */
+  payload(mutation: string, type: string): void;
   /** The Prometheus text exposition. */
   text(): Promise<string>;
   contentType: string;
@@ -98,12 +98,21 @@ export function createMetrics(limiter: LimiterReadings | undefined, options: Met
     buckets: LATENCY_BUCKETS,
     registers: [registry],
   });
-  const payloads = new Counter({
-    name: 'graphql_update_customer_results_total',
-    help: 'updateCustomer answers by payload member: UpdateCustomerSuccess or a typed failure.',
-    labelNames: ['type'] as const,
-    registers: [registry],
-  });
+  const payloads = new Map(
+    (['updateCustomer', 'createCustomer', 'deleteCustomer'] as const).map((mutation) => {
+      const snake = mutation.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+      const success = `${mutation[0]?.toUpperCase()}${mutation.slice(1)}Success`;
+      return [
+        mutation,
+        new Counter({
+          name: `graphql_${snake}_results_total`,
+          help: `${mutation} answers by payload member: ${success} or a typed failure.`,
+          labelNames: ['type'] as const,
+          registers: [registry],
+        }),
+      ] as const;
+    }),
+  );
   const attempts = new Counter({
     name: 'salesbinder_requests_total',
     help: 'Calls (attempts) to SalesBinder, by endpoint, HTTP status class and outcome.',
@@ -244,7 +253,7 @@ export function createMetrics(limiter: LimiterReadings | undefined, options: Met
       operations.inc({ operation_name: labelOf(name, vouched, voucher), operation_type: type, outcome });
       operationSeconds.observe({ operation_type: type }, seconds);
     },
-    payload: (type) => payloads.inc({ type }),
+    payload: (mutation, type) => payloads.get(mutation as 'updateCustomer')?.inc({ type }),
     text: () => registry.metrics(),
     contentType: registry.contentType,
   };

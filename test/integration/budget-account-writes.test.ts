@@ -88,6 +88,30 @@ describe('the budget learns creates and deletes at once, on one replica', () => 
     open.push(gw);
     await expectLearned(gw, gw, gw.sandbox.keys.add({ modify: true }));
   });
+
+  it('costs no call to read the deleted or the created account, and one sweep for every key’s next list', async () => {
+    const clock = createTestClock();
+    const gw = await startGateway({
+      sandbox: { rateLimits: LIMITS },
+      now: clock.now,
+      env: { BUDGET: 'on', SALESBINDER_RATE_LIMITS: 'on' },
+    });
+    open.push(gw);
+    const teammate = gw.sandbox.keys.add({ modify: true });
+    await warmUp(gw, [DEMO_ADMIN_KEY, teammate]);
+    await gw.graphql(DELETE, { id: DOC_EXAMPLE_ID }, as(DEMO_ADMIN_KEY));
+    const created = await gw.graphql(CREATE, { input: { name: 'Brand New Co' } }, as(DEMO_ADMIN_KEY));
+    const newId = created.body.data?.createCustomer.customer.id;
+    clock.advance(1);
+    const before = gw.sandbox.requests.length;
+    for (const key of [teammate, DEMO_ADMIN_KEY]) {
+      await gw.graphql(VIEW, { id: DOC_EXAMPLE_ID }, as(key));
+      await gw.graphql(VIEW, { id: newId }, as(key));
+    }
+    expect(gw.sandbox.requests.slice(before)).toEqual([]);
+    for (const key of [teammate, DEMO_ADMIN_KEY]) await list(gw, key);
+    expect(gw.sandbox.requests.slice(before)).toHaveLength(1);
+  });
 });
 
 describeWithRedis('the budget learns creates and deletes at once, on two replicas sharing Redis', () => {

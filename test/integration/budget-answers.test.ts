@@ -165,3 +165,21 @@ describe('a bulk import (more changes than three feed pages)', () => {
     expect(Number(starts.at(-1))).toBeGreaterThan(Number(starts[0]));
   });
 });
+
+describe('the same read asked at once, when SalesBinder fails it', () => {
+  it('is one call whose failure every waiter shares, not one call each (a 503 storm)', async () => {
+    const gw = await budgetGateway({ SALESBINDER_RETRIES: '0' });
+    // The key proven first, so that its parallel reads are not a newcomer's proof.
+    await gw.graphql(ACCOUNT, { id: DOC_EXAMPLE_ID }, admin);
+    const fresh = gw.sandbox.app.create({ context_id: 2, name: 'Asked by five at once' });
+    gw.sandbox.faults.add({ kind: 'delay', delayMs: 300, match: { path: `customers/${fresh.id}` } });
+    gw.sandbox.faults.add({ kind: 'status', status: 503, match: { path: `customers/${fresh.id}` } });
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => gw.graphql(ACCOUNT, { id: fresh.id }, admin)),
+    );
+    for (const { body } of answers) {
+      expect(body.errors?.[0]?.extensions).toMatchObject({ code: 'UPSTREAM_UNAVAILABLE', retryable: true });
+    }
+    expect(gw.sandbox.requests.filter((r) => r.path.includes(fresh.id))).toHaveLength(1);
+  });
+});

@@ -132,9 +132,10 @@ describeWithRedis('a slow Redis', () => {
       await Promise.all(open.splice(0).map((gw) => gw.close()));
     });
 
-    async function replicas() {
+    async function replicas(extra: Record<string, string> = {}) {
       const clock = createTestClock();
       const env = {
+        ...extra,
         BUDGET: 'on',
         REDIS_URL: redis.url,
         REDIS_TIMEOUT_MS: '100',
@@ -146,6 +147,83 @@ describeWithRedis('a slow Redis', () => {
       open.push(b);
       return { a, b, clock };
     }
+
+    /** Until `done` settles, whatever else the event loop runs meanwhile. */
+    const settled = (done: Promise<unknown>) => {
+      let over = false;
+      void done.finally(() => {
+        over = true;
+      });
+      return () => over;
+    };
+    const arrived = async (gw: TestGateway, id: string) => {
+      while (!gw.sandbox.requests.some((r) => r.path.includes(id))) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    };
+
+    it('shares a call’s failure with the other replica’s waiter instead of its making one more', async () => {
+      const { a, b } = await replicas({ SALESBINDER_RETRIES: '0' });
+      for (const gw of [a, b]) await gw.graphql(CUSTOMER, { id: DOC_EXAMPLE_ID }, admin);
+      // An id no sweep or feed brings (a follow in the background could otherwise bring an account).
+      const fresh = { id: '00000000-0000-4000-8000-0000000000aa' };
+      a.sandbox.faults.add({ kind: 'delay', delayMs: 300, match: { path: `customers/${fresh.id}` } });
+      a.sandbox.faults.add({ kind: 'status', status: 503, match: { path: `customers/${fresh.id}` } });
+      const first = a.graphql(CUSTOMER, { id: fresh.id }, admin);
+      await arrived(a, fresh.id);
+      const second = await b.graphql(CUSTOMER, { id: fresh.id }, admin);
+      expect((await first).body.errors?.[0]?.extensions?.code).toBe('UPSTREAM_UNAVAILABLE');
+      expect(second.body.errors?.[0]?.extensions).toMatchObject({
+        code: 'UPSTREAM_UNAVAILABLE',
+        retryable: true,
+      });
+      expect(a.sandbox.requests.filter((r) => r.path.includes(fresh.id))).toHaveLength(1);
+    });
+
+    it('waits for another replica’s call no longer than one call may take, and then makes none of its own', async () => {
+      const { a, b, clock } = await replicas();
+      for (const gw of [a, b]) await gw.graphql(CUSTOMER, { id: DOC_EXAMPLE_ID }, admin);
+      const fresh = { id: '00000000-0000-4000-8000-0000000000bb' };
+      a.sandbox.faults.add({ kind: 'delay', delayMs: 1_000, match: { path: `customers/${fresh.id}` } });
+      const first = a.graphql(CUSTOMER, { id: fresh.id }, admin);
+      await arrived(a, fresh.id);
+      const second = b.graphql(CUSTOMER, { id: fresh.id }, admin);
+      // Time passes for the waiter (SALESBINDER_DEADLINE_MS, 15 s) while the call is still under way.
+      const over = settled(second);
+      while (!over()) {
+        clock.advance(16_000);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect((await second).body.errors?.[0]?.extensions).toMatchObject({
+        code: 'UPSTREAM_UNAVAILABLE',
+        retryable: true,
+      });
+      // SalesBinder's answer (no such account) came to the replica that asked it.
+      expect((await first).body.data?.customer).toBeNull();
+      expect(a.sandbox.requests.filter((r) => r.path.includes(fresh.id))).toHaveLength(1);
+    });
+
+    it('writes times on Redis’s clock, so a replica whose clock runs ahead never makes a record look fresher', async () => {
+      // A clock near the real one (Redis's TIME), and replica B's 20 s ahead of A's.
+      const clock = createTestClock(Math.floor(Date.now() / 1000) * 1000);
+      const env = { BUDGET: 'on', REDIS_URL: redis.url, REDIS_KEY_PREFIX: `clock${++prefix}` };
+      const a = await startGateway({ env, now: clock.now });
+      open.push(a);
+      const b = await startGateway({
+        env: { ...env, SALESBINDER_URL: a.sandbox.url },
+        now: () => clock.now() + 20_000,
+      });
+      open.push(b);
+      await a.graphql(LIST, {}, admin);
+      const account = a.sandbox.app.create({ context_id: 2, name: 'Read first on the replica ahead' });
+      expect((await b.graphql(CUSTOMER, { id: account.id }, admin)).body.data?.customer.id).toBe(account.id);
+      clock.advance(1_000);
+      a.sandbox.app.edit(account.id, { name: 'Renamed in SalesBinder' });
+      // 16 s after B read it (by A's clock, and by the truth): older than the freshness bound.
+      clock.advance(15_000);
+      const read = await a.graphql(CUSTOMER, { id: account.id }, admin);
+      expect(read.body.data?.customer.name).toBe('Renamed in SalesBinder');
+    });
 
     it('answers a read whose follow (sweep) cannot write what it brought, nor its progress', async () => {
       const { a, clock } = await replicas();

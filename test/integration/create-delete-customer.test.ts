@@ -214,6 +214,19 @@ describe.each(FORMATS)('createCustomer and deleteCustomer over %s', (format) => 
     });
   });
 
+  it('counts each mutation’s outcomes by payload member, apart from edits', async () => {
+    await create({ name: 'Counted' });
+    await create({ name: ' ' });
+    await remove({ id: UNKNOWN_ID });
+    const text = (await gw.app.metrics?.text()) ?? '';
+    const count = (name: string, type: string) =>
+      Number(new RegExp(`^${name}\\{type="${type}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    expect(count('graphql_create_customer_results_total', 'CreateCustomerSuccess')).toBeGreaterThan(0);
+    expect(count('graphql_create_customer_results_total', 'CustomerInputError')).toBeGreaterThan(0);
+    expect(count('graphql_delete_customer_results_total', 'CustomerNotFoundError')).toBeGreaterThan(0);
+    expect(text).not.toMatch(/^graphql_update_customer_results_total\{type="CreateCustomerSuccess"\}/m);
+  });
+
   describe("GraphiQL's examples", () => {
     it('creates one account however often the create tab is run', async () => {
       const runs = [];

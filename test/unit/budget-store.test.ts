@@ -326,12 +326,12 @@ describeWithRedis('the budget’s memory in Redis', () => {
     try {
       expect(await a.lock('s', 'view:x')).toBe('held');
       expect(await b.lock('s', 'view:x')).toBe('taken');
-      expect(await b.isLocked('s', 'view:x')).toBe(true);
+      expect(await b.lockState('s', 'view:x')).toBe('held');
       // Only its holder releases it.
       await b.unlock('s', 'view:x');
-      expect(await a.isLocked('s', 'view:x')).toBe(true);
+      expect(await a.lockState('s', 'view:x')).toBe('held');
       await a.unlock('s', 'view:x');
-      expect(await b.isLocked('s', 'view:x')).toBe(false);
+      expect(await b.lockState('s', 'view:x')).toBe('free');
     } finally {
       await Promise.all([a.close(), b.close()]);
     }

@@ -17,7 +17,12 @@ import {
   skewFrom,
   sweepServesKind,
 } from '../../src/salesbinder/budget/freshness.ts';
-import { acceptanceWriteDue, acceptedRecently, trustedFor } from '../../src/salesbinder/budget/key-trust.ts';
+import {
+  acceptanceWriteDue,
+  acceptedRecently,
+  knownPerson,
+  trustedFor,
+} from '../../src/salesbinder/budget/key-trust.ts';
 import { DEFAULT_BUDGET_SETTINGS as S } from '../../src/salesbinder/budget/settings.ts';
 import type {
   KeyState,
@@ -323,6 +328,14 @@ describe('what SalesBinder said of a key', () => {
     ['never accepted', key(), false],
   ])('%s: accepted recently %s', (_, state, expected) => {
     expect(acceptedRecently(state, T, S)).toBe(expected);
+  });
+
+  it.each([
+    ['accepted exactly a day (knownPersonMs) ago', key({ acceptedAt: T - S.knownPersonMs }), true],
+    ['accepted a millisecond longer ago', key({ acceptedAt: T - S.knownPersonMs - 1 }), false],
+    ['never accepted', key(), false],
+  ])('%s: a known person, not a newcomer, %s', (_, state, expected) => {
+    expect(knownPerson(state, T, S)).toBe(expected);
   });
 
   it.each([

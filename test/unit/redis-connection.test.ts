@@ -5,6 +5,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { connectRedis } from '../../src/salesbinder/redis.ts';
+import { startGateway } from '../helpers/gateway.ts';
 import { describeWithRedis, type RedisServer, startRedis } from '../helpers/redis-server.ts';
 
 describeWithRedis('the Redis connection', () => {
@@ -53,6 +54,26 @@ describeWithRedis('the Redis connection', () => {
       expect(lines).toHaveLength(3);
     } finally {
       redis.disconnect();
+    }
+  });
+
+  it('says so for each of a gateway’s connections, the rate limiter’s and the budget’s', async () => {
+    const gw = await startGateway({
+      env: { REDIS_URL: server.url, SALESBINDER_RATE_LIMITS: 'on', BUDGET: 'on' },
+    });
+    try {
+      const connected = () =>
+        gw.logs
+          .map((line) => JSON.parse(line) as { msg?: string; redis?: { for?: string } })
+          .filter((line) => line.msg === 'Redis connected')
+          .map((line) => line.redis?.for)
+          .sort();
+      for (let waited = 0; connected().length < 2 && waited < 10_000; waited += 20)
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(connected()).toEqual(expect.arrayContaining(['the budget', 'the rate limiter']));
+      expect(gw.logs.join('\n')).not.toContain(server.url);
+    } finally {
+      await gw.close();
     }
   });
 });

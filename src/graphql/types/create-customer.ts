@@ -3,7 +3,7 @@ import type { SavedCustomer } from '../../salesbinder/api.ts';
 import { builder } from '../builder.ts';
 import { CREATE_PAYLOAD_ERROR_TYPES, payloadErrorFrom } from '../errors.ts';
 import { AccountKindRef, CustomerRef } from './customer.ts';
-import { AddressInput, COUNT_PAYLOAD } from './update-customer.ts';
+import { AddressInput, countPayload } from './update-customer.ts';
 
 const CreateCustomerInput = builder.inputType('CreateCustomerInput', {
   description:
@@ -55,7 +55,7 @@ const CreateCustomerPayload = builder.errorUnion('CreateCustomerPayload', {
   description:
     'The outcome of a create: CreateCustomerSuccess, or the typed failure that explains why no account was created (or, for SalesBinderUnavailableError with retryable false, why it is not known whether one was).',
   types: [CreateCustomerSuccess, ...CREATE_PAYLOAD_ERROR_TYPES],
-  extensions: COUNT_PAYLOAD,
+  extensions: countPayload('createCustomer'),
 });
 
 builder.mutationFields((t) => ({

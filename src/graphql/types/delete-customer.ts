@@ -4,7 +4,7 @@ import { builder } from '../builder.ts';
 import { refusalOf } from '../conditional-writes.ts';
 import { DELETE_PAYLOAD_ERROR_TYPES, payloadErrorFrom } from '../errors.ts';
 import { DateTime } from './date-time.ts';
-import { COUNT_PAYLOAD, IF_MATCH_DESCRIPTION, IF_UNMODIFIED_SINCE_DESCRIPTION } from './update-customer.ts';
+import { countPayload, IF_MATCH_DESCRIPTION, IF_UNMODIFIED_SINCE_DESCRIPTION } from './update-customer.ts';
 
 /** A delete's success; a class of its own, so that the union tells it apart by instanceof. */
 class DeletedAccount implements DeletedCustomer {
@@ -32,7 +32,7 @@ const DeleteCustomerPayload = builder.errorUnion('DeleteCustomerPayload', {
   description:
     'The outcome of a delete: DeleteCustomerSuccess, or the typed failure that explains why the account was not deleted.',
   types: [DeleteCustomerSuccess, ...DELETE_PAYLOAD_ERROR_TYPES],
-  extensions: COUNT_PAYLOAD,
+  extensions: countPayload('deleteCustomer'),
 });
 
 builder.mutationFields((t) => ({

@@ -7,10 +7,12 @@ import type { GatewayContext } from '../gateway-context.ts';
 import { CustomerRef } from './customer.ts';
 import { DateTime } from './date-time.ts';
 
-/** Counted by member for metrics (resolved-type-plugin.ts): failures caught before the resolver too. */
-export const COUNT_PAYLOAD = {
-  onResolvedType: (context: GatewayContext, typeName: string) => context.onPayload?.(typeName),
-};
+/** A payload counted by member for metrics (resolved-type-plugin.ts): failures caught before the resolver too. */
+export function countPayload(mutation: string) {
+  return {
+    onResolvedType: (context: GatewayContext, typeName: string) => context.onPayload?.(mutation, typeName),
+  };
+}
 
 /** `ifMatch`, as updateCustomer and deleteCustomer take it. */
 export const IF_MATCH_DESCRIPTION =
@@ -74,7 +76,7 @@ const UpdateCustomerPayload = builder.errorUnion('UpdateCustomerPayload', {
   description:
     'The outcome of an edit: UpdateCustomerSuccess, or the typed failure that explains why nothing changed.',
   types: [UpdateCustomerSuccess, ...PAYLOAD_ERROR_TYPES],
-  extensions: COUNT_PAYLOAD,
+  extensions: countPayload('updateCustomer'),
 });
 
 builder.mutationType({

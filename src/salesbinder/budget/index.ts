@@ -56,6 +56,11 @@ export interface BudgetDeps {
   observer?: BudgetObserver | undefined;
   /** @default Date.now */
   now?: () => number;
+  /**
+   * The longest one SalesBinder call may take (SALESBINDER_DEADLINE_MS): a caller waits no longer
+   * for the same call made on another replica. @default 15000
+   */
+  callDeadlineMs?: number;
 }
 
 export interface Budget {
@@ -66,14 +71,23 @@ export interface Budget {
   close(): Promise<void>;
 }
 
-export function createBudget({ settings, store, newcomers, observer, now = Date.now }: BudgetDeps): Budget {
+export function createBudget({
+  settings,
+  store,
+  newcomers,
+  observer,
+  now = Date.now,
+  callDeadlineMs = 15_000,
+}: BudgetDeps): Budget {
+  // Times written to the store are on the store's clock (Redis's, shared by every replica).
+  const storeNow = () => now() + store.clockOffset();
   const runtime = {
     settings,
     store,
     newcomers,
     observer,
-    now,
-    singleFlight: createSingleFlight({ now, waitMs: settings.freshMs }),
+    now: storeNow,
+    singleFlight: createSingleFlight({ now: storeNow, waitMs: callDeadlineMs }),
     // Bounded: on a shared host every key is a scope of its own.
     skews: new LRUCache<string, number>({ max: 10_000 }),
     proofs: new Map<string, Promise<unknown>>(),

@@ -27,7 +27,7 @@ export function acceptedRecently(state: KeyState, t: number, s: Trust): boolean 
 }
 
 /** Whether SalesBinder accepted or knew the key within a day (`knownPersonMs`) before `t`: no newcomer. */
-function knownPerson(state: KeyState, t: number, s: Pick<BudgetSettings, 'knownPersonMs'>): boolean {
+export function knownPerson(state: KeyState, t: number, s: Pick<BudgetSettings, 'knownPersonMs'>): boolean {
   return state.acceptedAt > 0 && state.acceptedAt >= t - s.knownPersonMs;
 }
 

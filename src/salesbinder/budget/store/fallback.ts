@@ -29,7 +29,10 @@ import {
  * key, no record, no page, a kind's state `undefined`, no 404, `free` for a lock), writes are
  * dropped; `merge` says whether it was written.
  */
-export type StoreFallback = Omit<BudgetStore, 'kindState' | 'advanceKind' | 'merge' | 'health' | 'close'> & {
+export type StoreFallback = Omit<
+  BudgetStore,
+  'kindState' | 'advanceKind' | 'merge' | 'health' | 'close' | 'clockOffset'
+> & {
   kindState(scope: string, contextId: ContextId): Promise<KindState | undefined>;
   merge(scope: string, records: readonly RememberedRecord[]): Promise<boolean>;
   /** An edit's records: kept here until the store takes them, when it cannot now. */
@@ -130,7 +133,7 @@ export function storeFallback(store: BudgetStore, log: Logger, kept: UnsavedEdit
     page: (scope, key) => orElse(() => store.page(scope, key), undefined),
     putPage: (scope, key, page) => orElse(() => store.putPage(scope, key, page), undefined),
     lock: (scope, name) => orElse(() => store.lock(scope, name), 'free' as const),
-    isLocked: (scope, name) => orElse(() => store.isLocked(scope, name), false),
-    unlock: (scope, name) => orElse(() => store.unlock(scope, name), undefined),
+    lockState: (scope, name) => orElse(() => store.lockState(scope, name), 'free' as const),
+    unlock: (scope, name, failure) => orElse(() => store.unlock(scope, name, failure), undefined),
   };
 }

@@ -114,9 +114,10 @@ export function createMemoryStore(
       pages.set(at(scope, key), page);
     },
     lock: async () => 'free',
-    isLocked: async () => false,
+    lockState: async () => 'free',
     unlock: async () => {},
     health: () => ({ degraded: false }),
+    clockOffset: () => 0,
     close: async () => {},
   };
 }

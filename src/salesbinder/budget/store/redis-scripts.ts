@@ -103,7 +103,12 @@ end
 if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return 0`;
 
-/** KEYS: the lock. ARGV: its holder's token. Releases it only if it is still that holder's. */
+/**
+ * KEYS: the lock. ARGV: its holder's token, the failure to leave in its place ('' for none), how
+ * long to keep it (ms). Releases it only if it is still that holder's.
+ */
 export const UNLOCK = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  if ARGV[2] == '' then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end
+end
 return 0`;

@@ -16,6 +16,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Redis as RedisClient } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import type { Customer } from '../../../domain/customer.ts';
+import type { Logger } from '../../../observability/logger.ts';
 import { connectRedis, type RedisSettings } from '../../redis.ts';
 import { createBreaker, StoreSkipped } from './breaker.ts';
 import { createMemoryStore } from './memory.ts';
@@ -32,11 +33,17 @@ import {
   UNFOLLOWED,
 } from './store.ts';
 
+/** The largest difference between Redis's clock and ours that is taken for skew. */
+const MAX_CLOCK_OFFSET_MS = 3_600_000;
+
+/** How long a call's failure is shared with those who ask for the same at once (single-flight.ts). */
+const FAILURE_KEPT_MS = 2_000;
+
 interface StoreCommands {
   sbgwMerge(...args: Array<string | number>): Promise<number>;
   sbgwForget(...args: Array<string | number>): Promise<number>;
   sbgwAdvance(...args: Array<string | number>): Promise<number>;
-  sbgwUnlock(lock: string, token: string): Promise<number>;
+  sbgwUnlock(lock: string, token: string, failure: string, keptMs: number): Promise<number>;
 }
 
 export interface RedisStoreOptions extends Pick<RedisSettings, 'url' | 'timeoutMs' | 'keyPrefix'> {
@@ -45,6 +52,8 @@ export interface RedisStoreOptions extends Pick<RedisSettings, 'url' | 'timeoutM
   now?: () => number;
   /** How long the breaker skips Redis after a failure before it probes. @default 4 × timeoutMs, at least 1 s */
   skipMs?: number;
+  /** Says when the connection is made and when it is lost (redis.ts). */
+  logger?: Pick<Logger, 'info' | 'warn'>;
 }
 
 const hash = (text: string, length = 24) =>
@@ -66,7 +75,7 @@ function contextIdFrom(field: string | undefined): ContextId | null {
 
 export function createRedisStore(options: RedisStoreOptions): BudgetStore {
   const { retention, keyPrefix, now = Date.now } = options;
-  const redis: RedisClient = connectRedis(options);
+  const redis: RedisClient = connectRedis({ ...options, role: 'the budget' });
   // Errors surface on each command; the connection's own events would otherwise be unhandled.
   redis.on('error', () => {});
   redis.defineCommand('sbgwMerge', { numberOfKeys: 5, lua: MERGE });
@@ -103,6 +112,18 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
   const lockKeyOf = (scope: string, name: string) => `${baseOf(scope)}:lock:${hash(name)}`;
 
   // The first connection is awaited (briefly) by the first commands; later outages fail at once.
+  // Redis's clock (TIME) against the budget's, measured once when first connected, so that every
+  // replica writes its times on Redis's clock, as the rate limiter's scripts do. Once only: a
+  // measure taken again could move time backwards on this replica.
+  let offset = 0;
+  async function measureClock(): Promise<void> {
+    const sent = now();
+    const [seconds, micros] = await redis.time();
+    const received = now();
+    const measured = Math.round(Number(seconds) * 1000 + Number(micros) / 1000 - (sent + received) / 2);
+    // Clocks an hour or more apart are not skew but another clock (a test's): not believed.
+    offset = Math.abs(measured) < MAX_CLOCK_OFFSET_MS ? measured : 0;
+  }
   let firstConnection: Promise<void> | undefined = new Promise<void>((resolve) => {
     const done = () => {
       clearTimeout(timer);
@@ -111,7 +132,9 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
     };
     const timer = setTimeout(done, Math.max(options.timeoutMs, 1_000));
     timer.unref();
-    redis.once('ready', done);
+    redis.once('ready', () => {
+      measureClock().then(done, done);
+    });
   });
 
   /** A pipeline's replies; rejects with the first command's error, so the breaker sees it. */
@@ -271,13 +294,23 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
       const reply = await run(() => redis.set(lockKeyOf(scope, name), token, 'PX', retention.lockMs, 'NX'));
       return reply === 'OK' ? 'held' : 'taken';
     },
-    async isLocked(scope, name) {
-      return (await run(() => redis.exists(lockKeyOf(scope, name)))) === 1;
+    async lockState(scope, name) {
+      const value = await run(() => redis.get(lockKeyOf(scope, name)));
+      if (value === null) return 'free';
+      return value.startsWith('failed:') ? (value as `failed:${string}`) : 'held';
     },
-    async unlock(scope, name) {
-      await run(() => commands.sbgwUnlock(lockKeyOf(scope, name), token));
+    async unlock(scope, name, failure) {
+      await run(() =>
+        commands.sbgwUnlock(
+          lockKeyOf(scope, name),
+          token,
+          failure === undefined ? '' : `failed:${failure}`,
+          FAILURE_KEPT_MS,
+        ),
+      );
     },
     health: () => ({ degraded }),
+    clockOffset: () => offset,
     async close() {
       try {
         await Promise.race([

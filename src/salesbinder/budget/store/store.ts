@@ -98,6 +98,9 @@ export interface KeyState {
 
 export const UNKNOWN_KEY: KeyState = { acceptedAt: 0, kinds: {}, refusedUntil: 0 };
 
+/** What a waiter learns of a call another replica makes (BudgetStore.lockState). */
+export type LockState = 'held' | 'free' | `failed:${string}`;
+
 /** How long each thing is kept; the store forgets it after that. */
 export interface Retention {
   /** Records and pages: the deletion bound and a margin. */
@@ -141,9 +144,20 @@ export interface BudgetStore {
    * calls under way is enough). Locks expire by themselves after `lockMs`.
    */
   lock(scope: string, name: string): Promise<'held' | 'taken' | 'free'>;
-  isLocked(scope: string, name: string): Promise<boolean>;
-  unlock(scope: string, name: string): Promise<void>;
+  /**
+   * Whether the call is still under way elsewhere (`held`), ended (`free`), or ended in a failure
+   * every waiter shares (`failed:<code>:<status>`, kept a moment: see single-flight.ts).
+   */
+  lockState(scope: string, name: string): Promise<LockState>;
+  /** Releases the lock; with `failure`, leaves that failure in its place for a moment. */
+  unlock(scope: string, name: string, failure?: string): Promise<void>;
   health(): { degraded: boolean };
+  /**
+   * The store's clock against the budget's (ms): what replicas sharing it write as times (a
+   * record's fetchedAt, a kind's asOf) is on one clock, the store's, whatever their own clocks say.
+   * 0 for a store of this process alone.
+   */
+  clockOffset(): number;
   close(): Promise<void>;
 }
 
