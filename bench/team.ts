@@ -17,6 +17,14 @@
  * and the oldest data served after a change: for every account answered, how long before the
  * read SalesBinder already held a newer version (from `modified`, whole seconds, so up to a
  * second pessimistic). The last line is one JSON object.
+ *
+ * Options for misbehaviour (issue 24): `--hog` adds one valid key that searches a new term each
+ * second and sends ten aliased searches for new terms every 5 s (its own tally; the team's
+ * refusals are what count); `--same-address` puts the stranger on the team's own address (an
+ * office NAT), and each run reports how long each person waited for a first answer. `--burst`
+ * runs only the issue's burst: one key sending ten aliased searches for new terms once a second
+ * (`--seconds`, default 60) against the sandbox with 0 to 400 ms of latency; with `REDIS_URL` and
+ * `--replicas=2`, through two gateways sharing Redis; it reports SalesBinder's 429s.
  */
 import type { Server } from 'node:http';
 import { request } from 'node:http';
@@ -37,6 +45,7 @@ const listArg = (name: string, fallback: number[]) => {
         .slice(name.length + 3)
         .split(',')
         .map(Number)
+        .filter((n) => n > 0)
     : fallback;
 };
 const ON_SIZES = listArg('sizes', quick ? [10, 40] : [5, 10, 20, 40, 50, 60]);
@@ -48,6 +57,12 @@ const LATENCY_MS = 200;
 const APP_EDIT_EVERY_MS = 20_000;
 const STRANGER_EVERY_MS = 333;
 const FRESH_BOUND_S = 15;
+const HOG = args.includes('--hog');
+const SAME_ADDRESS = args.includes('--same-address');
+const BURST = args.includes('--burst');
+const REPLICAS = Number(args.find((a) => a.startsWith('--replicas='))?.slice(11) ?? 1);
+const HOG_SEARCH_EVERY_MS = 1_000;
+const HOG_BURST_EVERY_MS = 5_000;
 
 const CUSTOMERS = seedCustomers().filter((r) => r.context_id === 2);
 const SEARCHES = ['acme', 'ltd', 'canada', 'supply'];
@@ -75,6 +90,12 @@ interface Tally {
   staleness: number[];
   strangerRequests: number;
   strangerAnswers: Record<string, number>;
+  /** Per person: ms from their first action to their first answer (a refusal is none). */
+  firstServedMs: number[];
+  /** People who never got an answer. */
+  neverServed: number;
+  /** The hog's requests, the searches they asked for, and the requests answered and refused. */
+  hog: { requests: number; searches: number; answered: number; refused: number };
 }
 
 /** `modified` of every version of each account, as changes happened (ms since epoch, whole seconds). */
@@ -183,6 +204,7 @@ interface Run {
   url: string;
   close(): Promise<void>;
   teamKeys: Set<string>;
+  hogKey?: string;
   tally: Tally;
   history: History;
 }
@@ -229,6 +251,9 @@ async function startRun(size: number, budget: boolean): Promise<Run> {
       staleness: [],
       strangerRequests: 0,
       strangerAnswers: {},
+      firstServedMs: [],
+      neverServed: 0,
+      hog: { requests: 0, searches: 0, answered: 0, refused: 0 },
     },
     async close() {
       server.closeAllConnections();
@@ -259,6 +284,7 @@ async function person(run: Run, key: string, until: number): Promise<void> {
   const opened = new Map<string, string>();
   let everServed = false;
   await sleep(between(0, ARRIVAL_MS));
+  const arrivedAt = Date.now();
   while (Date.now() < until) {
     const roll = Math.random();
     const startedAt = Date.now();
@@ -306,7 +332,10 @@ async function person(run: Run, key: string, until: number): Promise<void> {
     }
     const t = run.tally;
     t.actions++;
-    if (outcome.kind === 'ok' || outcome.kind === 'conflict') everServed = true;
+    if ((outcome.kind === 'ok' || outcome.kind === 'conflict') && !everServed) {
+      everServed = true;
+      t.firstServedMs.push(Date.now() - arrivedAt);
+    }
     if (outcome.kind === 'ok') t.ok++;
     else if (outcome.kind === 'refused') {
       t.refused++;
@@ -320,6 +349,7 @@ async function person(run: Run, key: string, until: number): Promise<void> {
     }
     await sleep(between(4_000, 12_000));
   }
+  if (!everServed) run.tally.neverServed++;
 }
 
 async function appEditor(run: Run, until: number): Promise<void> {
@@ -333,6 +363,46 @@ async function appEditor(run: Run, until: number): Promise<void> {
   }
 }
 
+/** Ten aliased searches, each for a term no one asked before. */
+const tenNewSearches = (tag: string) =>
+  `{ ${Array.from(
+    { length: 10 },
+    (_, i) => `s${i}: customers(search: "${tag}-${i}", first: 1) { totalCount }`,
+  ).join(' ')} }`;
+
+/** One valid key asking without pause: a new search each second, ten aliased new searches every 5 s. */
+async function hog(run: Run, key: string, until: number): Promise<void> {
+  const pending: Array<Promise<void>> = [];
+  const send = (query: string, searches: number) => {
+    run.tally.hog.requests++;
+    run.tally.hog.searches += searches;
+    pending.push(
+      post(run.url, key, query, {}).then(
+        // `customers` is non-null: one refused search of the ten leaves the whole answer null.
+        (answer) => {
+          if (answer.data) run.tally.hog.answered++;
+          else run.tally.hog.refused++;
+        },
+        () => {
+          run.tally.hog.refused++;
+        },
+      ),
+    );
+  };
+  let n = 0;
+  let nextBurst = Date.now() + HOG_BURST_EVERY_MS;
+  while (Date.now() < until) {
+    n++;
+    send(`{ s: customers(search: "hog-${n}", first: 1) { totalCount } }`, 1);
+    if (Date.now() >= nextBurst) {
+      send(tenNewSearches(`hogburst-${n}`), 10);
+      nextBurst += HOG_BURST_EVERY_MS;
+    }
+    await sleep(HOG_SEARCH_EVERY_MS);
+  }
+  await Promise.all(pending);
+}
+
 async function stranger(run: Run, until: number): Promise<void> {
   const pick = zipfPicker(CUSTOMERS.map((r) => r.id));
   const pending: Array<Promise<void>> = [];
@@ -343,7 +413,7 @@ async function stranger(run: Run, until: number): Promise<void> {
     ).join('');
     run.tally.strangerRequests++;
     pending.push(
-      post(run.url, key, OPEN, { id: pick() }, '127.0.0.2').then(
+      post(run.url, key, OPEN, { id: pick() }, SAME_ADDRESS ? '127.0.0.1' : '127.0.0.2').then(
         (answer) => {
           const code = answer.errors?.[0]?.extensions?.code ?? 'none';
           run.tally.strangerAnswers[code] = (run.tally.strangerAnswers[code] ?? 0) + 1;
@@ -383,6 +453,9 @@ function report(run: Run) {
   const basicOf = (key: string) => `Basic ${Buffer.from(`${key}:x`).toString('base64')}`;
   const team = new Set([...run.teamKeys].map(basicOf));
   const teamCalls = calls.filter((r) => team.has(r.headers.authorization ?? '')).length;
+  const hogCalls = run.hogKey
+    ? calls.filter((r) => r.headers.authorization === basicOf(run.hogKey as string)).length
+    : 0;
   const sorted = [...t.staleness].sort((a, b) => a - b);
   return {
     team: run.size,
@@ -399,13 +472,97 @@ function report(run: Run) {
     calls_over_limit: calls.filter((r) => r.status === 429).length,
     team_calls_by: callsBy(calls.filter((r) => team.has(r.headers.authorization ?? ''))),
     stranger_requests: t.strangerRequests,
-    stranger_calls: calls.length - teamCalls,
+    stranger_calls: calls.length - teamCalls - hogCalls,
+    ...(HOG ? { hog_calls: hogCalls } : {}),
     oldest_data_after_change_s: Math.round((sorted.at(-1) ?? 0) / 100) / 10,
+    slowest_first_answer_s: Math.round(Math.max(0, ...t.firstServedMs) / 100) / 10,
+    never_served: t.neverServed,
+    ...(HOG ? { hog: t.hog } : {}),
     p99_data_after_change_s: Math.round((sorted[Math.floor(sorted.length * 0.99)] ?? 0) / 100) / 10,
   };
 }
 
+/**
+ * The issue's burst: one key, ten aliased searches for new terms once a second, against the
+ * sandbox counting arrivals with 0 to 400 ms of latency per call (half the calls slow), through one
+ * gateway or, with REDIS_URL and --replicas=2, two sharing Redis. Reports SalesBinder's 429s.
+ */
+async function burst(): Promise<void> {
+  const seconds = Number(args.find((a) => a.startsWith('--seconds='))?.slice(10) ?? 60);
+  const sandbox = createSandbox({
+    rateLimits: { perTenSeconds: 15, perMinute: 50, blockSeconds: 60 },
+    maxRecorded: 1_000_000,
+  });
+  const sandboxUrl = await sandbox.listen();
+  sandbox.faults.add({ kind: 'delay', delayMs: 400, rate: 0.5 });
+  const redisUrl = process.env.REDIS_URL;
+  const gateways: Array<{ url: string; close(): Promise<void> }> = [];
+  for (let i = 0; i < REPLICAS; i++) {
+    const config = loadConfig({
+      SALESBINDER_URL: sandboxUrl,
+      LOG_LEVEL: 'silent',
+      NODE_ENV: 'production',
+      ...(redisUrl ? { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: `bench${Date.now()}` } : {}),
+    });
+    const app = createApp({
+      config,
+      upstream: { mode: 'single', baseUrl: new URL(sandboxUrl) },
+      logger: createLogger({ level: 'silent' }),
+    });
+    const server = createHttpServer(app, config.security);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    gateways.push({
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      async close() {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+        await app.close();
+      },
+    });
+  }
+  const key = sandbox.keys.add({ modify: false });
+  console.log(
+    `Burst: ten aliased new searches a second for ${seconds} s, ${REPLICAS} gateway(s)${redisUrl ? ' on Redis' : ''}`,
+  );
+  const pending: Array<Promise<void>> = [];
+  let answered = 0;
+  let refused = 0;
+  for (let round = 0; round < seconds; round++) {
+    const gateway = gateways[round % gateways.length] as { url: string };
+    pending.push(
+      post(gateway.url, key, tenNewSearches(`burst-${round}`), {}).then(
+        // `customers` is non-null: one refused search of the ten leaves the whole answer null.
+        (answer) => {
+          if (answer.data) answered++;
+          else refused++;
+        },
+        () => {
+          refused++;
+        },
+      ),
+    );
+    await sleep(1_000);
+  }
+  await Promise.all(pending);
+  // The sandbox counts each call after its latency, when it arrives, as SalesBinder does: its
+  // 429s are the calls over the limit.
+  const calls = sandbox.requests;
+  const result = {
+    burst_seconds: seconds,
+    replicas: REPLICAS,
+    redis: Boolean(redisUrl),
+    requests_answered: answered,
+    requests_refused: refused,
+    salesbinder_calls: calls.length,
+    salesbinder_429s: calls.filter((r) => r.status === 429).length,
+  };
+  await Promise.all(gateways.map((g) => g.close()));
+  await sandbox.close();
+  console.log(JSON.stringify(result));
+}
+
 async function main(): Promise<void> {
+  if (BURST) return burst();
   const plan = [
     ...ON_SIZES.map((size) => ({ size, budget: true })),
     ...OFF_SIZES.map((size) => ({ size, budget: false })),
@@ -423,6 +580,10 @@ async function main(): Promise<void> {
       work.push(person(run, key, until));
     }
     work.push(appEditor(run, until), stranger(run, until));
+    if (HOG) {
+      run.hogKey = run.sandbox.keys.add({ modify: false });
+      work.push(hog(run, run.hogKey, until));
+    }
   }
   await Promise.all(work);
   const results = runs.map(report);
@@ -446,11 +607,11 @@ async function main(): Promise<void> {
   await Promise.all(runs.map((run) => run.close()));
 
   console.log(
-    '\nteam  budget  actions  refused  conflicts  errors  calls/action  over limit  stranger calls  oldest after change',
+    '\nteam  budget  actions  refused  conflicts  errors  calls/action  over limit  stranger calls  oldest after change  slowest first answer',
   );
   for (const r of results) {
     console.log(
-      `${String(r.team).padStart(4)}  ${r.budget.padEnd(6)}  ${String(r.actions).padStart(7)}  ${`${r.refused} (${r.refused_pct} %)`.padStart(7)}  ${String(r.conflicts).padStart(9)}  ${String(r.errors).padStart(6)}  ${String(r.team_calls_per_action).padStart(12)}  ${String(r.calls_over_limit).padStart(10)}  ${String(r.stranger_calls).padStart(14)}  ${`${r.oldest_data_after_change_s} s`.padStart(19)}`,
+      `${String(r.team).padStart(4)}  ${r.budget.padEnd(6)}  ${String(r.actions).padStart(7)}  ${`${r.refused} (${r.refused_pct} %)`.padStart(7)}  ${String(r.conflicts).padStart(9)}  ${String(r.errors).padStart(6)}  ${String(r.team_calls_per_action).padStart(12)}  ${String(r.calls_over_limit).padStart(10)}  ${String(r.stranger_calls).padStart(14)}  ${`${r.oldest_data_after_change_s} s`.padStart(19)}  ${`${r.slowest_first_answer_s} s${r.never_served ? ` (${r.never_served} never)` : ''}`.padStart(20)}`,
     );
   }
   const clean = results.filter(

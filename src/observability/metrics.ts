@@ -140,7 +140,7 @@ export function createMetrics(limiter: LimiterReadings | undefined, options: Met
   });
   const refusals = new Counter({
     name: 'salesbinder_limiter_refusals_total',
-    help: 'Calls refused locally, without reaching SalesBinder: rate_limit (the account’s windows are full) or blocked (after a 429).',
+    help: 'Calls refused locally, without reaching SalesBinder: rate_limit (the account’s windows are full), person_share (one key used its share while others use the account too) or blocked (after a 429).',
     labelNames: ['reason'] as const,
     registers: [registry],
   });
@@ -175,7 +175,7 @@ export function createMetrics(limiter: LimiterReadings | undefined, options: Met
   });
   const refusedBy = new Counter({
     name: 'salesbinder_refusals_total',
-    help: 'Callers refused, by cause: rate_limit (the account’s windows are full), blocked (after a 429), newcomers (too many keys SalesBinder has not accepted from one address), refused_key (refused here after SalesBinder’s 401), salesbinder_401/403/429 (SalesBinder’s own answers).',
+    help: 'Callers refused, by cause: rate_limit (the account’s windows are full), person_share (one key used its share while others use the account too), blocked (after a 429), newcomers (too many keys SalesBinder has not accepted from one address), refused_key (refused here after SalesBinder’s 401), salesbinder_401/403/429 (SalesBinder’s own answers).',
     labelNames: ['cause'] as const,
     registers: [registry],
   });

@@ -309,6 +309,9 @@ describe('a fair share per person', () => {
     // Three people called lately; then one asks without pause.
     for (const caller of ['ann', 'bob', 'cy']) expect(await admitted(gate, caller, 1)).toBe(1);
     expect(await admitted(gate, 'hog', 20)).toBe(5);
+    const refusal = await gate.admit(request('hog'), 15_000);
+    expect(refusal).toMatchObject({ reason: 'person_share', retryAfterSeconds: 10 });
+    expect((refusal as Error).message).toMatch(/this key has used its share/);
     // The others get the rest of the reads' 13 slots.
     expect(await admitted(gate, 'ann', 4)).toBe(4);
     expect(await admitted(gate, 'bob', 2)).toBe(1);

@@ -53,12 +53,15 @@ export const DEFAULT_RATE_LIMITS: RateLimits = {
 export class RateLimitRefusal extends Error {
   override name = 'RateLimitRefusal';
   readonly retryAfterSeconds: number;
-  readonly reason: 'rate_limit' | 'blocked';
-  constructor(reason: 'rate_limit' | 'blocked', retryAfterSeconds: number) {
+  /** `person_share`: the caller used its share of the windows while others use the account too. */
+  readonly reason: 'rate_limit' | 'blocked' | 'person_share';
+  constructor(reason: RateLimitRefusal['reason'], retryAfterSeconds: number) {
     super(
       reason === 'blocked'
         ? 'SalesBinder blocked this account after a 429; calls wait until the block ends'
-        : "The call was held back: it would exceed SalesBinder's rate limit for this account",
+        : reason === 'person_share'
+          ? "The call was held back: this key has used its share of the account's SalesBinder calls while others use it too"
+          : "The call was held back: it would exceed SalesBinder's rate limit for this account",
     );
     this.reason = reason;
     this.retryAfterSeconds = retryAfterSeconds;
@@ -296,8 +299,16 @@ export function createAttemptGate(limiter: RateLimiter, observer?: LimiterObserv
       try {
         const share =
           caller === undefined ? undefined : personShare(priority, activeCallers(account, caller));
-        if (caller !== undefined && share !== undefined)
-          taken.push(await limiter.acquire(personOf(account, caller), timeLeftMs, 'person', share));
+        if (caller !== undefined && share !== undefined) {
+          const own = await limiter
+            .acquire(personOf(account, caller), timeLeftMs, 'person', share)
+            .catch((error: unknown) => {
+              if (error instanceof RateLimitRefusal && error.reason === 'rate_limit')
+                throw new RateLimitRefusal('person_share', error.retryAfterSeconds);
+              throw error;
+            });
+          taken.push(own);
+        }
         if (priority === 'newcomer')
           taken.push(await limiter.acquire(newcomersOf(account), timeLeftMs, 'slice'));
         taken.push(await limiter.acquire(account, timeLeftMs, priority));
