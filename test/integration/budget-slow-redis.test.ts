@@ -239,6 +239,34 @@ describeWithRedis('a slow Redis', () => {
       expect(read.body.data?.customer.id).toBe(DOC_EXAMPLE_ID);
     });
 
+    it('answers a read whose follow (the change feed) cannot write what it brought, nor its progress', async () => {
+      // 450 customers: swept, then followed by the change feed between sweeps.
+      const clock = createTestClock();
+      const env = {
+        BUDGET: 'on',
+        REDIS_URL: redis.url,
+        REDIS_TIMEOUT_MS: '100',
+        REDIS_KEY_PREFIX: `feed${++prefix}`,
+      };
+      const a = await startGateway({ env, now: clock.now, sandbox: { customers: 450 } });
+      open.push(a);
+      expect((await a.graphql(CUSTOMER, { id: DOC_EXAMPLE_ID }, admin)).body.errors).toBeUndefined();
+      expect(
+        (await a.graphql('query { customers(first: 5) { totalCount } }', {}, admin)).body.errors,
+      ).toBeUndefined();
+      clock.advance(16_000);
+      // Redis holds every write from the moment the feed's call is under way.
+      a.sandbox.faults.add({ kind: 'delay', delayMs: 300, match: { path: 'modifiedSince' } });
+      const pending = a.graphql(CUSTOMER, { id: DOC_EXAMPLE_ID }, admin);
+      while (!a.sandbox.requests.some((r) => r.path.includes('modifiedSince'))) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      await pauseWrites();
+      const read = await pending;
+      expect(read.body.errors).toBeUndefined();
+      expect(read.body.data?.customer.id).toBe(DOC_EXAMPLE_ID);
+    });
+
     it('answers reads, lists and the user’s own edits while Redis’s writes are paused, and never serves the version before an edit', async () => {
       const { a, b, clock } = await replicas();
       // Both replicas know the account and the kind (remembered in Redis).
