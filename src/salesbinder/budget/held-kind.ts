@@ -186,6 +186,17 @@ export async function joinHeld(
   await s.store.putPage(s.scope, WHOLE(contextId), wholeOf(numbers, whole.fetchedAt, whole.sbTime), true);
 }
 
+/** An account deleted through the gateway leaves the held listing at once. */
+export async function leaveHeld(s: Session, contextId: ContextId, id: string): Promise<void> {
+  const whole = await s.store.page(s.scope, WHOLE(contextId));
+  if (whole?.numbers === undefined || !whole.ids.includes(id)) return;
+  const numbers = new Map<string, number>();
+  whole.ids.forEach((kept, i) => {
+    if (kept !== id) numbers.set(kept, whole.numbers?.[i] ?? 0);
+  });
+  await s.store.putPage(s.scope, WHOLE(contextId), wholeOf(numbers, whole.fetchedAt, whole.sbTime), true);
+}
+
 /** The deletion check of a held kind: its deleted accounts leave the listing; nothing else changes. */
 async function checkDeletions(s: Session, contextId: ContextId): Promise<void> {
   const { now, store } = s.rt;
