@@ -70,7 +70,7 @@ describeWithRedis('a slow Redis', () => {
         url: redis.url,
         timeoutMs: 100,
         keyPrefix: `breaker${++prefix}`,
-        retention: { entryMs: 60_000, trustMs: 300_000, lockMs: 2_000 },
+        retention: { entryMs: 60_000, heldMs: 600_000, trustMs: 300_000, lockMs: 2_000 },
         now: clock.now,
         skipMs: 1_000,
       });
@@ -131,7 +131,7 @@ describeWithRedis('a slow Redis', () => {
         url: redis.url,
         timeoutMs: 100,
         keyPrefix: `breaker${++prefix}`,
-        retention: { entryMs: 60_000, trustMs: 300_000, lockMs: 2_000 },
+        retention: { entryMs: 60_000, heldMs: 600_000, trustMs: 300_000, lockMs: 2_000 },
         now: clock.now,
         skipMs: 1_000,
       });

@@ -147,7 +147,7 @@ export function storeFallback(store: BudgetStore, log: Logger, kept: UnsavedEdit
     },
     goneAt: (scope, id) => orElse(() => store.goneAt(scope, id), 0),
     page: (scope, key) => orElse(() => store.page(scope, key), undefined),
-    putPage: (scope, key, page) => orElse(() => store.putPage(scope, key, page), undefined),
+    putPage: (scope, key, page, held) => orElse(() => store.putPage(scope, key, page, held), undefined),
     lock: (scope, name) => orElse(() => store.lock(scope, name), 'free' as const),
     lockState: (scope, name) => orElse(() => store.lockState(scope, name), 'free' as const),
     unlock: (scope, name, failure) => orElse(() => store.unlock(scope, name, failure), undefined),

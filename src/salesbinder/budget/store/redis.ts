@@ -230,6 +230,7 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
         listChangedAt: number('listChangedAt'),
         sweptAt: number('sweptAt'),
         sweptCount: number('sweptCount'),
+        heldSince: number('heldSince'),
         writtenAt: number('writtenAt'),
         feedFrom: number('feedFrom'),
       };
@@ -275,7 +276,7 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
           record.contextId ?? '',
           record.listSig,
           customerToJson(record.customer),
-          retention.entryMs,
+          retention.heldMs,
           record.answeredAt ?? record.fetchedAt,
           record.edit ? 1 : 0,
           JSON.stringify(record.unsaid ?? []),
@@ -301,8 +302,9 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
       const json = await run(() => redis.get(pageKeyOf(scope, key)));
       return json === null ? undefined : (JSON.parse(json) as RememberedPage);
     },
-    async putPage(scope, key, page) {
-      await run(() => redis.set(pageKeyOf(scope, key), JSON.stringify(page), 'PX', retention.entryMs));
+    async putPage(scope, key, page, held) {
+      const ttl = held ? retention.heldMs : retention.entryMs;
+      await run(() => redis.set(pageKeyOf(scope, key), JSON.stringify(page), 'PX', ttl));
     },
     async lock(scope, name) {
       const key = lockKeyOf(scope, name);
