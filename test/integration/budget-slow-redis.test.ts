@@ -106,7 +106,7 @@ describeWithRedis('a slow Redis', () => {
         url: redis.url,
         timeoutMs: 100,
         keyPrefix: `breaker${++prefix}`,
-        retention: { entryMs: 60_000, trustMs: 300_000, lockMs: 15_000 },
+        retention: { entryMs: 60_000, heldMs: 1_800_000, trustMs: 300_000, lockMs: 15_000 },
         now: clock.now,
         skipMs: 1_000,
       });
