@@ -248,6 +248,62 @@ describe("the change feed's boundary, checked", () => {
   });
 });
 
+describe("the change feed's boundary, proven by the gateway's own edits", () => {
+  const EDIT = `mutation Edit($id: ID!, $input: UpdateCustomerInput!) {
+    updateCustomer(id: $id, input: $input) { __typename }
+  }`;
+  const feedSince = (gw: TestGateway, from: number) =>
+    gw.sandbox.requests
+      .slice(from)
+      .map((r) => /modifiedSince=(\d+)/.exec(r.path)?.[1])
+      .filter((since): since is string => since !== undefined)
+      .map(Number);
+
+  it('asks two hours back until an edit through the gateway shows in the feed, then overlaps windows by 2 s', async () => {
+    const gw = await heldGateway();
+    await untilHeld(gw);
+    gw.clock.advance(15_000);
+    let before = gw.sandbox.requests.length;
+    await gw.graphql(OPEN, { id: customerIds(gw)[3] }, as(gw.key));
+    await settled(gw);
+    const generous = feedSince(gw, before);
+    expect(generous.length).toBeGreaterThan(0);
+    for (const since of generous) expect(gw.clock.now() / 1000 - since).toBeGreaterThan(2 * 3600 - 60);
+    // An edit through the gateway: the feed from the second before its `modified` shows it.
+    const edited = await gw.graphql(
+      EDIT,
+      { id: customerIds(gw)[4], input: { officePhone: '1' } },
+      as(gw.key),
+    );
+    expect(edited.body.data?.updateCustomer.__typename).toBe('UpdateCustomerSuccess');
+    // Looked for a few seconds later, by the next read served from memory.
+    gw.clock.advance(6_000);
+    await gw.graphql(OPEN, { id: customerIds(gw)[4] }, as(gw.key));
+    await settled(gw);
+    gw.clock.advance(15_000);
+    before = gw.sandbox.requests.length;
+    await gw.graphql(OPEN, { id: customerIds(gw)[5] }, as(gw.key));
+    await settled(gw);
+    const narrow = feedSince(gw, before);
+    expect(narrow.length).toBeGreaterThan(0);
+    for (const since of narrow) expect(gw.clock.now() / 1000 - since).toBeLessThan(60);
+  });
+
+  it('stays two hours back, and says so, when SalesBinder leaves the edit out (a shifted boundary), and still shows changes in time', async () => {
+    const gw = await heldGateway({}, { sandbox: { changeFeed: { shiftSeconds: 600 } } });
+    await untilHeld(gw);
+    await gw.graphql(EDIT, { id: customerIds(gw)[4], input: { officePhone: '1' } }, as(gw.key));
+    gw.clock.advance(6_000);
+    await gw.graphql(OPEN, { id: customerIds(gw)[4] }, as(gw.key));
+    await settled(gw);
+    expect(gw.logs.filter((line) => line.includes('its boundary is shifted'))).toHaveLength(1);
+    gw.sandbox.app.edit(customerIds(gw)[6] as string, { name: 'Shifted But Seen Ltd' });
+    gw.clock.advance(15_000);
+    const renamed = await gw.graphql(OPEN, { id: customerIds(gw)[6] }, as(gw.key));
+    expect(renamed.body.data?.customer.name).toBe('Shifted But Seen Ltd');
+  });
+});
+
 describe('searches of a held kind', () => {
   it('are asked of SalesBinder with BUDGET_SEARCHES=salesbinder', async () => {
     const gw = await heldGateway({ BUDGET_SEARCHES: 'salesbinder' });

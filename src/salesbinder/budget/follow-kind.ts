@@ -9,6 +9,7 @@
 import type { Customer } from '../../domain/customer.ts';
 import type { CustomerPage } from '../../domain/customer-page.ts';
 import type { CustomerQuery } from '../api.ts';
+import { feedOverlap, feedTooBusy, proveBoundaryAhead } from './feed-boundary.ts';
 import {
   type FollowMode,
   type FollowPurpose,
@@ -60,6 +61,7 @@ export async function followKind(
  */
 export function followAhead(s: Session, contextId: ContextId, kind: KindState, state: KeyState): void {
   keepHeld(s, contextId, kind);
+  proveBoundaryAhead(s);
   if (!followAheadDue(kind, state.kinds[contextId] ?? 0, s.rt.now(), s.rt.settings)) return;
   if (s.rt.singleFlight.isRunning(s.scope, `any:${contextId}`)) return;
   void followKind(s, contextId, 'background').catch((error: unknown) =>
@@ -183,7 +185,8 @@ async function changes(step: FollowStep): Promise<void> {
   const lapsed = step.lapsed && !resumed;
   // From where the feed last answered (a 404 since does not move it), else from `asOf`.
   const from = kind.feedFrom > 0 ? Math.min(kind.asOf, kind.feedFrom) : kind.asOf;
-  const since = feedStart(lapsed ? sentAt : from, s.rt.skews.get(s.scope) ?? 0, s.rt.settings);
+  const overlap = feedOverlap(s);
+  const since = feedStart(lapsed ? sentAt : from, s.rt.skews.get(s.scope) ?? 0, { feedOverlapMs: overlap });
   const customers: Customer[] = [];
   let answered = false;
   for (let page = 1; ; page++) {
@@ -222,6 +225,7 @@ async function changes(step: FollowStep): Promise<void> {
       // remembered before is read again when asked (as after a lapse), rather than this window
       // asked again and again.
       await s.remember(customers, contextId, sentAt);
+      if (overlap > s.rt.settings.feedOverlapMs) feedTooBusy(s);
       await progress(s, () =>
         s.rt.store.advanceKind(s.scope, contextId, { coveredSince: sentAt, asOf: sentAt, feedFrom: sentAt }),
       );

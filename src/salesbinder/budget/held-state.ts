@@ -27,6 +27,8 @@ export interface HeldState {
   searchChecks: LRUCache<string, SearchChecks>;
   /** Kinds whose change feed SalesBinder answered whole (modifiedSince ignored), until when it is not asked. */
   feedIgnored: LRUCache<string, number>;
+  /** Per scope: how far the change feed's boundary is proven (feed-boundary.ts). */
+  boundaries: LRUCache<string, BoundaryState>;
 }
 
 interface SearchChecks {
@@ -43,5 +45,15 @@ export function createHeldState(maxScopes = 1_000, maxSearches = 10_000): HeldSt
     searches: new LRUCache({ max: maxSearches }),
     searchChecks: new LRUCache({ max: maxScopes }),
     feedIgnored: new LRUCache({ max: maxScopes }),
+    boundaries: new LRUCache({ max: maxScopes }),
   };
 }
+
+/** How far the change feed's boundary is proven for one account (feed-boundary.ts). */
+export type BoundaryState = {
+  /** `generous`: not proven yet; `proven`: an own edit was shown; `shifted`: one was not; `busy`: narrowed unproven. */
+  state: 'generous' | 'proven' | 'shifted' | 'busy';
+  probing: boolean;
+  /** An edit through the gateway waiting to be looked for in the feed. */
+  pending?: { contextId: ContextId; id: string; modified: number; at: number } | undefined;
+};

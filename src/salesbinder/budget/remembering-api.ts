@@ -18,6 +18,7 @@ import type {
   SavedCustomer,
 } from '../api.ts';
 import { SalesBinderError } from '../errors.ts';
+import { proveBoundary } from './feed-boundary.ts';
 import { followKind, noteClock, WHOLE } from './follow-kind.ts';
 import { confirmed, heldNow, sweepServesKind } from './freshness.ts';
 import { checkSearchesAhead, searchesFromMemory, searchHeld } from './held-search.ts';
@@ -208,6 +209,7 @@ export class RememberingApi implements SalesBinderApi {
     // Remembered before the answer leaves: every later read, by anyone, sees the edit (kept on
     // this replica until the store takes it, when the store cannot now).
     await s.remember([customer], contextId, sentAt, { edit: true });
+    if (contextId !== null) proveBoundary(s, contextId, customer);
     // A change of what lists are searched and ordered by (a rename, say) may move the account into
     // or out of any remembered page of its kind, a search's included: they are asked again.
     if (before === undefined || before.listSig !== listSigOf(customer)) {
