@@ -1,22 +1,27 @@
 /**
- * `npm run bench:team [-- --quick] [--sizes=5,10,20,40,50,60] [--off-sizes=5,10,20,40]`
- * (also `npm run bench -- --team`): a team's morning on one SalesBinder account, against the
- * sandbox with SalesBinder's limits on (15 calls per 10 s, 50 per minute, then a minute's block)
- * and 200 ms of latency, through the gateway with the budget on and off.
+ * `npm run bench:team [-- --quick] [--accounts=2500] [--sizes=5,10,20,40,50,60] [--off-sizes=5,10,20,40]`
+ * (also `npm run bench -- --team`): a team's day on one SalesBinder account of `--accounts`
+ * customers, against the sandbox with SalesBinder's limits on (15 calls per 10 s, 50 per minute,
+ * then a minute's block) and 200 ms of latency, through the gateway with the budget on and off.
  *
- * People arrive one every few seconds over two minutes, then work for two more. Each acts every
- * 4 to 12 s: about half open an account (popular ones more often), a third list accounts (the
- * first page, the next one, or a search), a tenth edit an account they opened, with
- * ifUnmodifiedSince. Someone edits a popular account in SalesBinder itself every 20 s. A stranger,
- * from another address, sends three requests a second with made-up keys.
+ * People arrive one every 3 s, and the run lasts `--seconds`. Each acts every 4 to 12 s: about half
+ * open an account (from the whole list, popular ones more often, with a long tail; or one from
+ * their last results), a third list accounts (a search typed from the accounts themselves: a few
+ * letters of a name, a whole name, a customer number, an e-mail domain; the next page of what they
+ * last listed; or the first page), a tenth edit an account they opened, with ifUnmodifiedSince.
+ * SalesBinder's own web app renames an account every 10 s and creates one and deletes one every
+ * 30 s. A colleague looks for each created account by its name until found, and opens each deleted
+ * one until it is gone. A stranger, from another address, sends three requests a second with
+ * made-up keys.
  *
  * Every team size runs at once, each with its own sandbox and gateway (they share nothing: the
- * rate limits are per account). Reported per run: actions; refusals (RATE_LIMITED); conflicts (an
- * account changed since it was opened: a right answer); other errors; SalesBinder calls per
- * action; calls over SalesBinder's limit (its 429s); the stranger's calls that reached SalesBinder;
- * and the oldest data served after a change: for every account answered, how long before the
- * read SalesBinder already held a newer version (from `modified`, whole seconds, so up to a
- * second pessimistic). The last line is one JSON object.
+ * rate limits are per account). Reported per run: actions and refusals by kind and cause; SalesBinder
+ * calls by kind; calls over SalesBinder's limit (its 429s); the stranger's calls; the oldest data
+ * served after a change (for every account answered, how long before the read SalesBinder already
+ * held a newer version, from `modified`: whole seconds, so up to a second pessimistic); the longest
+ * a deleted account was still shown; how long after its creation an account was found by search;
+ * and the latency of actions served without a call of their own and of those that made one (p50,
+ * p99). The last line is one JSON object.
  *
  * Options for misbehaviour (issue 24): `--hog` adds one valid key that searches a new term each
  * second and sends ten aliased searches for new terms every 5 s (its own tally; the team's
@@ -34,38 +39,43 @@ import { loadConfig } from '../src/config.ts';
 import { createHttpServer } from '../src/http/http-server.ts';
 import { createLogger } from '../src/observability/logger.ts';
 import { createSandbox, type Sandbox } from '../src/sandbox/sandbox.ts';
-import { seedCustomers } from '../src/sandbox/seed.ts';
+import type { CustomerRecord } from '../src/sandbox/seed.ts';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
+const option = (name: string): string | undefined =>
+  args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const listArg = (name: string, fallback: number[]) => {
-  const given = args.find((a) => a.startsWith(`--${name}=`));
-  return given
-    ? given
-        .slice(name.length + 3)
+  const given = option(name);
+  return given === undefined
+    ? fallback
+    : given
         .split(',')
         .map(Number)
-        .filter((n) => n > 0)
-    : fallback;
+        .filter((n) => n > 0);
 };
 const ON_SIZES = listArg('sizes', quick ? [10, 40] : [5, 10, 20, 40, 50, 60]);
 const OFF_SIZES = listArg('off-sizes', quick ? [10] : [5, 10, 20, 40]);
-const ARRIVAL_MS =
-  Number(args.find((a) => a.startsWith('--arrival='))?.slice(10) ?? (quick ? 30 : 120)) * 1000;
-const TOTAL_MS = Number(args.find((a) => a.startsWith('--seconds='))?.slice(10) ?? (quick ? 75 : 240)) * 1000;
+/** Customers in the account: the sandbox's nine seed customers, then generated ones. */
+const ACCOUNTS = Number(option('accounts') ?? 9);
+const ARRIVE_EVERY_MS = Number(option('arrive-every') ?? 3) * 1000;
+const TOTAL_MS = Number(option('seconds') ?? (quick ? 75 : 240)) * 1000;
 const LATENCY_MS = 200;
-const APP_EDIT_EVERY_MS = 20_000;
+const APP_RENAME_EVERY_MS = 10_000;
+const APP_CREATE_DELETE_EVERY_MS = 30_000;
 const STRANGER_EVERY_MS = 333;
+/** How often the colleague looks for a created account, and opens a deleted one. */
+const PROBE_EVERY_MS = 1_000;
 const FRESH_BOUND_S = 15;
+const DELETED_BOUND_S = 60;
+const FOUND_BOUND_S = 15;
+const PAGE_SIZE = 20;
 const HOG = args.includes('--hog');
 const SAME_ADDRESS = args.includes('--same-address');
 const BURST = args.includes('--burst');
 const REPLICAS = Number(args.find((a) => a.startsWith('--replicas='))?.slice(11) ?? 1);
 const HOG_SEARCH_EVERY_MS = 1_000;
 const HOG_BURST_EVERY_MS = 5_000;
-
-const CUSTOMERS = seedCustomers().filter((r) => r.context_id === 2);
-const SEARCHES = ['acme', 'ltd', 'canada', 'supply'];
 
 interface Served {
   id: string;
@@ -77,8 +87,18 @@ interface Outcome {
   detail?: string;
 }
 
+/** One action's answer, for latency by whether it made a call of its own. */
+interface Timed {
+  requestId: string | undefined;
+  action: string;
+  startedAt: number;
+  endedAt: number;
+  served: boolean;
+}
+
 interface Tally {
   actions: number;
+  actionsBy: Record<string, number>;
   ok: number;
   refused: number;
   refusedBy: Record<string, number>;
@@ -86,8 +106,13 @@ interface Tally {
   conflicts: number;
   errors: number;
   errorKinds: Record<string, number>;
-  /** Per read: how long SalesBinder had held a newer version when the read started (ms, ≥ 0). */
+  /** Per account answered: how long SalesBinder had held a newer version when the read started (ms, ≥ 0). */
   staleness: number[];
+  /** Per deleted account answered: how long it had been deleted when the read started (ms). */
+  deletedShown: number[];
+  /** Per created account: how long after its creation a search first found it (ms). */
+  foundAfter: number[];
+  timed: Timed[];
   strangerRequests: number;
   strangerAnswers: Record<string, number>;
   /** Per person: ms from their first action to their first answer (a refusal is none). */
@@ -98,24 +123,44 @@ interface Tally {
   hog: { requests: number; searches: number; answered: number; refused: number };
 }
 
-/** `modified` of every version of each account, as changes happened (ms since epoch, whole seconds). */
-type History = Map<string, number[]>;
+/** What SalesBinder holds, as the benchmark made it change: versions, deletions, creations. */
+interface World {
+  /** `modified` of every version of each account, as changes happened (ms since epoch, whole seconds). */
+  versions: Map<string, number[]>;
+  /** Accounts the web app deleted, and when. */
+  deletedAt: Map<string, number>;
+  /** Accounts the web app created, not yet found by search: name and when. */
+  unfound: Map<string, { name: string; at: number }>;
+  /** Ids in order of popularity (a shuffle of the list, created ones appended); deleted ones leave. */
+  popular: string[];
+  /** The popularity picker over `popular`, rebuilt when it changes. */
+  pick: () => string;
+}
 
+/** Zipf over the items: the first most often, a long tail. */
 function zipfPicker<T>(items: readonly T[]): () => T {
-  const weights = items.map((_, i) => 1 / (i + 1));
-  const total = weights.reduce((a, b) => a + b, 0);
+  const cumulative: number[] = [];
+  let total = 0;
+  for (let i = 0; i < items.length; i++) {
+    total += 1 / (i + 1);
+    cumulative.push(total);
+  }
   return () => {
-    let r = Math.random() * total;
-    for (let i = 0; i < items.length; i++) {
-      r -= weights[i] as number;
-      if (r <= 0) return items[i] as T;
+    const r = Math.random() * total;
+    let low = 0;
+    let high = cumulative.length - 1;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if ((cumulative[mid] as number) < r) low = mid + 1;
+      else high = mid;
     }
-    return items.at(-1) as T;
+    return items[low] as T;
   };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const between = (low: number, high: number) => low + Math.random() * (high - low);
+const anyOf = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)] as T;
 
 function post(
   url: string,
@@ -127,6 +172,8 @@ function post(
   // biome-ignore lint/suspicious/noExplicitAny: the benchmark reads several operations' answers.
   data?: Record<string, any>;
   errors?: Array<{ message?: string; extensions?: { code?: string } }>;
+  /** The gateway's id for the request, which it also sends SalesBinder (X-Request-Id). */
+  requestId?: string;
 }> {
   const body = JSON.stringify({ query, variables });
   return new Promise((resolve, reject) => {
@@ -149,7 +196,8 @@ function post(
         });
         res.on('end', () => {
           try {
-            resolve(JSON.parse(text));
+            const requestId = res.headers['x-request-id'];
+            resolve({ ...JSON.parse(text), ...(typeof requestId === 'string' && { requestId }) });
           } catch (error) {
             reject(error);
           }
@@ -166,7 +214,9 @@ function post(
 const NODE = 'id modifiedAt';
 const OPEN = `query Open($id: ID!) { customer(id: $id) { ${NODE} name officePhone } }`;
 const LIST = `query List($first: Int, $after: String, $search: String) {
-  customers(first: $first, after: $after, search: $search) { totalCount edges { cursor node { ${NODE} name } } }
+  customers(first: $first, after: $after, search: $search) {
+    totalCount pageInfo { hasNextPage endCursor } edges { node { ${NODE} name } }
+  }
 }`;
 const EDIT = `mutation Edit($id: ID!, $input: UpdateCustomerInput!, $since: DateTime) {
   updateCustomer(id: $id, input: $input, ifUnmodifiedSince: $since) {
@@ -206,13 +256,23 @@ interface Run {
   teamKeys: Set<string>;
   hogKey?: string;
   tally: Tally;
-  history: History;
+  world: World;
+}
+
+function shuffled<T>(items: readonly T[]): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
+  }
+  return copy;
 }
 
 async function startRun(size: number, budget: boolean): Promise<Run> {
   const sandbox = createSandbox({
     rateLimits: { perTenSeconds: 15, perMinute: 50, blockSeconds: 60 },
     maxRecorded: 1_000_000,
+    customers: ACCOUNTS,
   });
   const sandboxUrl = await sandbox.listen();
   sandbox.faults.add({ kind: 'delay', delayMs: LATENCY_MS });
@@ -230,7 +290,15 @@ async function startRun(size: number, budget: boolean): Promise<Run> {
   const server = createHttpServer(app, config.security);
   await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const history: History = new Map(CUSTOMERS.map((r) => [r.id, [Date.parse(r.modified)]]));
+  const ids = sandbox.ids(2);
+  const popular = shuffled(ids);
+  const world: World = {
+    versions: new Map(ids.map((id) => [id, [Date.parse(sandbox.customer(id)?.modified ?? '')]])),
+    deletedAt: new Map(),
+    unfound: new Map(),
+    popular,
+    pick: zipfPicker(popular),
+  };
   return {
     size,
     budget,
@@ -238,9 +306,10 @@ async function startRun(size: number, budget: boolean): Promise<Run> {
     server,
     url,
     teamKeys: new Set(),
-    history,
+    world,
     tally: {
       actions: 0,
+      actionsBy: {},
       ok: 0,
       refused: 0,
       refusedBy: {},
@@ -249,6 +318,9 @@ async function startRun(size: number, budget: boolean): Promise<Run> {
       errors: 0,
       errorKinds: {},
       staleness: [],
+      deletedShown: [],
+      foundAfter: [],
+      timed: [],
       strangerRequests: 0,
       strangerAnswers: {},
       firstServedMs: [],
@@ -266,50 +338,112 @@ async function startRun(size: number, budget: boolean): Promise<Run> {
 
 function noteVersion(run: Run, served: Served | undefined | null): void {
   if (!served) return;
-  const versions = run.history.get(served.id);
+  const versions = run.world.versions.get(served.id);
   if (!versions) return;
   const at = Date.parse(served.modifiedAt);
   if (!versions.includes(at)) versions.push(at);
 }
 
-/** How long SalesBinder had held something newer than `served` when the read started. */
-function staleness(run: Run, served: Served, readStartedAt: number): number {
+/** Notes what an answer showed: how old each account was, and whether it had been deleted. */
+function noteShown(run: Run, served: Served, readStartedAt: number): void {
   const at = Date.parse(served.modifiedAt);
-  const newer = (run.history.get(served.id) ?? []).filter((v) => v > at && v <= readStartedAt);
-  return newer.length === 0 ? 0 : readStartedAt - Math.min(...newer);
+  const newer = (run.world.versions.get(served.id) ?? []).filter((v) => v > at && v <= readStartedAt);
+  run.tally.staleness.push(newer.length === 0 ? 0 : readStartedAt - Math.min(...newer));
+  const deletedAt = run.world.deletedAt.get(served.id);
+  if (deletedAt !== undefined && deletedAt < readStartedAt)
+    run.tally.deletedShown.push(readStartedAt - deletedAt);
 }
 
-async function person(run: Run, key: string, until: number): Promise<void> {
-  const pick = zipfPicker(CUSTOMERS.map((r) => r.id));
+/** A search as someone types it, from an account they have in mind. */
+function typedSearch(record: CustomerRecord | undefined): string {
+  if (!record) return 'ltd';
+  const roll = Math.random();
+  if (roll < 0.4) {
+    // A few letters of a word of the name.
+    const word = anyOf(record.name.split(' ').filter((w) => w.length >= 3)) ?? record.name;
+    return word.slice(0, 3 + Math.floor(Math.random() * 2)).toLowerCase();
+  }
+  if (roll < 0.65) return record.name;
+  if (roll < 0.85) return String(record.customer_number);
+  return record.office_email.split('@')[1] || record.name;
+}
+
+/** Counts an action: its outcome, its kind, and (when served) its latency for the report. */
+function count(
+  run: Run,
+  requestId: string | undefined,
+  action: string,
+  startedAt: number,
+  outcome: Outcome,
+  newcomer: boolean,
+) {
+  const t = run.tally;
+  t.actions++;
+  t.actionsBy[action] = (t.actionsBy[action] ?? 0) + 1;
+  const served = outcome.kind === 'ok' || outcome.kind === 'conflict';
+  t.timed.push({ requestId, action, startedAt, endedAt: Date.now(), served });
+  if (outcome.kind === 'ok') t.ok++;
+  else if (outcome.kind === 'refused') {
+    t.refused++;
+    const why = `${action}:${outcome.detail ?? 'rate_limit'}`;
+    t.refusals.push({ at: startedAt, refused: why, newcomer });
+    t.refusedBy[why] = (t.refusedBy[why] ?? 0) + 1;
+  } else if (outcome.kind === 'conflict') t.conflicts++;
+  else {
+    t.errors++;
+    t.errorKinds[outcome.detail ?? 'unknown'] = (t.errorKinds[outcome.detail ?? 'unknown'] ?? 0) + 1;
+  }
+}
+
+async function person(run: Run, key: string, arrival: number, until: number): Promise<void> {
   const opened = new Map<string, string>();
+  let lastResults: string[] = [];
+  let next: { search?: string; after: string } | undefined;
   let everServed = false;
-  await sleep(between(0, ARRIVAL_MS));
+  await sleep(arrival);
   const arrivedAt = Date.now();
   while (Date.now() < until) {
     const roll = Math.random();
     const startedAt = Date.now();
     let outcome: Outcome;
     let action = 'open';
+    let requestId: string | undefined;
     try {
       if (roll < 0.57 || (roll >= 0.9 && opened.size === 0)) {
-        const id = pick();
+        const id = lastResults.length > 0 && Math.random() < 0.3 ? anyOf(lastResults) : run.world.pick();
         const answer = await post(run.url, key, OPEN, { id });
         outcome = classify(answer);
+        requestId = answer.requestId;
         const served = answer.data?.customer as Served | undefined;
         if (served) {
           opened.set(served.id, served.modifiedAt);
-          run.tally.staleness.push(staleness(run, served, startedAt));
+          noteShown(run, served, startedAt);
         }
       } else if (roll < 0.9) {
-        action = 'list';
-        const variables: Record<string, unknown> = { first: 20 };
         const which = Math.random();
-        if (which > 0.9) variables.search = SEARCHES[Math.floor(Math.random() * SEARCHES.length)];
-        else if (which > 0.7) variables.after = Buffer.from('sbc1:19').toString('base64url');
+        const variables: Record<string, unknown> = { first: PAGE_SIZE };
+        if (which < 0.4) {
+          action = 'search';
+          variables.search = typedSearch(run.sandbox.customer(run.world.pick()));
+        } else if (which < 0.75 && next) {
+          action = 'page on';
+          variables.after = next.after;
+          if (next.search !== undefined) variables.search = next.search;
+        } else action = 'list';
         const answer = await post(run.url, key, LIST, variables);
         outcome = classify(answer);
-        for (const edge of (answer.data?.customers?.edges ?? []) as Array<{ node: Served }>) {
-          run.tally.staleness.push(staleness(run, edge.node, startedAt));
+        requestId = answer.requestId;
+        const connection = answer.data?.customers;
+        if (connection) {
+          const nodes = (connection.edges as Array<{ node: Served }>).map((edge) => edge.node);
+          for (const node of nodes) noteShown(run, node, startedAt);
+          if (nodes.length > 0) lastResults = nodes.map((node) => node.id);
+          next = connection.pageInfo?.hasNextPage
+            ? {
+                after: connection.pageInfo.endCursor,
+                ...(variables.search ? { search: variables.search as string } : {}),
+              }
+            : undefined;
         }
       } else {
         action = 'edit';
@@ -323,6 +457,7 @@ async function person(run: Run, key: string, until: number): Promise<void> {
             : { officePhone: `(604) 555-${Date.now() % 10_000}` };
         const answer = await post(run.url, key, EDIT, { id, input, since });
         outcome = classify(answer);
+        requestId = answer.requestId;
         const customer = answer.data?.updateCustomer?.customer as Served | undefined;
         if (answer.data?.updateCustomer?.__typename === 'UpdateCustomerSuccess') noteVersion(run, customer);
         if (customer) opened.set(customer.id, customer.modifiedAt);
@@ -330,36 +465,99 @@ async function person(run: Run, key: string, until: number): Promise<void> {
     } catch (error) {
       outcome = { kind: 'error', detail: (error as Error).message };
     }
-    const t = run.tally;
-    t.actions++;
+    count(run, requestId, action, startedAt, outcome, !everServed);
     if ((outcome.kind === 'ok' || outcome.kind === 'conflict') && !everServed) {
       everServed = true;
-      t.firstServedMs.push(Date.now() - arrivedAt);
-    }
-    if (outcome.kind === 'ok') t.ok++;
-    else if (outcome.kind === 'refused') {
-      t.refused++;
-      const why = `${action}:${outcome.detail ?? 'rate_limit'}`;
-      t.refusals.push({ at: startedAt, refused: why, newcomer: !everServed });
-      t.refusedBy[why] = (t.refusedBy[why] ?? 0) + 1;
-    } else if (outcome.kind === 'conflict') t.conflicts++;
-    else {
-      t.errors++;
-      t.errorKinds[outcome.detail ?? 'unknown'] = (t.errorKinds[outcome.detail ?? 'unknown'] ?? 0) + 1;
+      run.tally.firstServedMs.push(Date.now() - arrivedAt);
     }
     await sleep(between(4_000, 12_000));
   }
   if (!everServed) run.tally.neverServed++;
 }
 
-async function appEditor(run: Run, until: number): Promise<void> {
-  const pick = zipfPicker(CUSTOMERS.map((r) => r.id));
-  let n = 0;
-  await sleep(between(5_000, APP_EDIT_EVERY_MS));
+/** SalesBinder's own web app: renames every 10 s, creates and deletes every 30 s. */
+async function webApp(run: Run, until: number): Promise<void> {
+  const { sandbox, world } = run;
+  let renames = 0;
+  let creates = 0;
+  let nextCreateDelete = Date.now() + APP_CREATE_DELETE_EVERY_MS / 2;
+  await sleep(between(2_000, APP_RENAME_EVERY_MS));
   while (Date.now() < until) {
-    const record = run.sandbox.app.edit(pick(), { office_fax: `app edit ${++n}` });
-    if (record) run.history.get(record.id)?.push(Date.parse(record.modified));
-    await sleep(APP_EDIT_EVERY_MS);
+    const id = world.pick();
+    const before = sandbox.customer(id);
+    if (before) {
+      const base = before.name.replace(/ \(branch \d+\)$/, '');
+      const record = sandbox.app.edit(id, { name: `${base} (branch ${++renames})` });
+      if (record) world.versions.get(id)?.push(Date.parse(record.modified));
+    }
+    if (Date.now() >= nextCreateDelete) {
+      nextCreateDelete += APP_CREATE_DELETE_EVERY_MS;
+      const n = ++creates;
+      const created = sandbox.app.create({
+        context_id: 2,
+        name: `Newly Opened ${anyOf(['Harbor', 'Summit', 'Willow', 'Falcon'])} Store ${n}x${Date.now() % 1000}`,
+        office_email: `hello@new-store-${n}.example`,
+        billing_country: anyOf(['Canada', 'United States', 'Ireland']),
+      });
+      world.versions.set(created.id, [Date.parse(created.modified)]);
+      world.unfound.set(created.id, { name: created.name, at: Date.parse(created.modified) });
+      world.popular.push(created.id);
+      // A deletion from anywhere in the list but the most popular few.
+      const victim = world.popular[10 + Math.floor(Math.random() * (world.popular.length - 10))];
+      if (victim !== undefined && victim !== created.id && sandbox.app.remove(victim)) {
+        world.deletedAt.set(victim, Date.now());
+        world.popular.splice(world.popular.indexOf(victim), 1);
+      }
+      world.pick = zipfPicker(world.popular);
+    }
+    await sleep(APP_RENAME_EVERY_MS);
+  }
+}
+
+/**
+ * A colleague told of the web app's changes: searches each created account by its name until a
+ * search finds it, and opens each deleted account until it is gone (at most 90 s each).
+ */
+async function colleague(run: Run, key: string, until: number): Promise<void> {
+  const checked = new Set<string>();
+  while (Date.now() < until) {
+    for (const [id, { name, at }] of run.world.unfound) {
+      const startedAt = Date.now();
+      let outcome: Outcome;
+      let requestId: string | undefined;
+      try {
+        const answer = await post(run.url, key, LIST, { first: PAGE_SIZE, search: name });
+        outcome = classify(answer);
+        requestId = answer.requestId;
+        const nodes = ((answer.data?.customers?.edges ?? []) as Array<{ node: Served }>).map((e) => e.node);
+        for (const node of nodes) noteShown(run, node, startedAt);
+        if (nodes.some((node) => node.id === id)) {
+          run.tally.foundAfter.push(startedAt - at);
+          run.world.unfound.delete(id);
+        } else if (startedAt - at > 90_000) run.world.unfound.delete(id);
+      } catch (error) {
+        outcome = { kind: 'error', detail: (error as Error).message };
+      }
+      count(run, requestId, 'find created', startedAt, outcome, false);
+    }
+    for (const [id, deletedAt] of run.world.deletedAt) {
+      if (checked.has(id)) continue;
+      const startedAt = Date.now();
+      let outcome: Outcome;
+      let requestId: string | undefined;
+      try {
+        const answer = await post(run.url, key, OPEN, { id });
+        outcome = classify(answer);
+        requestId = answer.requestId;
+        const served = answer.data?.customer as Served | null | undefined;
+        if (served) noteShown(run, served, startedAt);
+        else if (outcome.kind === 'ok' || startedAt - deletedAt > 90_000) checked.add(id);
+      } catch (error) {
+        outcome = { kind: 'error', detail: (error as Error).message };
+      }
+      count(run, requestId, 'open deleted', startedAt, outcome, false);
+    }
+    await sleep(PROBE_EVERY_MS);
   }
 }
 
@@ -404,7 +602,6 @@ async function hog(run: Run, key: string, until: number): Promise<void> {
 }
 
 async function stranger(run: Run, until: number): Promise<void> {
-  const pick = zipfPicker(CUSTOMERS.map((r) => r.id));
   const pending: Array<Promise<void>> = [];
   while (Date.now() < until) {
     const key = Array.from(
@@ -413,7 +610,7 @@ async function stranger(run: Run, until: number): Promise<void> {
     ).join('');
     run.tally.strangerRequests++;
     pending.push(
-      post(run.url, key, OPEN, { id: pick() }, SAME_ADDRESS ? '127.0.0.1' : '127.0.0.2').then(
+      post(run.url, key, OPEN, { id: run.world.pick() }, SAME_ADDRESS ? '127.0.0.1' : '127.0.0.2').then(
         (answer) => {
           const code = answer.errors?.[0]?.extensions?.code ?? 'none';
           run.tally.strangerAnswers[code] = (run.tally.strangerAnswers[code] ?? 0) + 1;
@@ -428,39 +625,105 @@ async function stranger(run: Run, until: number): Promise<void> {
   await Promise.all(pending);
 }
 
-/** What each call was: a view, an edit, a list page, the change feed, or a whole listing (a sweep). */
+/**
+ * What each call was: a view, an edit, a create or delete, a search, the change feed (`feeds`),
+ * the deletion feed (`deletions`), a count (one record), a whole listing page of 200 (`sweeps`),
+ * or another list page.
+ */
+function kindOfCall(call: Sandbox['requests'][number]): string {
+  if (call.method === 'PUT') return 'edits';
+  if (call.method === 'POST') return 'creates';
+  if (call.method === 'DELETE') return 'deletes';
+  if (call.path.includes('deleted_log')) return 'deletions';
+  if (call.path.includes('customers/')) return 'views';
+  if (call.path.includes('modifiedSince')) return 'feeds';
+  if (/[?&]s=/.test(call.path)) return 'searches';
+  if (call.path.includes('pageLimit=1&') || call.path.endsWith('pageLimit=1')) return 'counts';
+  if (call.path.includes('pageLimit=200')) return 'sweeps';
+  return 'pages';
+}
+
 function callsBy(calls: Sandbox['requests']): Record<string, number> {
   const by: Record<string, number> = {};
   for (const call of calls) {
-    const what =
-      call.method === 'PUT'
-        ? 'edit'
-        : call.path.includes('customers/')
-          ? 'view'
-          : call.path.includes('modifiedSince')
-            ? 'changes'
-            : call.path.includes('pageLimit=200')
-              ? 'sweep'
-              : 'list';
+    const what = kindOfCall(call);
     by[what] = (by[what] ?? 0) + 1;
   }
   return by;
 }
 
+const basicOf = (key: string) => `Basic ${Buffer.from(`${key}:x`).toString('base64')}`;
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+}
+
+/**
+ * Latency of the answered actions, in three: those whose request made a SalesBinder call (its
+ * X-Request-Id reached the sandbox); those that made none while no call of the run was under way
+ * (served from memory, nothing to wait for); and the rest, which made none but may have waited for
+ * someone else's call (a read under way is shared).
+ */
+function latencies(run: Run) {
+  const calling = new Set<string>();
+  const arrivals: number[] = [];
+  for (const call of run.sandbox.requests) {
+    const id = call.headers['x-request-id'];
+    if (id) calling.add(id);
+    arrivals.push(call.at);
+  }
+  arrivals.sort((a, b) => a - b);
+  // A call is under way from a little before it arrives until its answer (LATENCY_MS later) is back.
+  const callUnderWay = (from: number, to: number) => {
+    let low = 0;
+    let high = arrivals.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if ((arrivals[mid] as number) < from - LATENCY_MS - 100) low = mid + 1;
+      else high = mid;
+    }
+    return low < arrivals.length && (arrivals[low] as number) <= to + 20;
+  };
+  const groups = { from_memory: [] as number[], waited_maybe: [] as number[], with_a_call: [] as number[] };
+  for (const t of run.tally.timed) {
+    if (!t.served) continue;
+    const group =
+      t.requestId !== undefined && calling.has(t.requestId)
+        ? 'with_a_call'
+        : callUnderWay(t.startedAt, t.endedAt)
+          ? 'waited_maybe'
+          : 'from_memory';
+    groups[group].push(t.endedAt - t.startedAt);
+  }
+  const round = (ms: number) => Math.round(ms * 10) / 10;
+  const summary = (values: number[]) => ({
+    actions: values.length,
+    p50_ms: round(percentile(values, 0.5)),
+    p99_ms: round(percentile(values, 0.99)),
+  });
+  return {
+    from_memory: summary(groups.from_memory),
+    waited_maybe: summary(groups.waited_maybe),
+    with_a_call: summary(groups.with_a_call),
+  };
+}
+
 function report(run: Run) {
   const t = run.tally;
   const calls = run.sandbox.requests;
-  const basicOf = (key: string) => `Basic ${Buffer.from(`${key}:x`).toString('base64')}`;
   const team = new Set([...run.teamKeys].map(basicOf));
-  const teamCalls = calls.filter((r) => team.has(r.headers.authorization ?? '')).length;
+  const teamCalls = calls.filter((r) => team.has(r.headers.authorization ?? ''));
   const hogCalls = run.hogKey
     ? calls.filter((r) => r.headers.authorization === basicOf(run.hogKey as string)).length
     : 0;
-  const sorted = [...t.staleness].sort((a, b) => a - b);
+  const seconds = (ms: number) => Math.round(ms / 100) / 10;
   return {
     team: run.size,
     budget: run.budget ? 'on' : 'off',
+    accounts: ACCOUNTS,
     actions: t.actions,
+    actions_by: t.actionsBy,
     refused: t.refused,
     refused_pct: t.actions === 0 ? 0 : Math.round((1000 * t.refused) / t.actions) / 10,
     refused_by: t.refusedBy,
@@ -468,17 +731,22 @@ function report(run: Run) {
     errors: t.errors,
     error_kinds: t.errorKinds,
     salesbinder_calls: calls.length,
-    team_calls_per_action: t.actions === 0 ? 0 : Math.round((100 * teamCalls) / t.actions) / 100,
+    team_calls_per_action: t.actions === 0 ? 0 : Math.round((100 * teamCalls.length) / t.actions) / 100,
     calls_over_limit: calls.filter((r) => r.status === 429).length,
-    team_calls_by: callsBy(calls.filter((r) => team.has(r.headers.authorization ?? ''))),
+    team_calls_by: callsBy(teamCalls),
     stranger_requests: t.strangerRequests,
-    stranger_calls: calls.length - teamCalls - hogCalls,
-    ...(HOG ? { hog_calls: hogCalls } : {}),
-    oldest_data_after_change_s: Math.round((sorted.at(-1) ?? 0) / 100) / 10,
-    slowest_first_answer_s: Math.round(Math.max(0, ...t.firstServedMs) / 100) / 10,
+    stranger_calls: calls.length - teamCalls.length - hogCalls,
+    ...(HOG ? { hog_calls: hogCalls, hog: t.hog } : {}),
+    slowest_first_answer_s: seconds(Math.max(0, ...t.firstServedMs)),
     never_served: t.neverServed,
-    ...(HOG ? { hog: t.hog } : {}),
-    p99_data_after_change_s: Math.round((sorted[Math.floor(sorted.length * 0.99)] ?? 0) / 100) / 10,
+    oldest_data_after_change_s: seconds(percentile(t.staleness, 1)),
+    p99_data_after_change_s: seconds(percentile(t.staleness, 0.99)),
+    deleted_shown_longest_s: seconds(percentile(t.deletedShown, 1)),
+    deleted_shown_answers: t.deletedShown.length,
+    created_found_longest_s: seconds(percentile(t.foundAfter, 1)),
+    created_found: t.foundAfter.length,
+    created_not_found: run.world.unfound.size,
+    latency: latencies(run),
   };
 }
 
@@ -568,7 +836,7 @@ async function main(): Promise<void> {
     ...OFF_SIZES.map((size) => ({ size, budget: false })),
   ];
   console.log(
-    `Team benchmark: ${plan.length} runs at once, ${ARRIVAL_MS / 1000} s of arrivals, ${TOTAL_MS / 1000} s in all`,
+    `Team benchmark: ${plan.length} runs at once on ${ACCOUNTS} customers, a person every ${ARRIVE_EVERY_MS / 1000} s, ${TOTAL_MS / 1000} s in all`,
   );
   const runs = await Promise.all(plan.map(({ size, budget }) => startRun(size, budget)));
   const until = Date.now() + TOTAL_MS;
@@ -577,9 +845,11 @@ async function main(): Promise<void> {
     for (let i = 0; i < run.size; i++) {
       const key = run.sandbox.keys.add({ modify: true });
       run.teamKeys.add(key);
-      work.push(person(run, key, until));
+      work.push(person(run, key, i * ARRIVE_EVERY_MS, until));
     }
-    work.push(appEditor(run, until), stranger(run, until));
+    const colleagueKey = run.sandbox.keys.add({ modify: false });
+    run.teamKeys.add(colleagueKey);
+    work.push(webApp(run, until), colleague(run, colleagueKey, until), stranger(run, until));
     if (HOG) {
       run.hogKey = run.sandbox.keys.add({ modify: false });
       work.push(hog(run, run.hogKey, until));
@@ -587,7 +857,7 @@ async function main(): Promise<void> {
   }
   await Promise.all(work);
   const results = runs.map(report);
-  const trace = args.find((a) => a.startsWith('--trace='))?.slice(8);
+  const trace = option('trace');
   if (trace) {
     const { writeFileSync } = await import('node:fs');
     const lines = runs.flatMap((run) => [
@@ -595,7 +865,7 @@ async function main(): Promise<void> {
         JSON.stringify({
           run: `${run.size}-${run.budget}`,
           at: r.at,
-          what: callsBy([r]),
+          what: kindOfCall(r),
           status: r.status,
           key: r.headers.authorization?.slice(6, 14),
         }),
@@ -607,24 +877,49 @@ async function main(): Promise<void> {
   await Promise.all(runs.map((run) => run.close()));
 
   console.log(
-    '\nteam  budget  actions  refused  conflicts  errors  calls/action  over limit  stranger calls  oldest after change  slowest first answer',
+    '\nteam  budget  actions  refused  errors  calls/action  over limit  stranger calls  oldest after change  deleted shown  created found  memory p50/p99  with a call p50/p99  during a call p50/p99  slowest first answer',
   );
   for (const r of results) {
+    const { from_memory: m, waited_maybe: w, with_a_call: c } = r.latency;
     console.log(
-      `${String(r.team).padStart(4)}  ${r.budget.padEnd(6)}  ${String(r.actions).padStart(7)}  ${`${r.refused} (${r.refused_pct} %)`.padStart(7)}  ${String(r.conflicts).padStart(9)}  ${String(r.errors).padStart(6)}  ${String(r.team_calls_per_action).padStart(12)}  ${String(r.calls_over_limit).padStart(10)}  ${String(r.stranger_calls).padStart(14)}  ${`${r.oldest_data_after_change_s} s`.padStart(19)}  ${`${r.slowest_first_answer_s} s${r.never_served ? ` (${r.never_served} never)` : ''}`.padStart(20)}`,
+      [
+        String(r.team).padStart(4),
+        r.budget.padEnd(6),
+        String(r.actions).padStart(7),
+        `${r.refused} (${r.refused_pct} %)`.padStart(7),
+        String(r.errors).padStart(6),
+        String(r.team_calls_per_action).padStart(12),
+        String(r.calls_over_limit).padStart(10),
+        String(r.stranger_calls).padStart(14),
+        `${r.oldest_data_after_change_s} s`.padStart(19),
+        `${r.deleted_shown_longest_s} s`.padStart(13),
+        `${r.created_found_longest_s} s`.padStart(13),
+        `${m.p50_ms}/${m.p99_ms} ms`.padStart(14),
+        `${c.p50_ms}/${c.p99_ms} ms`.padStart(19),
+        `${w.p50_ms}/${w.p99_ms} ms`.padStart(19),
+        `${r.slowest_first_answer_s} s${r.never_served ? ` (${r.never_served} never)` : ''}`.padStart(20),
+      ].join('  '),
+    );
+    console.log(
+      `      calls by kind ${JSON.stringify(r.team_calls_by)}; refused ${JSON.stringify(r.refused_by)}`,
     );
   }
+  const meets = (r: (typeof results)[number]) =>
+    r.refused === 0 &&
+    r.errors === 0 &&
+    r.calls_over_limit === 0 &&
+    r.oldest_data_after_change_s <= FRESH_BOUND_S &&
+    r.deleted_shown_longest_s < DELETED_BOUND_S &&
+    r.created_found_longest_s <= FOUND_BOUND_S &&
+    r.created_not_found === 0;
   const clean = results.filter(
     (r) => r.budget === 'on' && r.refused === 0 && r.errors === 0 && r.calls_over_limit === 0,
   );
   const forty = results.find((r) => r.budget === 'on' && r.team === 40);
   const summary = {
+    accounts: ACCOUNTS,
     largest_team_without_refusal: Math.max(0, ...clean.map((r) => r.team)),
-    target_40_met:
-      forty !== undefined &&
-      forty.refused === 0 &&
-      forty.calls_over_limit === 0 &&
-      forty.oldest_data_after_change_s <= FRESH_BOUND_S,
+    target_40_met: forty !== undefined && meets(forty),
     runs: results,
   };
   console.log(JSON.stringify(summary));

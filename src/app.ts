@@ -257,6 +257,7 @@ function budgetOf(
   if (!settings) return undefined;
   const retention = {
     entryMs: settings.deletedMs + settings.freshMs,
+    heldMs: Math.max(settings.deletedMs + settings.freshMs, 2 * settings.heldReloadMs),
     // What SalesBinder said of a key is kept as long as it makes a known person.
     trustMs: Math.max(settings.keyTrustMs, settings.knownPersonMs),
     lockMs: settings.freshMs,

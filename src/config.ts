@@ -112,6 +112,13 @@ const EnvSchema = z.object({
   BUDGET_KNOWN_PERSON_SECONDS: seconds(DEFAULT_BUDGET_SETTINGS.knownPersonMs),
   BUDGET_CONDITIONAL_EDITS: z.enum(['remembered', 'fresh']).default(DEFAULT_BUDGET_SETTINGS.conditionalEdits),
   BUDGET_MAX_RECORDS: positiveInt(50_000),
+  BUDGET_SEARCHES: z.enum(['memory', 'salesbinder']).default(DEFAULT_BUDGET_SETTINGS.searches),
+  BUDGET_DELETED_LOG_KINDS: z
+    .string()
+    .regex(/^(|(customers|prospects|suppliers)(,(customers|prospects|suppliers))*)$/, {
+      error: 'must list kinds among customers, prospects and suppliers, separated by commas',
+    })
+    .default('customers,suppliers'),
   BUDGET_NEWCOMER_BURST: positiveInt(DEFAULT_NEWCOMER_SETTINGS.burst),
   BUDGET_NEWCOMER_REFILL_SECONDS: seconds(DEFAULT_NEWCOMER_SETTINGS.refillMs),
   SALESBINDER_SHARED_HOST: optionalBoolean,
@@ -435,6 +442,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
             knownPersonMs: e.BUDGET_KNOWN_PERSON_SECONDS,
             conditionalEdits: e.BUDGET_CONDITIONAL_EDITS,
             maxRecords: e.BUDGET_MAX_RECORDS,
+            searches: e.BUDGET_SEARCHES,
+            deletedLogKinds: e.BUDGET_DELETED_LOG_KINDS.split(',')
+              .filter((kind) => kind !== '')
+              .map((kind) => ({ customers: 2, prospects: 8, suppliers: 10 })[kind] as 2 | 8 | 10),
             newcomers: {
               ...DEFAULT_NEWCOMER_SETTINGS,
               burst: e.BUDGET_NEWCOMER_BURST,

@@ -43,7 +43,11 @@ export interface Metrics {
   /** Waits for a slot in an account's windows, and calls refused without reaching SalesBinder. */
   limiter: { wait(seconds: number): void; refusal(reason: string): void };
   /** Calls the budget saved, and callers it refused without asking SalesBinder. */
-  budget: { saved(reason: string): void; refused(cause: string): void };
+  budget: {
+    saved(reason: string): void;
+    refused(cause: string): void;
+    searchChecked(result: 'same' | 'different'): void;
+  };
   operation(observation: OperationObservation): void;
   /** A mutation (updateCustomer, createCustomer, deleteCustomer) ended in this member of its payload. */
   payload(mutation: string, type: string): void;
@@ -167,6 +171,12 @@ export function createMetrics(limiter: LimiterReadings | undefined, options: Met
     labelNames: ['endpoint'] as const,
     registers: [registry],
   });
+  const searchChecks = new Counter({
+    name: 'salesbinder_search_checks_total',
+    help: 'Searches answered from memory that were also asked of SalesBinder, by result: same, or different (the account’s searches are then asked of SalesBinder).',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
   const saved = new Counter({
     name: 'salesbinder_calls_saved_total',
     help: 'SalesBinder calls not made, by reason: remembered (served from memory), in_flight (shared another caller’s call under way), refused_key (a key SalesBinder refused a moment ago).',
@@ -242,6 +252,7 @@ export function createMetrics(limiter: LimiterReadings | undefined, options: Met
   const budget: Metrics['budget'] = {
     saved: (reason) => saved.inc({ reason }),
     refused: (cause) => refusedBy.inc({ cause }),
+    searchChecked: (result) => searchChecks.inc({ result }),
   };
 
   return {

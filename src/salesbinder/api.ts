@@ -6,6 +6,7 @@
 import type { Customer } from '../domain/customer.ts';
 import type { WireChanges, WireNewCustomer } from '../domain/customer-changes.ts';
 import type { CustomerPage } from '../domain/customer-page.ts';
+import type { DeletionPage } from '../domain/deleted-log.ts';
 import type { CallPriority } from '../transport/http.ts';
 
 export interface SavedCustomer {
@@ -52,6 +53,11 @@ export interface SalesBinderApi {
   listCustomers(query: CustomerQuery, options?: CallOptions): Promise<CustomerPage>;
   /** `PUT customers/{id}`: changes only the given fields; answers the whole updated account. */
   updateCustomer(id: string, changes: WireChanges, options?: CallOptions): Promise<SavedCustomer>;
+  /**
+   * `GET deleted_log?contextId&deletedSince&page&pageLimit`: the ids of accounts of a kind deleted
+   * since then. A 404 past the first page is an empty page.
+   */
+  listDeletions(query: DeletionQuery, options?: CallOptions): Promise<DeletionPage>;
   /** How many of these accounts would be served without a call now (the budget's memory; absent: none). */
   held?(ids: readonly string[]): Promise<number>;
   /**
@@ -64,4 +70,15 @@ export interface SalesBinderApi {
    * is success (that attempt deleted it), a 404 otherwise SB_NOT_FOUND.
    */
   deleteCustomer(id: string, options?: CallOptions): Promise<DeletedCustomer>;
+}
+
+/** What the deletion feed is asked. */
+export interface DeletionQuery {
+  contextId: number;
+  /** Epoch seconds. */
+  deletedSince: number;
+  /** 1-based. */
+  page: number;
+  /** 1 to 200. */
+  pageLimit: number;
 }

@@ -7,6 +7,7 @@ import { type Context, SpanKind, SpanStatusCode, type Tracer } from '@openteleme
 import type { Customer } from '../domain/customer.ts';
 import type { WireChanges, WireNewCustomer } from '../domain/customer-changes.ts';
 import { type CustomerPage, customerPageFromWire } from '../domain/customer-page.ts';
+import { type DeletionPage, deletionPageFromWire } from '../domain/deleted-log.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { WireCodec } from '../transport/codec.ts';
 import type { CallPriority, HttpRequest, HttpResponse, HttpTransport } from '../transport/http.ts';
@@ -22,7 +23,14 @@ import {
   recordOf,
   unreadable,
 } from './answers.ts';
-import type { CallOptions, CustomerQuery, DeletedCustomer, SalesBinderApi, SavedCustomer } from './api.ts';
+import type {
+  CallOptions,
+  CustomerQuery,
+  DeletedCustomer,
+  DeletionQuery,
+  SalesBinderApi,
+  SavedCustomer,
+} from './api.ts';
 import { accountOf, type SalesBinderEndpoint } from './endpoints.ts';
 
 export { accountOf, endpointFromUrl, type SalesBinderEndpoint } from './endpoints.ts';
@@ -143,6 +151,29 @@ export class SalesBinderClient implements SalesBinderApi {
         );
       }
       return answeredAt === undefined ? listed : { ...listed, answeredAt };
+    } catch (error) {
+      throw unreadable(error);
+    }
+  }
+
+  async listDeletions(
+    { contextId, deletedSince, page, pageLimit }: DeletionQuery,
+    { priority = 'read' }: CallOptions = {},
+  ): Promise<DeletionPage> {
+    const params = new URLSearchParams({
+      contextId: String(contextId),
+      deletedSince: String(deletedSince),
+      page: String(page),
+      pageLimit: String(pageLimit),
+    });
+    const { envelope } = await this.#call('GET', 'customers.deletions', 'deleted_log', {
+      priority,
+      query: params.toString(),
+      notFoundIsEmpty: page > 1,
+    });
+    if (envelope === NOT_FOUND) return { count: 0, ids: [] };
+    try {
+      return deletionPageFromWire(envelope, contextId);
     } catch (error) {
       throw unreadable(error);
     }

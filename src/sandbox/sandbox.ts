@@ -49,6 +49,11 @@ export interface SandboxOptions {
   deletedLog?: DeletedLogOptions;
   /** How the List's `modifiedSince` behaves (SalesBinder's boundary and clock are unknown). @default { shiftSeconds: 0, ignored: false } */
   changeFeed?: ChangeFeedBehaviour;
+  /**
+   * The fields `s` looks in without `field`: the four assumed (docs/sandbox.md), or fewer, to
+   * play a SalesBinder that searches otherwise than the gateway assumes. @default all four
+   */
+  searchFields?: readonly SearchField[];
 }
 
 /** The change feed as SalesBinder might really answer it. */
@@ -228,16 +233,21 @@ function positiveInteger(query: URLSearchParams, name: string, fallback?: number
 
 /** The fields `s` looks in, as the List page's `field` names them. */
 const SEARCH_FIELDS = ['name', 'customer_number', 'office_email', 'billing_country'] as const;
-type SearchField = (typeof SEARCH_FIELDS)[number];
+export type SearchField = (typeof SEARCH_FIELDS)[number];
 
 /**
  * SalesBinder's search, as assumed (its documentation does not say): the term, lower-cased, is a
  * substring of one of the four fields lower-cased (or of the one `field` names); characters are
  * compared as they are (no accent folding, `%` and `_` literal). `docs/sandbox.md` states it.
  */
-function matchesSearch(record: CustomerRecord, term: string, field?: SearchField): boolean {
+function matchesSearch(
+  record: CustomerRecord,
+  term: string,
+  field?: SearchField,
+  fields: readonly SearchField[] = SEARCH_FIELDS,
+): boolean {
   if (term === '') return true;
-  return (field ? [field] : SEARCH_FIELDS).some((name) => String(record[name]).toLowerCase().includes(term));
+  return (field ? [field] : fields).some((name) => String(record[name]).toLowerCase().includes(term));
 }
 
 interface ListQuery {
@@ -441,7 +451,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       .filter(
         (record) =>
           record.context_id === contextId &&
-          matchesSearch(record, term, field) &&
+          matchesSearch(record, term, field, options.searchFields) &&
           (since === 0 || Date.parse(record.modified) > since * 1000),
       )
       .sort((a, b) => a.customer_number - b.customer_number);

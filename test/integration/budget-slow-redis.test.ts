@@ -70,7 +70,7 @@ describeWithRedis('a slow Redis', () => {
         url: redis.url,
         timeoutMs: 100,
         keyPrefix: `breaker${++prefix}`,
-        retention: { entryMs: 60_000, trustMs: 300_000, lockMs: 2_000 },
+        retention: { entryMs: 60_000, heldMs: 600_000, trustMs: 300_000, lockMs: 2_000 },
         now: clock.now,
         skipMs: 1_000,
       });
@@ -100,13 +100,38 @@ describeWithRedis('a slow Redis', () => {
       }
     });
 
+    it('releases a lock whose answer came too late, once Redis answers again', async () => {
+      const clock = createTestClock();
+      const store = createRedisStore({
+        url: redis.url,
+        timeoutMs: 100,
+        keyPrefix: `breaker${++prefix}`,
+        retention: { entryMs: 60_000, heldMs: 1_800_000, trustMs: 300_000, lockMs: 15_000 },
+        now: clock.now,
+        skipMs: 1_000,
+      });
+      try {
+        await store.records('s', ['a']);
+        await pauseWrites();
+        // The lock's SET is held by the pause: no answer in time, but it takes the lock later.
+        await expect(store.lock('s', 'view:x')).rejects.not.toBeInstanceOf(StoreSkipped);
+        await control.call('CLIENT', 'UNPAUSE');
+        clock.advance(1_000);
+        await store.records('s', ['a']);
+        // Nobody makes that call: no waiter on another replica may wait 15 s for it.
+        expect(await store.lockState('s', 'view:x')).toBe('free');
+      } finally {
+        await store.close();
+      }
+    });
+
     it('opens again when its probe fails', async () => {
       const clock = createTestClock();
       const store = createRedisStore({
         url: redis.url,
         timeoutMs: 100,
         keyPrefix: `breaker${++prefix}`,
-        retention: { entryMs: 60_000, trustMs: 300_000, lockMs: 2_000 },
+        retention: { entryMs: 60_000, heldMs: 600_000, trustMs: 300_000, lockMs: 2_000 },
         now: clock.now,
         skipMs: 1_000,
       });
@@ -235,6 +260,34 @@ describeWithRedis('a slow Redis', () => {
       expect(list.body.errors).toBeUndefined();
       expect(list.body.data?.customers.edges.length).toBe(list.body.data?.customers.totalCount);
       const read = await a.graphql(CUSTOMER, { id: DOC_EXAMPLE_ID }, admin);
+      expect(read.body.errors).toBeUndefined();
+      expect(read.body.data?.customer.id).toBe(DOC_EXAMPLE_ID);
+    });
+
+    it('answers a read whose follow (the change feed) cannot write what it brought, nor its progress', async () => {
+      // 450 customers: swept, then followed by the change feed between sweeps.
+      const clock = createTestClock();
+      const env = {
+        BUDGET: 'on',
+        REDIS_URL: redis.url,
+        REDIS_TIMEOUT_MS: '100',
+        REDIS_KEY_PREFIX: `feed${++prefix}`,
+      };
+      const a = await startGateway({ env, now: clock.now, sandbox: { customers: 450 } });
+      open.push(a);
+      expect((await a.graphql(CUSTOMER, { id: DOC_EXAMPLE_ID }, admin)).body.errors).toBeUndefined();
+      expect(
+        (await a.graphql('query { customers(first: 5) { totalCount } }', {}, admin)).body.errors,
+      ).toBeUndefined();
+      clock.advance(16_000);
+      // Redis holds every write from the moment the feed's call is under way.
+      a.sandbox.faults.add({ kind: 'delay', delayMs: 300, match: { path: 'modifiedSince' } });
+      const pending = a.graphql(CUSTOMER, { id: DOC_EXAMPLE_ID }, admin);
+      while (!a.sandbox.requests.some((r) => r.path.includes('modifiedSince'))) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      await pauseWrites();
+      const read = await pending;
       expect(read.body.errors).toBeUndefined();
       expect(read.body.data?.customer.id).toBe(DOC_EXAMPLE_ID);
     });

@@ -20,7 +20,7 @@ import {
 import { createTestClock } from '../helpers/clock.ts';
 import { describeWithRedis, type RedisServer, startRedis } from '../helpers/redis-server.ts';
 
-const RETENTION: Retention = { entryMs: 60_000, trustMs: 300_000, lockMs: 2_000 };
+const RETENTION: Retention = { entryMs: 60_000, heldMs: 1_800_000, trustMs: 300_000, lockMs: 2_000 };
 const SECRET_KEY = 'demoadminkey0000000000000000000000000000';
 
 const blankAddress = { line1: null, line2: null, city: null, region: null, country: null, postalCode: null };
@@ -192,14 +192,22 @@ function storeContract(make: () => BudgetStore) {
       sweptCount: 7,
       writtenAt: 300,
       feedFrom: 200,
+      heldSince: 90,
     });
-    await store.advanceKind(scope, 8, { asOf: 150, sweptCount: 5, writtenAt: 250, feedFrom: 100 });
+    await store.advanceKind(scope, 8, {
+      asOf: 150,
+      sweptCount: 5,
+      writtenAt: 250,
+      feedFrom: 100,
+      heldSince: 80,
+    });
     expect(await store.kindState(scope, 8)).toEqual({
       coveredSince: 100,
       asOf: 200,
       listChangedAt: 0,
       sweptAt: 200,
       sweptCount: 5,
+      heldSince: 90,
       writtenAt: 300,
       feedFrom: 200,
     });
@@ -209,6 +217,7 @@ function storeContract(make: () => BudgetStore) {
       listChangedAt: 0,
       sweptAt: 0,
       sweptCount: -1,
+      heldSince: 0,
       writtenAt: 0,
       feedFrom: 0,
     });
@@ -265,15 +274,21 @@ describe('the budget’s memory on one replica', () => {
       fetchedAt: clock.now(),
       sbTime: clock.now(),
     });
+    await store.putPage('s', 'whole', { ids: ['a'], count: 1, fetchedAt: clock.now(), sbTime: 0 }, true);
     await store.acceptKey('s', hash, 2, clock.now());
     clock.advance(RETENTION.entryMs);
-    expect((await store.records('s', ['a']))[0]?.customer.id).toBe('a');
+    expect(await store.page('s', '[2,"",1,20]')).toBeDefined();
     clock.advance(1);
-    expect(await store.records('s', ['a'])).toEqual([undefined]);
     expect(await store.page('s', '[2,"",1,20]')).toBeUndefined();
+    // Records and a held kind's listing are kept heldMs (a held kind serves them longer).
+    expect((await store.records('s', ['a']))[0]?.customer.id).toBe('a');
+    expect(await store.page('s', 'whole')).toBeDefined();
     expect((await store.keyState('s', hash)).acceptedAt).toBeGreaterThan(0);
     clock.advance(RETENTION.trustMs * 2);
     expect(await store.keyState('s', hash)).toEqual({ acceptedAt: 0, kinds: {}, refusedUntil: 0 });
+    clock.advance(RETENTION.heldMs - RETENTION.entryMs - RETENTION.trustMs * 2);
+    expect(await store.records('s', ['a'])).toEqual([undefined]);
+    expect(await store.page('s', 'whole')).toBeUndefined();
   });
 
   it('forgets a kind’s progress a retention after its last change, and holds a bounded number of them', async () => {

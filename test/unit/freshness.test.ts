@@ -45,6 +45,7 @@ const kind = (k: Partial<KindState> = {}): KindState => ({
   sweptAt: 0,
   feedFrom: 0,
   sweptCount: -1,
+  heldSince: 0,
   writtenAt: 0,
   ...k,
 });

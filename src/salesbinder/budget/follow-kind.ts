@@ -9,6 +9,7 @@
 import type { Customer } from '../../domain/customer.ts';
 import type { CustomerPage } from '../../domain/customer-page.ts';
 import type { CustomerQuery } from '../api.ts';
+import { feedOverlap, feedTooBusy, proveBoundaryAhead } from './feed-boundary.ts';
 import {
   type FollowMode,
   type FollowPurpose,
@@ -18,13 +19,13 @@ import {
   followedAlready,
   followPlan,
   MAX_FEED_PAGES,
-  skewFrom,
 } from './freshness.ts';
-import { isStatus, type Session } from './session.ts';
+import { joinHeld, keepHeld, WHOLE } from './held-kind.ts';
+import { isStatus, noteClock, type Session } from './session.ts';
 import type { ContextId, KeyState, KindState } from './store/store.ts';
 
-/** Where a kind's whole listing (the last sweep) is kept among its pages. */
-export const WHOLE = (contextId: ContextId) => JSON.stringify([contextId, '', 'whole']);
+export { WHOLE } from './held-kind.ts';
+export { noteClock } from './session.ts';
 
 /**
  * Brings the kind up to date: the change feed since it was last followed, or a sweep (the whole
@@ -59,21 +60,13 @@ export async function followKind(
  * both up to date before anyone has to wait for it.
  */
 export function followAhead(s: Session, contextId: ContextId, kind: KindState, state: KeyState): void {
+  keepHeld(s, contextId, kind);
+  proveBoundaryAhead(s);
   if (!followAheadDue(kind, state.kinds[contextId] ?? 0, s.rt.now(), s.rt.settings)) return;
   if (s.rt.singleFlight.isRunning(s.scope, `any:${contextId}`)) return;
   void followKind(s, contextId, 'background').catch((error: unknown) =>
     s.log.debug({ err: error }, 'keeping remembered accounts fresh ahead of need failed'),
   );
-}
-
-/**
- * Notes SalesBinder's clock from an answer's Date header; returns `sentAt` on its clock, as well
- * as it is known.
- */
-export function noteClock(s: Session, page: CustomerPage, sentAt: number): number {
-  const { skews, now } = s.rt;
-  if (page.answeredAt !== undefined) skews.set(s.scope, skewFrom(page.answeredAt, sentAt, now()));
-  return sentAt + (skews.get(s.scope) ?? 0);
 }
 
 /**
@@ -105,12 +98,16 @@ async function followNow(s: Session, contextId: ContextId, purpose: FollowPurpos
     return;
   }
   if (s.key.trusted(await s.key.usable(), contextId)) {
+    keepHeld(s, contextId, kind);
     // Someone brought the kind up to date since this caller looked: nothing left to do.
     if (followedAlready(kind, mode, purpose, sentAt, s.rt.settings)) return;
   }
   const { how, lapsed } = followPlan(kind, mode, sentAt, s.rt.settings);
   const step = { s, contextId, kind, lapsed, sentAt, purpose };
-  return how === 'sweep' ? sweep(step) : changes(step);
+  if (how === 'sweep') return sweep(step);
+  // A feed SalesBinder answers whole (modifiedSince ignored) is not asked again for a while.
+  if ((s.rt.held.feedIgnored.get(`${s.scope}\0${contextId}`) ?? 0) > sentAt) return;
+  return changes(step);
 }
 
 /** One follow of a kind: the kind as it stood, and when the follow began. */
@@ -180,10 +177,16 @@ async function sweep(step: FollowStep): Promise<void> {
 }
 
 /** The kind's changes since it was last followed (or, lapsed, from now on). */
-async function changes({ s, contextId, kind, lapsed, sentAt, purpose }: FollowStep): Promise<void> {
+async function changes(step: FollowStep): Promise<void> {
+  const { s, contextId, kind, sentAt, purpose } = step;
+  // A held kind not followed for a while asks the feed since it last did, rather than start
+  // again: its listing stays right (deletions come from their own feed or a count).
+  const resumed = step.lapsed && kind.heldSince > 0 && kind.asOf >= sentAt - s.rt.settings.heldReloadMs;
+  const lapsed = step.lapsed && !resumed;
   // From where the feed last answered (a 404 since does not move it), else from `asOf`.
   const from = kind.feedFrom > 0 ? Math.min(kind.asOf, kind.feedFrom) : kind.asOf;
-  const since = feedStart(lapsed ? sentAt : from, s.rt.skews.get(s.scope) ?? 0, s.rt.settings);
+  const overlap = feedOverlap(s);
+  const since = feedStart(lapsed ? sentAt : from, s.rt.skews.get(s.scope) ?? 0, { feedOverlapMs: overlap });
   const customers: Customer[] = [];
   let answered = false;
   for (let page = 1; ; page++) {
@@ -209,6 +212,11 @@ async function changes({ s, contextId, kind, lapsed, sentAt, purpose }: FollowSt
     answered = true;
     if (page === 1) noteClock(s, answer, sentAt);
     customers.push(...answer.customers);
+    if (page === 1 && feedIgnored(s, contextId, answer, since, sentAt)) {
+      // What came is whole and current (fresh for a while); the kind is not marked followed.
+      await s.remember(customers, contextId, sentAt);
+      return;
+    }
     // Records left out as unreadable count: a full page is full (domain/customer-page.ts).
     if (answer.customers.length + (answer.leftOut?.length ?? 0) < FULL_PAGE) break;
     if (page >= MAX_FEED_PAGES) {
@@ -217,13 +225,15 @@ async function changes({ s, contextId, kind, lapsed, sentAt, purpose }: FollowSt
       // remembered before is read again when asked (as after a lapse), rather than this window
       // asked again and again.
       await s.remember(customers, contextId, sentAt);
+      if (overlap > s.rt.settings.feedOverlapMs) feedTooBusy(s);
       await progress(s, () =>
         s.rt.store.advanceKind(s.scope, contextId, { coveredSince: sentAt, asOf: sentAt, feedFrom: sentAt }),
       );
       return;
     }
   }
-  await s.remember(customers, contextId, sentAt);
+  const remembered = await s.remember(customers, contextId, sentAt);
+  await joinHeld(s, contextId, remembered);
   await progress(s, () =>
     s.rt.store.advanceKind(s.scope, contextId, {
       ...(lapsed ? { coveredSince: sentAt } : {}),
@@ -231,6 +241,32 @@ async function changes({ s, contextId, kind, lapsed, sentAt, purpose }: FollowSt
       ...(answered ? { feedFrom: sentAt } : {}),
     }),
   );
+}
+
+/** An account this much older than the feed's window says SalesBinder ignored `modifiedSince`. */
+const IGNORED_BY = 24 * 60 * 60 * 1000;
+
+/**
+ * Whether SalesBinder answered the change feed with accounts changed long before it was asked
+ * for (it ignored `modifiedSince`): then the feed is one call, not three pages, and is not asked
+ * again for the deletion bound, so that it costs no more than a follow; reads meanwhile ask for
+ * what they need. A warning says so (once a bound).
+ */
+function feedIgnored(
+  s: Session,
+  contextId: ContextId,
+  answer: CustomerPage,
+  since: number,
+  t: number,
+): boolean {
+  const old = answer.customers.some((c) => c.modifiedAt.getTime() < since * 1000 - IGNORED_BY);
+  if (!old) return false;
+  s.rt.held.feedIgnored.set(`${s.scope}\0${contextId}`, t + s.rt.settings.deletedMs);
+  s.log.warn(
+    { feed: { contextId, since } },
+    'SalesBinder answered the change feed with accounts unchanged for days (modifiedSince ignored): it is not asked again for a while',
+  );
+  return true;
 }
 
 /** A list call for following a kind: a read when someone waits for it, else background work. */

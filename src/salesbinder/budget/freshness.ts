@@ -15,13 +15,34 @@ export const MAX_FEED_PAGES = 3;
 type Bounds = Pick<BudgetSettings, 'freshMs' | 'deletedMs'>;
 
 /** The most accounts a sweep lists (`sweepMaxPages` full pages). */
-function sweepLimit(settings: Pick<BudgetSettings, 'sweepMaxPages'>): number {
+export function sweepLimit(settings: Pick<BudgetSettings, 'sweepMaxPages'>): number {
   return FULL_PAGE * settings.sweepMaxPages;
+}
+
+/**
+ * Whether the kind is held whole (held-kind.ts) at `t`: listed since its feed's coverage began,
+ * and its deletions checked since, within the deletion bound.
+ */
+export function heldNow(kind: KindState, t: number, s: Pick<BudgetSettings, 'deletedMs'>): boolean {
+  return (
+    kind.heldSince > 0 &&
+    kind.heldSince >= kind.coveredSince &&
+    kind.sweptAt >= kind.heldSince &&
+    kind.sweptAt >= t - s.deletedMs
+  );
+}
+
+/**
+ * Whether a held kind's whole listing may serve its pages, counts and searches at `t`: held, and
+ * its feed followed within the freshness bound (new accounts join the listing as the feed shows them).
+ */
+export function heldServable(kind: KindState, t: number, s: Bounds): boolean {
+  return heldNow(kind, t, s) && kind.asOf >= t - s.freshMs;
 }
 
 /** Whether a record is fresh enough to serve at `t` (trust in its kind is checked apart). */
 export function recordServable(record: RememberedRecord, kind: KindState, t: number, s: Bounds): boolean {
-  if (record.confirmedAt < t - s.deletedMs) return false;
+  if (!confirmed(record, t, s, kind)) return false;
   if (record.fetchedAt >= t - s.freshMs) return true;
   // Followed since before this version was fetched, and followed recently: nothing newer exists.
   return kind.asOf >= t - s.freshMs && record.fetchedAt >= kind.coveredSince;
@@ -56,13 +77,19 @@ export function pageServable(
   return fetchedFresh || stillRight;
 }
 
-/** Whether SalesBinder returned the record recently enough that it cannot have been deleted unseen. */
+/**
+ * Whether the record cannot have been deleted unseen: SalesBinder returned it within the deletion
+ * bound, or its kind is held and was returned since the listing began (deletion checks since then
+ * took deleted accounts out of memory).
+ */
 export function confirmed(
   record: RememberedRecord,
   t: number,
   s: Pick<BudgetSettings, 'deletedMs'>,
+  kind?: KindState,
 ): boolean {
-  return record.confirmedAt >= t - s.deletedMs;
+  if (record.confirmedAt >= t - s.deletedMs) return true;
+  return kind !== undefined && heldNow(kind, t, s) && record.confirmedAt >= kind.heldSince;
 }
 
 /**

@@ -33,6 +33,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../../observability/logger.ts';
 import type { SalesBinderApi } from '../api.ts';
+import { createHeldState } from './held-state.ts';
 import type { NewcomerCredits } from './newcomers.ts';
 import { RememberingApi } from './remembering-api.ts';
 import { Session } from './session.ts';
@@ -92,6 +93,7 @@ export function createBudget({
     skews: new LRUCache<string, number>({ max: 10_000 }),
     proofs: new Map<string, Promise<unknown>>(),
     unsaved: createUnsavedEdits(),
+    held: createHeldState(),
   };
   return {
     settings,

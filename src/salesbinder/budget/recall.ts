@@ -7,7 +7,8 @@
 import type { Customer } from '../../domain/customer.ts';
 import type { CustomerPage } from '../../domain/customer-page.ts';
 import { followAhead } from './follow-kind.ts';
-import { confirmed, goneServable, pageServable, recordServable } from './freshness.ts';
+import { confirmed, goneServable, heldServable, pageServable, recordServable } from './freshness.ts';
+import { keepHeld } from './held-kind.ts';
 import { acceptedRecently } from './key-trust.ts';
 import { type Session, withKind } from './session.ts';
 import type { ContextId, RememberedPage, RememberedRecord } from './store/store.ts';
@@ -41,7 +42,10 @@ export async function recallView(
   }
   if (record.contextId === null || !s.key.trusted(state, record.contextId)) return { record };
   const kind = await s.store.kindState(s.scope, record.contextId);
-  if (kind === undefined || !recordServable(record, kind, t, settings)) return { record };
+  if (kind === undefined) return { record };
+  // A held kind is kept (its next page, its deletion check) whether or not this read is served.
+  keepHeld(s, record.contextId, kind);
+  if (!recordServable(record, kind, t, settings)) return { record };
   followAhead(s, record.contextId, kind, state);
   s.caller.onAccepted?.();
   return { answer: withKind(record.customer, record.contextId), record };
@@ -67,8 +71,12 @@ export async function recallPage(
     s.store.page(s.scope, pageKey),
     s.store.kindState(s.scope, contextId),
   ]);
+  if (kind !== undefined) keepHeld(s, contextId, kind);
   if (page === undefined || kind === undefined) return {};
-  if (!pageServable(page, kind, t, settings)) return { page };
+  // A held kind's whole listing (it carries the customer numbers) is kept right by its feeds.
+  const servable =
+    page.numbers !== undefined ? heldServable(kind, t, settings) : pageServable(page, kind, t, settings);
+  if (!servable) return { page };
   const ids = window
     ? page.ids.slice((window.page - 1) * window.pageLimit, window.page * window.pageLimit)
     : page.ids;
@@ -76,7 +84,7 @@ export async function recallPage(
   if (records.length !== ids.length) return { page };
   const customers: Customer[] = [];
   for (const record of records) {
-    if (record === undefined || !confirmed(record, t, settings)) return { page };
+    if (record === undefined || !confirmed(record, t, settings, kind)) return { page };
     customers.push(withKind(record.customer, contextId));
   }
   followAhead(s, contextId, kind, state);

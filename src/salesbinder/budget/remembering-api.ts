@@ -8,10 +8,20 @@
 import type { Customer } from '../../domain/customer.ts';
 import type { WireChanges, WireNewCustomer } from '../../domain/customer-changes.ts';
 import type { CustomerPage } from '../../domain/customer-page.ts';
-import type { CallOptions, CustomerQuery, DeletedCustomer, SalesBinderApi, SavedCustomer } from '../api.ts';
+import type { DeletionPage } from '../../domain/deleted-log.ts';
+import type {
+  CallOptions,
+  CustomerQuery,
+  DeletedCustomer,
+  DeletionQuery,
+  SalesBinderApi,
+  SavedCustomer,
+} from '../api.ts';
 import { SalesBinderError } from '../errors.ts';
+import { proveBoundary } from './feed-boundary.ts';
 import { followKind, noteClock, WHOLE } from './follow-kind.ts';
-import { confirmed, sweepServesKind } from './freshness.ts';
+import { confirmed, heldNow, sweepServesKind } from './freshness.ts';
+import { checkSearchesAhead, searchesFromMemory, searchHeld } from './held-search.ts';
 import { heldCount, recallPage, recallView, type ViewAnswer } from './recall.ts';
 import { isStatus, type Session, withKind } from './session.ts';
 import {
@@ -90,6 +100,22 @@ export class RememberingApi implements SalesBinderApi {
     if (!query.search) {
       const served = await this.#fromWholeListing(contextId, query);
       if (served) return served;
+    } else {
+      const window = { page: query.page, pageLimit: query.pageLimit };
+      let found = await searchHeld(s, contextId, query.search, window);
+      if (!found && searchesFromMemory(s)) {
+        const kind = await s.store.kindState(s.scope, contextId);
+        if (kind !== undefined && heldNow(kind, s.rt.now(), s.rt.settings)) {
+          // A held kind whose feed is behind (or a key's first call): one follow, and it answers.
+          await followKind(s, contextId, 'read');
+          found = await searchHeld(s, contextId, query.search, window);
+        }
+      }
+      if (found) {
+        s.rt.observer?.saved('remembered');
+        checkSearchesAhead(s);
+        return found;
+      }
     }
     const pageKey = JSON.stringify([contextId, query.search ?? '', query.page, query.pageLimit]);
     const look = await recallPage(s, pageKey, contextId);
@@ -131,6 +157,13 @@ export class RememberingApi implements SalesBinderApi {
     const state = await s.key.usable();
     const kind = await s.store.kindState(s.scope, contextId);
     if (kind === undefined) return undefined;
+    if (heldNow(kind, s.rt.now(), s.rt.settings)) {
+      // A held kind whose feed is behind (or a key's first call): one follow, and the listing serves.
+      await followKind(s, contextId, 'read');
+      const again = (await recallPage(s, WHOLE(contextId), contextId, window)).served;
+      if (again) s.rt.observer?.saved('remembered');
+      return again;
+    }
     // A key's first call is a sweep too, when one call lists the whole kind (or no one knows yet
     // how large the kind is): it serves everyone.
     const trusted = s.key.trusted(state, contextId);
@@ -139,6 +172,17 @@ export class RememberingApi implements SalesBinderApi {
     const again = (await recallPage(s, WHOLE(contextId), contextId, window)).served;
     if (again && trusted) s.rt.observer?.saved('remembered');
     return again;
+  }
+
+  /** The deletion feed, with this caller's key: nothing of it is remembered for anyone else. */
+  async listDeletions(query: DeletionQuery, options: CallOptions = {}): Promise<DeletionPage> {
+    const s = this.#s;
+    await s.key.usable();
+    return s.key.send(
+      options.priority === 'background' ? 'background' : 'read',
+      () => null,
+      (priority) => s.calls.listDeletions(query, { priority }),
+    );
   }
 
   // ---- edits -------------------------------------------------------------------------------
@@ -165,6 +209,7 @@ export class RememberingApi implements SalesBinderApi {
     // Remembered before the answer leaves: every later read, by anyone, sees the edit (kept on
     // this replica until the store takes it, when the store cannot now).
     await s.remember([customer], contextId, sentAt, { edit: true });
+    if (contextId !== null) proveBoundary(s, contextId, customer);
     // A change of what lists are searched and ordered by (a rename, say) may move the account into
     // or out of any remembered page of its kind, a search's included: they are asked again.
     if (before === undefined || before.listSig !== listSigOf(customer)) {

@@ -4,9 +4,12 @@
  * key (key-trust.ts), and what the budget shares between requests (the runtime).
  */
 import { type Customer, KIND_OF_CONTEXT_ID, keepUnsaid, unsaidFields } from '../../domain/customer.ts';
+import type { CustomerPage } from '../../domain/customer-page.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { SalesBinderApi } from '../api.ts';
 import { SalesBinderError } from '../errors.ts';
+import { skewFrom } from './freshness.ts';
+import type { HeldState } from './held-state.ts';
 import { KeyTrust } from './key-trust.ts';
 import type { NewcomerCredits } from './newcomers.ts';
 import type { BudgetObserver, BudgetSettings, Caller } from './settings.ts';
@@ -38,6 +41,8 @@ export interface BudgetRuntime {
   proofs: Map<string, Promise<unknown>>;
   /** Edits the store could not take yet (store/fallback.ts). */
   unsaved: UnsavedEdits;
+  /** What this replica knows of held kinds and searches answered from them (held-kind.ts). */
+  held: HeldState;
 }
 
 /** Whether SalesBinder answered with this failure (and HTTP status, when given). */
@@ -51,6 +56,16 @@ export function isStatus(
     error.code === code &&
     (status === undefined || error.status === status)
   );
+}
+
+/**
+ * Notes SalesBinder's clock from an answer's Date header; returns `sentAt` on its clock, as well
+ * as it is known.
+ */
+export function noteClock(s: Session, page: CustomerPage, sentAt: number): number {
+  const { skews, now } = s.rt;
+  if (page.answeredAt !== undefined) skews.set(s.scope, skewFrom(page.answeredAt, sentAt, now()));
+  return sentAt + (skews.get(s.scope) ?? 0);
 }
 
 /** The record with the kind its list said, when the record itself did not. */

@@ -1,5 +1,7 @@
 /** What the budget may be told: its settings, who is asking, and what it reports. */
 
+import type { ContextId } from './store/store.ts';
+
 export interface BudgetSettings {
   /** An answer reflects SalesBinder as of at most this long before. @default 15000 */
   freshMs: number;
@@ -25,6 +27,27 @@ export interface BudgetSettings {
    * per conditional edit). @default 'remembered'
    */
   conditionalEdits: 'remembered' | 'fresh';
+  /**
+   * A kind larger than a sweep is held whole (held-kind.ts): listed once, page by page in the
+   * background, at most one page per this long, so that loading it never crowds the windows. @default 1500
+   */
+  loadPaceMs: number;
+  /** A held kind is listed anew this often, which renews what is kept of it. @default 1800000 */
+  heldReloadMs: number;
+  /**
+   * The kinds whose deletions SalesBinder's `deleted_log` is trusted to list (customers and
+   * suppliers, as clients read it); the others learn deletions from a count. @default [2, 10]
+   */
+  deletedLogKinds: readonly ContextId[];
+  /** How often a held kind's size is counted, to check that `deleted_log` missed nothing. @default 300000 */
+  countCheckMs: number;
+  /**
+   * `memory`: a search of a held kind is answered from it, as SalesBinder is assumed to search
+   * (docs/rate-limits-and-budget.md); `salesbinder`: every search asks SalesBinder. @default 'memory'
+   */
+  searches: 'memory' | 'salesbinder';
+  /** How often, when there is room, a search answered from memory is asked of SalesBinder too, to compare. @default 120000 */
+  searchCheckMs: number;
 }
 
 export const DEFAULT_BUDGET_SETTINGS: BudgetSettings = {
@@ -36,6 +59,12 @@ export const DEFAULT_BUDGET_SETTINGS: BudgetSettings = {
   feedOverlapMs: 2_000,
   sweepMaxPages: 3,
   conditionalEdits: 'remembered',
+  loadPaceMs: 1_500,
+  heldReloadMs: 1_800_000,
+  deletedLogKinds: [2, 10],
+  countCheckMs: 300_000,
+  searches: 'memory',
+  searchCheckMs: 120_000,
 };
 
 /** Why a call was not made. */
@@ -47,6 +76,8 @@ export type LocalRefusal = 'refused_key' | 'newcomers';
 export interface BudgetObserver {
   saved(reason: SavedReason): void;
   refused(cause: LocalRefusal): void;
+  /** A search answered from memory was compared with SalesBinder's own answer. */
+  searchChecked?(result: 'same' | 'different'): void;
 }
 
 /** Who is asking, as the budget needs to know it. */

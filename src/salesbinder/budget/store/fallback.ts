@@ -7,8 +7,9 @@
  *
  * One write is not dropped: an edit's. An edit whose record could not be written (`unsaved`) is
  * kept on this replica, served over what the store holds (so that the editor never sees the
- * version before the edit), and written as soon as the store answers again (so that the other
- * replicas stop serving that version).
+ * version before the edit), and written as soon as the store answers again, by the first request
+ * that finds it answering or by a try each second (so that the other replicas stop serving that
+ * version).
  *
  * Following a kind reads and writes its progress through the store itself, forgiving failures in
  * its own way (follow-kind.ts).
@@ -44,11 +45,16 @@ export interface UnsavedEdits {
   edits: LRUCache<string, { scope: string; record: RememberedRecord }>;
   /** Whether a request is writing them now (one at a time). */
   flushing: boolean;
+  /** A later try is set, so that they are written even if no request comes meanwhile. */
+  retry: ReturnType<typeof setTimeout> | undefined;
 }
 
 export function createUnsavedEdits(max = 1_000): UnsavedEdits {
-  return { edits: new LRUCache({ max }), flushing: false };
+  return { edits: new LRUCache({ max }), flushing: false, retry: undefined };
 }
+
+/** How often edits kept here are tried again while no request finds the store answering. */
+const FLUSH_RETRY_MS = 1_000;
 
 const unsavedKey = (scope: string, id: string) => `${scope}\0${id}`;
 
@@ -81,6 +87,15 @@ export function storeFallback(store: BudgetStore, log: Logger, kept: UnsavedEdit
     }
   }
   /** What the store holds, with this replica's unsaved edits over it. */
+  /** Tries again in a second while edits are kept, whether or not a request comes meanwhile. */
+  function retryLater(): void {
+    if (kept.retry !== undefined || unsaved.size === 0) return;
+    kept.retry = setTimeout(() => {
+      kept.retry = undefined;
+      void flush().then(retryLater);
+    }, FLUSH_RETRY_MS);
+    kept.retry.unref();
+  }
   function overlaid(scope: string, ids: readonly string[], stored: Array<RememberedRecord | undefined>) {
     if (unsaved.size === 0) return stored;
     return stored.map((record, i) => {
@@ -120,10 +135,11 @@ export function storeFallback(store: BudgetStore, log: Logger, kept: UnsavedEdit
         const key = unsavedKey(scope, record.customer.id);
         if (written) unsaved.delete(key);
         else {
-          const kept = unsaved.get(key)?.record;
-          unsaved.set(key, { scope, record: kept === undefined ? record : mergeRecord(kept, record).record });
+          const held = unsaved.get(key)?.record;
+          unsaved.set(key, { scope, record: held === undefined ? record : mergeRecord(held, record).record });
         }
       }
+      if (!written) retryLater();
     },
     forget: (scope, id, at) => {
       unsaved.delete(unsavedKey(scope, id));
@@ -131,7 +147,7 @@ export function storeFallback(store: BudgetStore, log: Logger, kept: UnsavedEdit
     },
     goneAt: (scope, id) => orElse(() => store.goneAt(scope, id), 0),
     page: (scope, key) => orElse(() => store.page(scope, key), undefined),
-    putPage: (scope, key, page) => orElse(() => store.putPage(scope, key, page), undefined),
+    putPage: (scope, key, page, held) => orElse(() => store.putPage(scope, key, page, held), undefined),
     lock: (scope, name) => orElse(() => store.lock(scope, name), 'free' as const),
     lockState: (scope, name) => orElse(() => store.lockState(scope, name), 'free' as const),
     unlock: (scope, name, failure) => orElse(() => store.unlock(scope, name, failure), undefined),

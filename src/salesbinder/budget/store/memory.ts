@@ -28,7 +28,7 @@ export function createMemoryStore(
   const clock = { perf: { now }, ttlResolution: 0 };
   const records = new LRUCache<string, RememberedRecord>({
     max: maxEntries,
-    ttl: retention.entryMs,
+    ttl: retention.heldMs,
     ...clock,
   });
   const pages = new LRUCache<string, RememberedPage>({
@@ -110,8 +110,8 @@ export function createMemoryStore(
     async page(scope, key) {
       return pages.get(at(scope, key));
     },
-    async putPage(scope, key, page) {
-      pages.set(at(scope, key), page);
+    async putPage(scope, key, page, held) {
+      pages.set(at(scope, key), page, held ? { ttl: retention.heldMs } : {});
     },
     lock: async () => 'free',
     lockState: async () => 'free',

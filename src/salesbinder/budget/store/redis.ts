@@ -137,6 +137,19 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
     });
   });
 
+  /**
+   * Locks asked for whose answer did not come in time (at most 1,000; the oldest dropped, its lock
+   * then lapses by itself after `lockMs`): released once Redis answers again, so that no waiter on
+   * another replica waits for a call no one is making.
+   */
+  const orphans = new LRUCache<string, true>({ max: 1_000 });
+  function releaseOrphans(): void {
+    for (const key of [...orphans.keys()]) {
+      orphans.delete(key);
+      commands.sbgwUnlock(key, token, '', 0).catch(() => orphans.set(key, true));
+    }
+  }
+
   /** A pipeline's replies; rejects with the first command's error, so the breaker sees it. */
   async function replies(pipeline: { exec(): Promise<Array<[Error | null, unknown]> | null> }) {
     const answered = (await pipeline.exec()) ?? [];
@@ -154,6 +167,7 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
     try {
       const result = await breaker.run(command);
       degraded = false;
+      if (orphans.size > 0) releaseOrphans();
       return result;
     } catch (error) {
       degraded = true;
@@ -216,6 +230,7 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
         listChangedAt: number('listChangedAt'),
         sweptAt: number('sweptAt'),
         sweptCount: number('sweptCount'),
+        heldSince: number('heldSince'),
         writtenAt: number('writtenAt'),
         feedFrom: number('feedFrom'),
       };
@@ -261,7 +276,7 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
           record.contextId ?? '',
           record.listSig,
           customerToJson(record.customer),
-          retention.entryMs,
+          retention.heldMs,
           record.answeredAt ?? record.fetchedAt,
           record.edit ? 1 : 0,
           JSON.stringify(record.unsaid ?? []),
@@ -287,12 +302,21 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
       const json = await run(() => redis.get(pageKeyOf(scope, key)));
       return json === null ? undefined : (JSON.parse(json) as RememberedPage);
     },
-    async putPage(scope, key, page) {
-      await run(() => redis.set(pageKeyOf(scope, key), JSON.stringify(page), 'PX', retention.entryMs));
+    async putPage(scope, key, page, held) {
+      const ttl = held ? retention.heldMs : retention.entryMs;
+      await run(() => redis.set(pageKeyOf(scope, key), JSON.stringify(page), 'PX', ttl));
     },
     async lock(scope, name) {
-      const reply = await run(() => redis.set(lockKeyOf(scope, name), token, 'PX', retention.lockMs, 'NX'));
-      return reply === 'OK' ? 'held' : 'taken';
+      const key = lockKeyOf(scope, name);
+      try {
+        const reply = await run(() => redis.set(key, token, 'PX', retention.lockMs, 'NX'));
+        return reply === 'OK' ? 'held' : 'taken';
+      } catch (error) {
+        // Sent but not answered in time, it may still take the lock once Redis catches up, where
+        // nobody would release it: released (if it is this replica's) as soon as Redis answers.
+        if (!(error instanceof StoreSkipped)) orphans.set(key, true);
+        throw error;
+      }
     },
     async lockState(scope, name) {
       const value = await run(() => redis.get(lockKeyOf(scope, name)));

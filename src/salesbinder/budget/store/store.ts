@@ -53,6 +53,11 @@ export interface KindState {
   /** How many accounts that sweep counted (-1: none yet). */
   sweptCount: number;
   /**
+   * A kind held whole (held-kind.ts): when the listing its accounts come from began (0: not held).
+   * Its membership is known as of `sweptAt` (the latest deletion check), its changes as of `asOf`.
+   */
+  heldSince: number;
+  /**
    * When an account of this kind was last created or deleted through the gateway (our clock, once
    * SalesBinder answered): a page asked for before then may lack it or still hold it, and its
    * count be off by one, so it is not served (0: never).
@@ -72,6 +77,7 @@ export const UNFOLLOWED: KindState = {
   listChangedAt: 0,
   sweptAt: 0,
   sweptCount: -1,
+  heldSince: 0,
   writtenAt: 0,
   feedFrom: 0,
 };
@@ -84,6 +90,8 @@ export interface RememberedPage {
   fetchedAt: number;
   /** `fetchedAt` on SalesBinder's clock, as well as it is known. */
   sbTime: number;
+  /** A held kind's whole listing: each account's customer number, beside `ids` (the order's key). */
+  numbers?: number[];
 }
 
 /** What SalesBinder last said of one key (by its hash), for one account. */
@@ -103,8 +111,10 @@ export type LockState = 'held' | 'free' | `failed:${string}`;
 
 /** How long each thing is kept; the store forgets it after that. */
 export interface Retention {
-  /** Records and pages: the deletion bound and a margin. */
+  /** Pages, and SalesBinder's 404s: the deletion bound and a margin. */
   entryMs: number;
+  /** Records, and a held kind's whole listing: as long as a held kind is kept without a new listing. */
+  heldMs: number;
   /** Acceptances: the trust window. */
   trustMs: number;
   /** A lock on a call others wait for: the longest such a call may take. */
@@ -137,7 +147,8 @@ export interface BudgetStore {
   /** When SalesBinder last answered 404 for this account (0: not within the freshness bound). */
   goneAt(scope: string, id: string): Promise<number>;
   page(scope: string, key: string): Promise<RememberedPage | undefined>;
-  putPage(scope: string, key: string, page: RememberedPage): Promise<void>;
+  /** Keeps the page `entryMs`, or `heldMs` when `held` (a held kind's whole listing). */
+  putPage(scope: string, key: string, page: RememberedPage, held?: boolean): Promise<void>;
   /**
    * Takes the lock for one call that others could share (`held`), or tells that another replica
    * holds it (`taken`); `free` where there are no other replicas (the caller's own registry of
@@ -248,6 +259,7 @@ export function advance(current: KindState, update: Partial<KindState>): KindSta
     listChangedAt: Math.max(current.listChangedAt, update.listChangedAt ?? 0),
     sweptAt: Math.max(current.sweptAt, update.sweptAt ?? 0),
     sweptCount: update.sweptCount ?? current.sweptCount,
+    heldSince: Math.max(current.heldSince, update.heldSince ?? 0),
     writtenAt: Math.max(current.writtenAt, update.writtenAt ?? 0),
     feedFrom: Math.max(current.feedFrom, update.feedFrom ?? 0),
   };

@@ -1,0 +1,318 @@
+/**
+ * A kind held whole: a kind too large to sweep (more than `sweepMaxPages` pages of 200) is listed
+ * once, page by page, in the background (at most one page per `loadPaceMs`, at background
+ * priority, so that loading never crowds people's calls), and then kept whole without listing it
+ * again:
+ *
+ * - its changes come from the change feed, as every kind's do (follow-kind.ts); an account the
+ *   feed shows that the listing lacks (a new one) joins it in its place;
+ * - its deletions come from SalesBinder's `deleted_log` for the kinds it is trusted to cover
+ *   (`deletedLogKinds`: customers and suppliers), checked against a count now and then
+ *   (`countCheckMs`); for the others (prospects, whose coverage is unknown), and for a kind whose
+ *   `deleted_log` fails or misses a deletion, from a count alone (one call with `pageLimit=1`):
+ *   while the count matches, nothing went; when it is lower, the kind is listed again.
+ *   A deletion check is due a third of the deletion bound after the last one, in the background;
+ *   while the last one is within the bound, every account of the listing may be served.
+ *
+ * The listing is kept in SalesBinder's order: by customer number (a new account gets the next
+ * number). Pages are listed from the last to the first: an account deleted meanwhile moves later
+ * accounts back into pages already listed (listed twice: one is dropped), never past one. Every
+ * page, count and cursor of the kind is then cut from the listing, and every search answered from
+ * it as SalesBinder is assumed to search (`searchHeld`). The whole listing is listed anew every
+ * `heldReloadMs`, which renews what is kept of it.
+ */
+import type { Customer } from '../../domain/customer.ts';
+import type { CustomerPage } from '../../domain/customer-page.ts';
+import { SalesBinderError } from '../errors.ts';
+import { FULL_PAGE, feedStart, heldNow, sweepLimit } from './freshness.ts';
+import type { LoadProgress } from './held-state.ts';
+import { noteClock, type Session } from './session.ts';
+import type { ContextId, KindState, RememberedPage } from './store/store.ts';
+
+/** A deletion feed that needs more pages than this is not read further: the kind is counted. */
+const MAX_DELETION_PAGES = 3;
+
+const kindKey = (s: Session, contextId: ContextId) => `${s.scope}\0${contextId}`;
+
+/** Where a kind's whole listing (a sweep's, or a held kind's) is kept among its pages. */
+export const WHOLE = (contextId: ContextId) => JSON.stringify([contextId, '', 'whole']);
+
+/** Whether the kind is too large to sweep, so that it is held (loaded page by page) instead. */
+function isLarge(kind: KindState, s: Session): boolean {
+  return kind.sweptCount > sweepLimit(s.rt.settings);
+}
+
+/** Background work for a large kind in use: the next page of its listing, or a deletion check, when due. */
+export function keepHeld(s: Session, contextId: ContextId, kind: KindState): void {
+  if (!isLarge(kind, s)) return;
+  const { settings, now, singleFlight } = s.rt;
+  const t = now();
+  const loading = s.rt.held.loads.get(kindKey(s, contextId));
+  const reloadDue =
+    loading !== undefined ||
+    kind.heldSince === 0 ||
+    kind.heldSince < kind.coveredSince ||
+    kind.heldSince < t - settings.heldReloadMs;
+  const run = (name: string, work: () => Promise<void>) => {
+    if (singleFlight.isRunning(s.scope, name)) return;
+    void singleFlight
+      .run({ scope: s.scope, name, locks: s.store, call: work, afterWaiting: async () => {} })
+      .catch((error: unknown) => s.log.debug({ err: error }, `keeping a held kind failed (${name})`));
+  };
+  if (reloadDue && (loading === undefined || loading.lastStepAt <= t - settings.loadPaceMs))
+    run(`load:${contextId}`, () => loadStep(s, contextId, kind));
+  // A listing under way ends with a deletion check of its own.
+  if (loading === undefined && kind.heldSince > 0 && kind.sweptAt < t - settings.deletedMs / 3)
+    run(`deletions:${contextId}`, () => checkDeletions(s, contextId));
+}
+
+/** A listing of the kind begins (or begins again): from its last page, as many as `count` fill. */
+function beginLoad(s: Session, contextId: ContextId, count: number): LoadProgress {
+  const progress: LoadProgress = {
+    startedAt: s.rt.now(),
+    next: Math.max(1, Math.ceil(count / FULL_PAGE)),
+    numbers: new Map(),
+    lastStepAt: 0,
+  };
+  s.rt.held.loads.set(kindKey(s, contextId), progress);
+  return progress;
+}
+
+/** One more page of the kind's listing; the last one finishes it. */
+async function loadStep(s: Session, contextId: ContextId, kind: KindState): Promise<void> {
+  const { settings, now, held } = s.rt;
+  const key = kindKey(s, contextId);
+  const t = now();
+  let progress = held.loads.get(key);
+  if (progress === undefined || progress.startedAt < t - settings.heldReloadMs / 2)
+    progress = beginLoad(s, contextId, kind.sweptCount);
+  progress.lastStepAt = t;
+  // A kind not held yet is listed at a reader's priority (paced, so it never takes the windows):
+  // until it is held, every read of it is a call, so background work would never find room.
+  const purpose: Purpose = heldNow(kind, t, settings) ? 'background' : 'read';
+  if (progress.next >= 1) {
+    const sentAt = now();
+    const page = await listPage(s, { contextId, page: progress.next, pageLimit: FULL_PAGE }, purpose);
+    const customers = await s.remember(page.customers, contextId, sentAt);
+    for (const customer of customers) progress.numbers.set(customer.id, customer.customerNumber ?? 0);
+    progress.next -= 1;
+    if (progress.next >= 1) return;
+  }
+  // Finishing (the feed and the deletions since the listing began) at an edit's priority: two
+  // calls that make every later read of the kind free, which a busy account's full windows would
+  // otherwise refuse again and again.
+  await finishLoad(s, contextId, progress, purpose === 'read' ? 'edit' : purpose);
+  if (held.loads.get(key) === progress) held.loads.delete(key);
+}
+
+/**
+ * The listing is complete: what changed or was created while it was made (the feed since it
+ * began) joins it, what was deleted meanwhile leaves it, and it is held from then on.
+ */
+async function finishLoad(
+  s: Session,
+  contextId: ContextId,
+  progress: LoadProgress,
+  purpose: Purpose,
+): Promise<void> {
+  const { settings, now, store } = s.rt;
+  const feedAt = now();
+  const since = feedStart(progress.startedAt, s.rt.skews.get(s.scope) ?? 0, settings);
+  const changed: Customer[] = [];
+  for (let page = 1; page <= 3; page++) {
+    const answer = await listPage(
+      s,
+      { contextId, page, pageLimit: FULL_PAGE, modifiedSince: since },
+      purpose,
+    );
+    if (page === 1) noteClock(s, answer, feedAt);
+    changed.push(...answer.customers);
+    if (answer.customers.length < FULL_PAGE) break;
+    // More changes than a few calls bring while the kind was listed: list it again later.
+    if (page === 3) return;
+  }
+  for (const customer of await s.remember(changed, contextId, feedAt))
+    progress.numbers.set(customer.id, customer.customerNumber ?? 0);
+  const checkedAt = now();
+  const verdict = await deletionsSince(s, contextId, progress.startedAt, progress.numbers.size, purpose);
+  if (verdict === 'list again' || !verdict.confirmed) {
+    // Accounts went that cannot be named, or new ones are not shown yet: list the kind again.
+    beginLoad(s, contextId, progress.numbers.size);
+    return;
+  }
+  for (const id of verdict.gone) progress.numbers.delete(id);
+  const whole = wholeOf(progress.numbers, checkedAt, checkedAt + (s.rt.skews.get(s.scope) ?? 0));
+  await store.putPage(s.scope, WHOLE(contextId), whole, true);
+  for (const id of verdict.gone) await s.store.forget(s.scope, id, checkedAt);
+  await store.advanceKind(s.scope, contextId, {
+    coveredSince: progress.startedAt,
+    asOf: feedAt,
+    heldSince: progress.startedAt,
+    sweptAt: checkedAt,
+    sweptCount: whole.ids.length,
+  });
+  s.log.info({ held: { contextId, accounts: whole.ids.length } }, 'a kind of accounts is held whole');
+}
+
+/** The listing as a remembered page, ordered by customer number as SalesBinder lists. */
+function wholeOf(numbers: Map<string, number>, fetchedAt: number, sbTime: number): RememberedPage {
+  const sorted = [...numbers].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1));
+  return {
+    ids: sorted.map(([id]) => id),
+    numbers: sorted.map(([, n]) => n),
+    count: sorted.length,
+    fetchedAt,
+    sbTime,
+  };
+}
+
+/**
+ * Accounts the feed brought that the held listing lacks (new ones) join it in their place.
+ * Called by a follow before it marks the kind followed.
+ */
+export async function joinHeld(
+  s: Session,
+  contextId: ContextId,
+  customers: readonly Customer[],
+): Promise<void> {
+  if (customers.length === 0) return;
+  const whole = await s.store.page(s.scope, WHOLE(contextId));
+  if (whole?.numbers === undefined) return;
+  const known = new Set(whole.ids);
+  const fresh = customers.filter((c) => !known.has(c.id));
+  if (fresh.length === 0) return;
+  const numbers = new Map(whole.ids.map((id, i) => [id, whole.numbers?.[i] ?? 0]));
+  for (const customer of fresh) numbers.set(customer.id, customer.customerNumber ?? 0);
+  await s.store.putPage(s.scope, WHOLE(contextId), wholeOf(numbers, whole.fetchedAt, whole.sbTime), true);
+}
+
+/** The deletion check of a held kind: its deleted accounts leave the listing; nothing else changes. */
+async function checkDeletions(s: Session, contextId: ContextId): Promise<void> {
+  const { now, store } = s.rt;
+  const kind = await store.kindState(s.scope, contextId);
+  const whole = await s.store.page(s.scope, WHOLE(contextId));
+  if (whole?.numbers === undefined || kind.heldSince === 0) return;
+  const checkedAt = now();
+  // Due a third of the deletion bound after the last check, in the background; past half of it,
+  // at an edit's priority: one call keeps every read of the kind from becoming a call, so a busy
+  // account (whose windows background work never finds room in) must not let its listing lapse.
+  const purpose: Purpose = kind.sweptAt < checkedAt - s.rt.settings.deletedMs / 2 ? 'edit' : 'background';
+  const verdict = await deletionsSince(s, contextId, kind.sweptAt, whole.ids.length, purpose);
+  if (verdict === 'list again') {
+    // The listing serves until its last check is older than the deletion bound; a new one begins.
+    beginLoad(s, contextId, whole.ids.length);
+    return;
+  }
+  if (verdict.gone.length > 0) {
+    const gone = new Set(verdict.gone);
+    const numbers = new Map<string, number>();
+    whole.ids.forEach((id, i) => {
+      if (!gone.has(id)) numbers.set(id, whole.numbers?.[i] ?? 0);
+    });
+    await store.putPage(s.scope, WHOLE(contextId), wholeOf(numbers, whole.fetchedAt, whole.sbTime), true);
+    for (const id of gone) await s.store.forget(s.scope, id, checkedAt);
+  }
+  if (!verdict.confirmed) return;
+  await store.advanceKind(s.scope, contextId, {
+    sweptAt: checkedAt,
+    sweptCount: whole.ids.length - verdict.gone.filter((id) => whole.ids.includes(id)).length,
+  });
+}
+
+type DeletionVerdict =
+  | 'list again'
+  | {
+      /** Ids SalesBinder's deletion feed named. */
+      gone: string[];
+      /**
+       * Whether every deletion is known: the deletion feed answered (and a count, when one was
+       * made, is not lower), or the count matches. Not when a count is higher than the listing
+       * without a deletion feed (a new account the change feed has not shown yet): next time.
+       */
+      confirmed: boolean;
+    };
+
+/**
+ * What was deleted of the kind since `from` (our clock): `deleted_log` where it is trusted for the
+ * kind, and a count now and then (always where it is not). `size`: the listing's accounts before.
+ */
+async function deletionsSince(
+  s: Session,
+  contextId: ContextId,
+  from: number,
+  size: number,
+  purpose: Purpose,
+): Promise<DeletionVerdict> {
+  const { settings, now, held } = s.rt;
+  const key = kindKey(s, contextId);
+  // A kind just listed counts as counted then (a deletion feed is checked by a count later).
+  const standing = held.counted.get(key) ?? { demoted: false, countedAt: now() };
+  held.counted.set(key, standing);
+  let gone: string[] | undefined;
+  if (settings.deletedLogKinds.includes(contextId) && !standing.demoted) {
+    try {
+      gone = await deletedIds(s, contextId, feedStart(from, s.rt.skews.get(s.scope) ?? 0, settings), purpose);
+    } catch (error) {
+      // Not sent (no room in the windows): try again later. Any answer but a list: count instead.
+      if (error instanceof SalesBinderError && error.status === undefined) throw error;
+      standing.demoted = true;
+      s.log.warn(
+        { deletedLog: { contextId, status: error instanceof SalesBinderError ? error.status : undefined } },
+        "SalesBinder's deleted_log did not answer for this kind: its deletions are learned from counts",
+      );
+    }
+  }
+  const countDue = gone === undefined || standing.countedAt < now() - settings.countCheckMs;
+  if (!countDue) return { gone: gone ?? [], confirmed: true };
+  const counted = await listPage(s, { contextId, page: 1, pageLimit: 1 }, purpose);
+  standing.countedAt = now();
+  const count = counted.count ?? 0;
+  const left = size - new Set(gone ?? []).size;
+  if (count < left) {
+    if (gone !== undefined) {
+      standing.demoted = true;
+      s.log.warn(
+        { deletedLog: { contextId, missed: left - count } },
+        "SalesBinder's deleted_log missed deletions of this kind: its deletions are learned from counts",
+      );
+    }
+    return 'list again';
+  }
+  return { gone: gone ?? [], confirmed: gone !== undefined || count === left };
+}
+
+/** Every id the deletion feed lists since `since` (epoch seconds), a few pages at most. */
+async function deletedIds(
+  s: Session,
+  contextId: ContextId,
+  since: number,
+  purpose: Purpose,
+): Promise<string[]> {
+  const ids: string[] = [];
+  for (let page = 1; page <= MAX_DELETION_PAGES; page++) {
+    const answer = await s.key.send(
+      purpose,
+      () => contextId,
+      (priority) =>
+        s.calls.listDeletions({ contextId, deletedSince: since, page, pageLimit: FULL_PAGE }, { priority }),
+    );
+    ids.push(...answer.ids);
+    if (answer.ids.length < FULL_PAGE || ids.length >= answer.count) return ids;
+  }
+  throw new SalesBinderError('SB_UNREADABLE', 'more deletions than a few pages list', { status: 200 });
+}
+
+/** Keeping a held kind: background work, or a reader's when the kind would otherwise lapse. */
+type Purpose = 'read' | 'edit' | 'background';
+
+function listPage(
+  s: Session,
+  query: { contextId: ContextId; page: number; pageLimit: number; modifiedSince?: number },
+  purpose: Purpose,
+): Promise<CustomerPage> {
+  return s.key.send(
+    purpose,
+    () => query.contextId,
+    (priority) => s.calls.listCustomers(query, { priority }),
+  );
+}

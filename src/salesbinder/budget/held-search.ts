@@ -1,0 +1,146 @@
+/**
+ * Searches of a held kind (held-kind.ts), answered from its listing as SalesBinder is assumed to
+ * search, remembered per term and kind, and compared with SalesBinder's own answer now and then.
+ */
+import type { Customer } from '../../domain/customer.ts';
+import type { CustomerPage } from '../../domain/customer-page.ts';
+import { FULL_PAGE, heldNow } from './freshness.ts';
+import { WHOLE } from './held-kind.ts';
+import { type Session, withKind } from './session.ts';
+import type { ContextId } from './store/store.ts';
+
+/** The most terms remembered per scope for comparing with SalesBinder. */
+const CHECKED_TERMS = 20;
+
+/**
+ * Whether a record is found by SalesBinder's search for `term`, as assumed (docs/sandbox.md):
+ * the term, lower-cased, is a substring of the name, the customer number, the office e-mail or
+ * the billing country, lower-cased; no accent folding, no wildcards.
+ */
+function foundBySearch(customer: Customer, term: string): boolean {
+  const needle = term.toLowerCase();
+  if (needle === '') return true;
+  return [customer.name, customer.customerNumber, customer.officeEmail, customer.billingAddress.country].some(
+    (field) => field !== null && field !== undefined && String(field).toLowerCase().includes(needle),
+  );
+}
+
+/** Whether searches of this caller's account may be answered from memory (settings, and no difference found). */
+export function searchesFromMemory(s: Session): boolean {
+  return s.rt.settings.searches === 'memory' && !s.rt.held.searchChecks.get(s.scope)?.different;
+}
+
+/**
+ * A page of a search of a held kind, answered from the listing as SalesBinder would answer it;
+ * undefined when the kind is not held now, searches are asked of SalesBinder (`searches`, or a
+ * comparison found SalesBinder searching otherwise), or the caller's key may not read the kind.
+ */
+export async function searchHeld(
+  s: Session,
+  contextId: ContextId,
+  term: string,
+  window: { page: number; pageLimit: number },
+): Promise<CustomerPage | undefined> {
+  const { settings, now, held } = s.rt;
+  if (!searchesFromMemory(s)) return undefined;
+  const state = await s.key.usable();
+  if (!s.key.trusted(state, contextId)) return undefined;
+  const kind = await s.store.kindState(s.scope, contextId);
+  const t = now();
+  if (kind === undefined || !heldNow(kind, t, settings) || kind.asOf < t - settings.freshMs) return undefined;
+  const memoKey = `${s.scope}\0${contextId}\0${term}`;
+  let memo = held.searches.get(memoKey);
+  if (memo === undefined || memo.listChangedAt !== kind.listChangedAt || memo.sweptAt !== kind.sweptAt) {
+    const whole = await s.store.page(s.scope, WHOLE(contextId));
+    if (whole === undefined) return undefined;
+    const records = await s.store.records(s.scope, whole.ids);
+    const ids: string[] = [];
+    for (const record of records) {
+      if (record === undefined) return undefined;
+      if (foundBySearch(record.customer, term)) ids.push(record.customer.id);
+    }
+    memo = { ids, listChangedAt: kind.listChangedAt, sweptAt: kind.sweptAt };
+    held.searches.set(memoKey, memo);
+  }
+  const onPage = memo.ids.slice((window.page - 1) * window.pageLimit, window.page * window.pageLimit);
+  const records = await s.store.records(s.scope, onPage);
+  const customers: Customer[] = [];
+  for (const record of records) {
+    if (record === undefined) return undefined;
+    customers.push(withKind(record.customer, contextId));
+  }
+  noteSearched(s, contextId, term);
+  s.caller.onAccepted?.();
+  return { count: memo.ids.length, customers };
+}
+
+function noteSearched(s: Session, contextId: ContextId, term: string): void {
+  const checks = s.rt.held.searchChecks;
+  const entry = checks.get(s.scope) ?? { terms: [], checkedAt: s.rt.now(), different: false };
+  if (
+    !entry.terms.some(
+      (t: { contextId: ContextId; term: string }) => t.term === term && t.contextId === contextId,
+    )
+  ) {
+    entry.terms.push({ contextId, term });
+    if (entry.terms.length > CHECKED_TERMS) entry.terms.shift();
+  }
+  checks.set(s.scope, entry);
+}
+
+/**
+ * Now and then (`searchCheckMs`), when the windows have room (background priority), one search
+ * answered from memory is asked of SalesBinder too and the ids compared, leaving out accounts
+ * changed within twice the freshness bound (either side may not know them yet). On a difference,
+ * this account's searches are asked of SalesBinder from then on, with a warning and a metric.
+ */
+export function checkSearchesAhead(s: Session): void {
+  const { settings, now, held, singleFlight } = s.rt;
+  const entry = held.searchChecks.get(s.scope);
+  const t = now();
+  if (entry === undefined || entry.different || entry.terms.length === 0) return;
+  if (entry.checkedAt > t - settings.searchCheckMs) return;
+  if (singleFlight.isRunning(s.scope, 'search-check')) return;
+  entry.checkedAt = t;
+  const sample = entry.terms[Math.floor(Math.random() * entry.terms.length)];
+  if (sample === undefined) return;
+  void compareSearch(s, sample.contextId, sample.term).catch((error: unknown) =>
+    s.log.debug({ err: error }, 'comparing a search with SalesBinder failed'),
+  );
+}
+
+async function compareSearch(s: Session, contextId: ContextId, term: string): Promise<void> {
+  const { settings, now, held, observer } = s.rt;
+  const sentAt = now();
+  const theirs = await s.key.send(
+    'background',
+    () => contextId,
+    (priority) =>
+      s.calls.listCustomers({ contextId, search: term, page: 1, pageLimit: FULL_PAGE }, { priority }),
+  );
+  const ours = await searchHeld(s, contextId, term, { page: 1, pageLimit: FULL_PAGE });
+  if (ours === undefined) return;
+  const settled = (c: Customer) => c.modifiedAt.getTime() < sentAt - 2 * settings.freshMs;
+  const theirIds = theirs.customers.filter(settled).map((c) => c.id);
+  const ourIds = ours.customers.filter(settled).map((c) => c.id);
+  // Only as far as both lists reach: an account past the first 200 of one is not in the other.
+  const same =
+    (theirs.count ?? 0) === 0
+      ? ours.count === 0 || ours.customers.every((c) => !settled(c))
+      : theirIds.join() === ourIds.join();
+  observer?.searchChecked?.(same ? 'same' : 'different');
+  if (same) return;
+  const entry = held.searchChecks.get(s.scope);
+  if (entry) entry.different = true;
+  s.log.warn(
+    {
+      searchCheck: {
+        contextId,
+        termLength: term.length,
+        salesbinder: theirIds.length,
+        memory: ourIds.length,
+      },
+    },
+    'SalesBinder searched otherwise than assumed: searches of this account are asked of SalesBinder from now on',
+  );
+}

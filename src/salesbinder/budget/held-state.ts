@@ -1,0 +1,59 @@
+/**
+ * What one replica keeps of held kinds (held-kind.ts) besides the store: listings under way, how
+ * each kind learns its deletions here, and searches answered from memory. Every map is bounded
+ * (a shared host makes a scope per key).
+ */
+import { LRUCache } from 'lru-cache';
+import type { ContextId } from './store/store.ts';
+
+/** A listing of a kind under way on this replica. */
+export interface LoadProgress {
+  startedAt: number;
+  /** The next page to list, counting down to 1. */
+  next: number;
+  /** Every account listed so far, with its customer number. */
+  numbers: Map<string, number>;
+  lastStepAt: number;
+}
+
+/** What this replica knows of a scope's held kinds and searches, besides the store. */
+export interface HeldState {
+  loads: LRUCache<string, LoadProgress>;
+  /** Kinds whose `deleted_log` failed or missed a deletion here (counted instead), and when each was last counted. */
+  counted: LRUCache<string, { demoted: boolean; countedAt: number }>;
+  /** Searches answered from memory: the ids found per term, while the kind's lists did not change. */
+  searches: LRUCache<string, { ids: string[]; listChangedAt: number; sweptAt: number }>;
+  /** Per scope: terms recently answered from memory, when one was last compared, and whether searches are asked of SalesBinder now. */
+  searchChecks: LRUCache<string, SearchChecks>;
+  /** Kinds whose change feed SalesBinder answered whole (modifiedSince ignored), until when it is not asked. */
+  feedIgnored: LRUCache<string, number>;
+  /** Per scope: how far the change feed's boundary is proven (feed-boundary.ts). */
+  boundaries: LRUCache<string, BoundaryState>;
+}
+
+interface SearchChecks {
+  terms: Array<{ contextId: ContextId; term: string }>;
+  checkedAt: number;
+  different: boolean;
+}
+
+/** Bounded: a shared host makes a scope per key. */
+export function createHeldState(maxScopes = 1_000, maxSearches = 10_000): HeldState {
+  return {
+    loads: new LRUCache({ max: maxScopes }),
+    counted: new LRUCache({ max: maxScopes }),
+    searches: new LRUCache({ max: maxSearches }),
+    searchChecks: new LRUCache({ max: maxScopes }),
+    feedIgnored: new LRUCache({ max: maxScopes }),
+    boundaries: new LRUCache({ max: maxScopes }),
+  };
+}
+
+/** How far the change feed's boundary is proven for one account (feed-boundary.ts). */
+export type BoundaryState = {
+  /** `generous`: not proven yet; `proven`: an own edit was shown; `shifted`: one was not; `busy`: narrowed unproven. */
+  state: 'generous' | 'proven' | 'shifted' | 'busy';
+  probing: boolean;
+  /** An edit through the gateway waiting to be looked for in the feed. */
+  pending?: { contextId: ContextId; id: string; modified: number; at: number } | undefined;
+};

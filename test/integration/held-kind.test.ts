@@ -1,0 +1,339 @@
+/**
+ * A kind too large to sweep, held whole (docs: rate limits and budget, large kinds): listed once
+ * in the background from its last page, then kept by the change feed and the deletion feed (or a
+ * count), so that pages, counts, cursors and searches anywhere in it cost no call. Against the
+ * sandbox playing a company of 1,000 customers, on a clock the test moves; each test counts what
+ * reached the sandbox.
+ */
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { CustomerRecord } from '../../src/sandbox/seed.ts';
+import { createTestClock, type TestClock } from '../helpers/clock.ts';
+import { type StartOptions, startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { bearer } from '../helpers/keys.ts';
+
+const SIZE = 1_000;
+const LIST = `query List($first: Int, $after: String, $search: String) {
+  customers(first: $first, after: $after, search: $search) {
+    totalCount pageInfo { endCursor } edges { node { id name } }
+  }
+}`;
+const OPEN = 'query Open($id: ID!) { customer(id: $id) { id name } }';
+
+const open: TestGateway[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((gw) => gw.close()));
+});
+
+type HeldGateway = TestGateway & { clock: TestClock; key: string };
+
+async function heldGateway(
+  env: Record<string, string> = {},
+  options: StartOptions = {},
+): Promise<HeldGateway> {
+  const clock = createTestClock();
+  const gw = await startGateway({
+    now: clock.now,
+    ...options,
+    sandbox: { customers: SIZE, ...options.sandbox },
+    env: { BUDGET: 'on', ...env },
+  });
+  open.push(gw);
+  return Object.assign(gw, { clock, key: gw.sandbox.keys.add({ modify: true }) });
+}
+
+const as = (key: string) => ({ authorization: bearer(key) });
+const cursorAt = (offset: number) => Buffer.from(`sbc1:${offset - 1}`).toString('base64url');
+
+/** Calls that reached the sandbox since `from`, as method and path (with the query). */
+const callsSince = (gw: TestGateway, from: number) =>
+  gw.sandbox.requests
+    .slice(from)
+    .map((r) => `${r.method} ${decodeURIComponent(r.path.replace(/^\/api\/2\.0\//, ''))}`);
+
+/** Waits until the background work a read started has ended: no call arrives for a moment. */
+async function settled(gw: TestGateway): Promise<void> {
+  let seen = -1;
+  await vi.waitFor(
+    () => {
+      const now = gw.sandbox.requests.length;
+      const quiet = now === seen;
+      seen = now;
+      if (!quiet) throw new Error('calls still arriving');
+    },
+    { interval: 60, timeout: 5_000 },
+  );
+}
+
+/** Reads the list every `loadPace` of the test's clock until the kind is held (a middle page costs no call). */
+async function untilHeld(gw: HeldGateway): Promise<string[]> {
+  const calls: string[] = [];
+  for (let step = 0; step < 20; step++) {
+    // A listing's next page is due loadPace after the last (whoever's read started it).
+    if (step > 0 || gw.sandbox.requests.length > 0) gw.clock.advance(1_500);
+    const before = gw.sandbox.requests.length;
+    const page = await gw.graphql(LIST, { first: 20, after: cursorAt(500) }, as(gw.key));
+    expect(page.body.errors).toBeUndefined();
+    await settled(gw);
+    const made = callsSince(gw, before);
+    calls.push(...made);
+    if (made.length === 0) return calls;
+  }
+  throw new Error(`never held: ${calls.join('\n')}`);
+}
+
+const customerIds = (gw: TestGateway) => gw.sandbox.ids(2);
+const found = (gw: TestGateway, term: string) =>
+  customerIds(gw).filter((id) => {
+    const c = gw.sandbox.customer(id) as CustomerRecord;
+    return [c.name, String(c.customer_number), c.office_email, c.billing_country].some((f) =>
+      f.toLowerCase().includes(term.toLowerCase()),
+    );
+  });
+
+describe('a kind held whole', () => {
+  it('is listed in the background from its last page of 200 to its first, then a feed and a deletion check', async () => {
+    const gw = await heldGateway();
+    const calls = await untilHeld(gw);
+    const loads = calls.filter((c) => c.includes('pageLimit=200') && !c.includes('modifiedSince'));
+    // The first look at the kind counts it (a sweep's first page); then pages 5 down to 1.
+    const pages = loads.map((c) => /page=(\d+)/.exec(c)?.[1]);
+    expect(pages.slice(pages.indexOf('5'), pages.indexOf('5') + 5)).toEqual(['5', '4', '3', '2', '1']);
+    expect(pages.length).toBeLessThanOrEqual(7);
+    expect(calls.some((c) => c.startsWith('GET deleted_log.json?contextId=2'))).toBe(true);
+    expect(calls.filter((c) => c.includes('customers/'))).toEqual([]);
+  });
+
+  it('then serves pages anywhere, counts and cursors, views and searches without a call', async () => {
+    const gw = await heldGateway();
+    await untilHeld(gw);
+    const ids = customerIds(gw);
+    const before = gw.sandbox.requests.length;
+    const middle = await gw.graphql(LIST, { first: 20, after: cursorAt(700) }, as(gw.key));
+    expect(middle.body.data?.customers.totalCount).toBe(SIZE);
+    expect(middle.body.data?.customers.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual(
+      ids.slice(700, 720),
+    );
+    const last = await gw.graphql(LIST, { first: 50, after: cursorAt(980) }, as(gw.key));
+    expect(last.body.data?.customers.edges).toHaveLength(20);
+    const viewed = await gw.graphql(OPEN, { id: ids[333] }, as(gw.key));
+    expect(viewed.body.data?.customer.id).toBe(ids[333]);
+    for (const term of ['maple', 'MAPLE BA', String(1_500), 'netmail.example', 'zealand']) {
+      const searched = await gw.graphql(LIST, { first: 200, search: term }, as(gw.key));
+      const want = found(gw, term);
+      expect(searched.body.data?.customers.totalCount, term).toBe(want.length);
+      expect(
+        searched.body.data?.customers.edges.map((e: { node: { id: string } }) => e.node.id),
+        term,
+      ).toEqual(want.slice(0, 200));
+    }
+    expect(callsSince(gw, before)).toEqual([]);
+  });
+
+  it('shows a rename and a new account within the freshness bound, found by search, from one feed call', async () => {
+    const gw = await heldGateway();
+    await untilHeld(gw);
+    const ids = customerIds(gw);
+    gw.sandbox.app.edit(ids[10] as string, { name: 'Quixotic Renamed Ltd' });
+    const created = gw.sandbox.app.create({ context_id: 2, name: 'Zebrafish Unique Supply' });
+    gw.clock.advance(15_000);
+    const before = gw.sandbox.requests.length;
+    const renamed = await gw.graphql(LIST, { first: 5, search: 'quixotic' }, as(gw.key));
+    expect(renamed.body.data?.customers.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual([
+      ids[10],
+    ]);
+    const novel = await gw.graphql(LIST, { first: 5, search: 'zebrafish unique' }, as(gw.key));
+    expect(novel.body.data?.customers.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual([
+      created.id,
+    ]);
+    const all = await gw.graphql(LIST, { first: 5, after: cursorAt(SIZE - 2) }, as(gw.key));
+    expect(all.body.data?.customers.totalCount).toBe(SIZE + 1);
+    expect(all.body.data?.customers.edges.at(-1).node.id).toBe(created.id);
+    await settled(gw);
+    const made = callsSince(gw, before);
+    expect(made.filter((c) => c.includes('modifiedSince'))).toHaveLength(1);
+    expect(made.filter((c) => /[?&]s=/.test(c) || c.includes('customers/'))).toEqual([]);
+  });
+
+  it('learns a deletion from deleted_log within the deletion bound, without listing the kind again', async () => {
+    const gw = await heldGateway();
+    await untilHeld(gw);
+    const ids = customerIds(gw);
+    const gone = ids[400] as string;
+    gw.sandbox.app.remove(gone);
+    gw.clock.advance(21_000);
+    const before = gw.sandbox.requests.length;
+    await gw.graphql(LIST, { first: 20 }, as(gw.key));
+    await settled(gw);
+    const page = await gw.graphql(LIST, { first: 20, after: cursorAt(395) }, as(gw.key));
+    expect(page.body.data?.customers.totalCount).toBe(SIZE - 1);
+    expect(page.body.data?.customers.edges.map((e: { node: { id: string } }) => e.node.id)).not.toContain(
+      gone,
+    );
+    const view = await gw.graphql(OPEN, { id: gone }, as(gw.key));
+    expect(view.body.data?.customer).toBeNull();
+    const made = callsSince(gw, before);
+    expect(made.filter((c) => c.startsWith('GET deleted_log'))).toHaveLength(1);
+    expect(
+      made.filter(
+        (c) =>
+          c.startsWith('GET customers.json') && c.includes('pageLimit=200') && !c.includes('modifiedSince'),
+      ),
+    ).toEqual([]);
+    expect(made.filter((c) => c.includes('customers/'))).toEqual([]);
+  });
+
+  it('where deleted_log is not trusted (BUDGET_DELETED_LOG_KINDS), counts; a lower count lists the kind again', async () => {
+    const gw = await heldGateway({ BUDGET_DELETED_LOG_KINDS: 'suppliers' });
+    await untilHeld(gw);
+    const gone = customerIds(gw)[12] as string;
+    // Nothing deleted: one count (pageLimit=1) per check, nothing listed again.
+    gw.clock.advance(21_000);
+    let before = gw.sandbox.requests.length;
+    await gw.graphql(LIST, { first: 20 }, as(gw.key));
+    await settled(gw);
+    expect(
+      callsSince(gw, before).filter((c) => c.includes('pageLimit=1&') || c.endsWith('pageLimit=1')),
+    ).toHaveLength(1);
+    expect(callsSince(gw, before).filter((c) => c.includes('deleted_log'))).toEqual([]);
+    gw.sandbox.app.remove(gone);
+    gw.clock.advance(21_000);
+    before = gw.sandbox.requests.length;
+    await gw.graphql(LIST, { first: 20 }, as(gw.key));
+    await settled(gw);
+    await untilHeld(gw);
+    const relisted = callsSince(gw, before).filter(
+      (c) => c.includes('pageLimit=200') && !c.includes('modifiedSince'),
+    );
+    expect(relisted.length).toBeGreaterThanOrEqual(5);
+    const page = await gw.graphql(LIST, { first: 20 }, as(gw.key));
+    expect(page.body.data?.customers.totalCount).toBe(SIZE - 1);
+    expect(page.body.data?.customers.edges.map((e: { node: { id: string } }) => e.node.id)).not.toContain(
+      gone,
+    );
+  });
+
+  it('notices a deleted_log that misses deletions (a count lower than it explains), says so, and counts from then on', async () => {
+    const gw = await heldGateway({}, { sandbox: { deletedLog: { kinds: [10] } } });
+    await untilHeld(gw);
+    const gone = customerIds(gw)[20] as string;
+    gw.sandbox.app.remove(gone);
+    // The count that checks deleted_log comes within BUDGET's countCheckMs (5 minutes).
+    for (let t = 0; t < 330_000; t += 20_000) {
+      gw.clock.advance(20_000);
+      await gw.graphql(LIST, { first: 20 }, as(gw.key));
+      await settled(gw);
+    }
+    await untilHeld(gw);
+    expect(gw.logs.some((line) => line.includes('deleted_log missed deletions'))).toBe(true);
+    const view = await gw.graphql(LIST, { first: 20 }, as(gw.key));
+    expect(view.body.data?.customers.totalCount).toBe(SIZE - 1);
+  });
+});
+
+describe("the change feed's boundary, checked", () => {
+  it('costs one call, not three pages, when SalesBinder ignores modifiedSince, and is not asked again for the deletion bound', async () => {
+    const gw = await heldGateway();
+    await untilHeld(gw);
+    gw.sandbox.setChangeFeed({ ignored: true });
+    gw.clock.advance(15_000);
+    const before = gw.sandbox.requests.length;
+    for (let i = 0; i < 5; i++) {
+      await gw.graphql(OPEN, { id: customerIds(gw)[i * 100] }, as(gw.key));
+      await settled(gw);
+      gw.clock.advance(5_000);
+    }
+    const made = callsSince(gw, before);
+    expect(made.filter((c) => c.includes('modifiedSince'))).toHaveLength(1);
+    expect(gw.logs.filter((line) => line.includes('modifiedSince ignored'))).toHaveLength(1);
+  });
+});
+
+describe("the change feed's boundary, proven by the gateway's own edits", () => {
+  const EDIT = `mutation Edit($id: ID!, $input: UpdateCustomerInput!) {
+    updateCustomer(id: $id, input: $input) { __typename }
+  }`;
+  const feedSince = (gw: TestGateway, from: number) =>
+    gw.sandbox.requests
+      .slice(from)
+      .map((r) => /modifiedSince=(\d+)/.exec(r.path)?.[1])
+      .filter((since): since is string => since !== undefined)
+      .map(Number);
+
+  it('asks two hours back until an edit through the gateway shows in the feed, then overlaps windows by 2 s', async () => {
+    const gw = await heldGateway();
+    await untilHeld(gw);
+    gw.clock.advance(15_000);
+    let before = gw.sandbox.requests.length;
+    await gw.graphql(OPEN, { id: customerIds(gw)[3] }, as(gw.key));
+    await settled(gw);
+    const generous = feedSince(gw, before);
+    expect(generous.length).toBeGreaterThan(0);
+    for (const since of generous) expect(gw.clock.now() / 1000 - since).toBeGreaterThan(2 * 3600 - 60);
+    // An edit through the gateway: the feed from the second before its `modified` shows it.
+    const edited = await gw.graphql(
+      EDIT,
+      { id: customerIds(gw)[4], input: { officePhone: '1' } },
+      as(gw.key),
+    );
+    expect(edited.body.data?.updateCustomer.__typename).toBe('UpdateCustomerSuccess');
+    // Looked for a few seconds later, by the next read served from memory.
+    gw.clock.advance(6_000);
+    await gw.graphql(OPEN, { id: customerIds(gw)[4] }, as(gw.key));
+    await settled(gw);
+    gw.clock.advance(15_000);
+    before = gw.sandbox.requests.length;
+    await gw.graphql(OPEN, { id: customerIds(gw)[5] }, as(gw.key));
+    await settled(gw);
+    const narrow = feedSince(gw, before);
+    expect(narrow.length).toBeGreaterThan(0);
+    for (const since of narrow) expect(gw.clock.now() / 1000 - since).toBeLessThan(60);
+  });
+
+  it('stays two hours back, and says so, when SalesBinder leaves the edit out (a shifted boundary), and still shows changes in time', async () => {
+    const gw = await heldGateway({}, { sandbox: { changeFeed: { shiftSeconds: 600 } } });
+    await untilHeld(gw);
+    await gw.graphql(EDIT, { id: customerIds(gw)[4], input: { officePhone: '1' } }, as(gw.key));
+    gw.clock.advance(6_000);
+    await gw.graphql(OPEN, { id: customerIds(gw)[4] }, as(gw.key));
+    await settled(gw);
+    expect(gw.logs.filter((line) => line.includes('its boundary is shifted'))).toHaveLength(1);
+    gw.sandbox.app.edit(customerIds(gw)[6] as string, { name: 'Shifted But Seen Ltd' });
+    gw.clock.advance(15_000);
+    const renamed = await gw.graphql(OPEN, { id: customerIds(gw)[6] }, as(gw.key));
+    expect(renamed.body.data?.customer.name).toBe('Shifted But Seen Ltd');
+  });
+});
+
+describe('searches of a held kind', () => {
+  it('are asked of SalesBinder with BUDGET_SEARCHES=salesbinder', async () => {
+    const gw = await heldGateway({ BUDGET_SEARCHES: 'salesbinder' });
+    await untilHeld(gw);
+    const before = gw.sandbox.requests.length;
+    const searched = await gw.graphql(LIST, { first: 10, search: 'maple' }, as(gw.key));
+    expect(searched.body.data?.customers.totalCount).toBe(found(gw, 'maple').length);
+    expect(callsSince(gw, before).filter((c) => c.includes('s=maple'))).toHaveLength(1);
+  });
+
+  it('are compared with SalesBinder now and then; a difference sends them to SalesBinder, with a warning and a metric', async () => {
+    // A SalesBinder that searches names only: a country search finds nothing there.
+    const gw = await heldGateway({}, { sandbox: { searchFields: ['name'] } });
+    await untilHeld(gw);
+    const fromMemory = await gw.graphql(LIST, { first: 10, search: 'canada' }, as(gw.key));
+    expect(fromMemory.body.data?.customers.totalCount).toBeGreaterThan(0);
+    // Two minutes of a team at work (the kind kept held), then the next search is compared.
+    for (let t = 0; t < 121_000; t += 20_000) {
+      gw.clock.advance(20_000);
+      await gw.graphql(LIST, { first: 20 }, as(gw.key));
+      await settled(gw);
+    }
+    await gw.graphql(LIST, { first: 10, search: 'canada' }, as(gw.key));
+    await settled(gw);
+    expect(gw.logs.some((line) => line.includes('SalesBinder searched otherwise than assumed'))).toBe(true);
+    expect(gw.logs.join('\n')).not.toContain('canada');
+    expect(await gw.app.metrics?.text()).toMatch(/salesbinder_search_checks_total\{result="different"\} 1/);
+    const before = gw.sandbox.requests.length;
+    const asked = await gw.graphql(LIST, { first: 10, search: 'canada' }, as(gw.key));
+    expect(asked.body.data?.customers.totalCount).toBe(0);
+    expect(callsSince(gw, before).filter((c) => c.includes('s=canada'))).toHaveLength(1);
+  });
+});
