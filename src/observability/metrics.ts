@@ -191,7 +191,7 @@ export function createMetrics(limiter: LimiterReadings | undefined, options: Met
   });
   new Gauge({
     name: 'salesbinder_rate_limit_calls',
-    help: 'Calls granted to SalesBinder per account in the last 10 s and 60 s (SalesBinder allows 15 and 50), at the time of the scrape.',
+    help: 'Calls that may count in SalesBinder’s 10 s and 60 s windows per account (sent, on their way, or waiting for their instant; SalesBinder allows 15 and 50), at the time of the scrape.',
     labelNames: ['account', 'window'] as const,
     registers: [registry],
     async collect() {

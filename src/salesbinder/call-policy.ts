@@ -53,10 +53,11 @@ const WAIT_FACTOR: Readonly<Record<LogPriority, number>> = {
  * logs over the account's windows). Alone, a person may use all of it; with others who called in
  * the last minute, at most the larger of an equal share and `PERSON_SHARE`: so that one person
  * asking without pause leaves the rest to everyone else, who, at a person's pace, each ask for
- * little. Applies to a person's reads: edits keep their priority, and background work is no one's.
+ * little. Applies to a person's reads (a newcomer's first calls have the newcomers' slice and
+ * credits instead): edits keep their priority, and background work is no one's.
  */
 const PERSON_SHARE = 0.4;
-const SHARED_PER_PERSON: ReadonlySet<CallPriority> = new Set(['read', 'newcomer']);
+const SHARED_PER_PERSON: ReadonlySet<CallPriority> = new Set(['read']);
 
 /** The share of the windows a call for a caller may take, or undefined when none applies. */
 export function personShare(priority: CallPriority, activeCallers: number): number | undefined {

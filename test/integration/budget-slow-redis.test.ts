@@ -100,6 +100,31 @@ describeWithRedis('a slow Redis', () => {
       }
     });
 
+    it('releases a lock whose answer came too late, once Redis answers again', async () => {
+      const clock = createTestClock();
+      const store = createRedisStore({
+        url: redis.url,
+        timeoutMs: 100,
+        keyPrefix: `breaker${++prefix}`,
+        retention: { entryMs: 60_000, heldMs: 1_800_000, trustMs: 300_000, lockMs: 15_000 },
+        now: clock.now,
+        skipMs: 1_000,
+      });
+      try {
+        await store.records('s', ['a']);
+        await pauseWrites();
+        // The lock's SET is held by the pause: no answer in time, but it takes the lock later.
+        await expect(store.lock('s', 'view:x')).rejects.not.toBeInstanceOf(StoreSkipped);
+        await control.call('CLIENT', 'UNPAUSE');
+        clock.advance(1_000);
+        await store.records('s', ['a']);
+        // Nobody makes that call: no waiter on another replica may wait 15 s for it.
+        expect(await store.lockState('s', 'view:x')).toBe('free');
+      } finally {
+        await store.close();
+      }
+    });
+
     it('opens again when its probe fails', async () => {
       const clock = createTestClock();
       const store = createRedisStore({

@@ -22,6 +22,7 @@ import { LRUCache } from 'lru-cache';
 import type { AttemptGate } from '../../transport/guarded-transport.ts';
 import {
   ACTIVE_CALLER_MS,
+  type CallPriority,
   capsFor,
   isPersonLog,
   type LogPriority,
@@ -279,15 +280,19 @@ export interface LimiterObserver {
  * A 429 blocks the account.
  */
 export function createAttemptGate(limiter: RateLimiter, observer?: LimiterObserver): AttemptGate {
-  /** Who called each account lately: a person's share depends on how many do. Bounded per account. */
+  /**
+   * Who called each account lately with a key SalesBinder accepted (a newcomer's call is no
+   * person's yet: a stranger's made-up keys must not shrink the team's shares): a person's share
+   * depends on how many do. Bounded per account.
+   */
   const callers = new Map<string, LRUCache<string, true>>();
-  const activeCallers = (account: string, caller: string): number => {
+  const activeCallers = (account: string, caller: string, priority: CallPriority): number => {
     let recent = callers.get(account);
     if (!recent) {
       recent = new LRUCache<string, true>({ max: 10_000, ttl: ACTIVE_CALLER_MS });
       callers.set(account, recent);
     }
-    recent.set(caller, true);
+    if (priority === 'read' || priority === 'edit') recent.set(caller, true);
     // Entries past their time to live are not counted (lru-cache's size counts them until purged).
     recent.purgeStale();
     return recent.size;
@@ -298,7 +303,7 @@ export function createAttemptGate(limiter: RateLimiter, observer?: LimiterObserv
       const taken: Slot[] = [];
       try {
         const share =
-          caller === undefined ? undefined : personShare(priority, activeCallers(account, caller));
+          caller === undefined ? undefined : personShare(priority, activeCallers(account, caller, priority));
         if (caller !== undefined && share !== undefined) {
           const own = await limiter
             .acquire(personOf(account, caller), timeLeftMs, 'person', share)

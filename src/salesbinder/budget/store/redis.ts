@@ -137,6 +137,16 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
     });
   });
 
+  // Locks asked for whose answer came too late (bounded; a dropped one lapses after lockMs):
+  // released once Redis answers, so that no waiter waits for a call no one is making.
+  const orphans = new LRUCache<string, true>({ max: 1_000 });
+  function releaseOrphans(): void {
+    for (const key of [...orphans.keys()]) {
+      orphans.delete(key);
+      commands.sbgwUnlock(key, token, '', 0).catch(() => orphans.set(key, true));
+    }
+  }
+
   /** A pipeline's replies; rejects with the first command's error, so the breaker sees it. */
   async function replies(pipeline: { exec(): Promise<Array<[Error | null, unknown]> | null> }) {
     const answered = (await pipeline.exec()) ?? [];
@@ -154,6 +164,7 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
     try {
       const result = await breaker.run(command);
       degraded = false;
+      if (orphans.size > 0) releaseOrphans();
       return result;
     } catch (error) {
       degraded = true;
@@ -293,8 +304,16 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
       await run(() => redis.set(pageKeyOf(scope, key), JSON.stringify(page), 'PX', ttl));
     },
     async lock(scope, name) {
-      const reply = await run(() => redis.set(lockKeyOf(scope, name), token, 'PX', retention.lockMs, 'NX'));
-      return reply === 'OK' ? 'held' : 'taken';
+      const key = lockKeyOf(scope, name);
+      try {
+        const reply = await run(() => redis.set(key, token, 'PX', retention.lockMs, 'NX'));
+        return reply === 'OK' ? 'held' : 'taken';
+      } catch (error) {
+        // Sent but not answered in time, it may still take the lock once Redis catches up, where
+        // nobody would release it: released (if it is this replica's) as soon as Redis answers.
+        if (!(error instanceof StoreSkipped)) orphans.set(key, true);
+        throw error;
+      }
     },
     async lockState(scope, name) {
       const value = await run(() => redis.get(lockKeyOf(scope, name)));
