@@ -137,11 +137,8 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
     });
   });
 
-  /**
-   * Locks asked for whose answer did not come in time (at most 1,000; the oldest dropped, its lock
-   * then lapses by itself after `lockMs`): released once Redis answers again, so that no waiter on
-   * another replica waits for a call no one is making.
-   */
+  // Locks asked for whose answer came too late (bounded; a dropped one lapses after lockMs):
+  // released once Redis answers, so that no waiter waits for a call no one is making.
   const orphans = new LRUCache<string, true>({ max: 1_000 });
   function releaseOrphans(): void {
     for (const key of [...orphans.keys()]) {
