@@ -764,13 +764,15 @@ async function burst(): Promise<void> {
   const sandboxUrl = await sandbox.listen();
   sandbox.faults.add({ kind: 'delay', delayMs: 400, rate: 0.5 });
   const redisUrl = process.env.REDIS_URL;
+  // One namespace for every replica of this run: they share the account's windows through it.
+  const keyPrefix = `bench${Date.now()}`;
   const gateways: Array<{ url: string; close(): Promise<void> }> = [];
   for (let i = 0; i < REPLICAS; i++) {
     const config = loadConfig({
       SALESBINDER_URL: sandboxUrl,
       LOG_LEVEL: 'silent',
       NODE_ENV: 'production',
-      ...(redisUrl ? { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: `bench${Date.now()}` } : {}),
+      ...(redisUrl ? { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: keyPrefix } : {}),
     });
     const app = createApp({
       config,
