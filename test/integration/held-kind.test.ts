@@ -10,6 +10,7 @@ import type { CustomerRecord } from '../../src/sandbox/seed.ts';
 import { createTestClock, type TestClock } from '../helpers/clock.ts';
 import { type StartOptions, startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { bearer } from '../helpers/keys.ts';
+import { CREATE, DELETE } from '../helpers/operations.ts';
 
 const SIZE = 1_000;
 const LIST = `query List($first: Int, $after: String, $search: String) {
@@ -152,6 +153,27 @@ describe('a kind held whole', () => {
     const made = callsSince(gw, before);
     expect(made.filter((c) => c.includes('modifiedSince'))).toHaveLength(1);
     expect(made.filter((c) => /[?&]s=/.test(c) || c.includes('customers/'))).toEqual([]);
+  });
+
+  it('takes an account created through the gateway at once, and lets one deleted through it go at once', async () => {
+    const gw = await heldGateway();
+    await untilHeld(gw);
+    const created = await gw.graphql(CREATE, { input: { name: 'Gateway Made Ltd' } }, as(gw.key));
+    const id = created.body.data?.createCustomer.customer.id as string;
+    const gone = customerIds(gw)[7] as string;
+    const deleted = await gw.graphql(DELETE, { id: gone }, as(gw.key));
+    expect(deleted.body.data?.deleteCustomer.__typename).toBe('DeleteCustomerSuccess');
+    const before = gw.sandbox.requests.length;
+    const found = await gw.graphql(LIST, { first: 5, search: 'gateway made' }, as(gw.key));
+    expect(found.body.data?.customers.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual([id]);
+    const first = await gw.graphql(LIST, { first: 20 }, as(gw.key));
+    expect(first.body.data?.customers.totalCount).toBe(SIZE);
+    expect(first.body.data?.customers.edges.map((e: { node: { id: string } }) => e.node.id)).not.toContain(
+      gone,
+    );
+    const last = await gw.graphql(LIST, { first: 5, after: cursorAt(SIZE - 2) }, as(gw.key));
+    expect(last.body.data?.customers.edges.at(-1).node.id).toBe(id);
+    expect(callsSince(gw, before)).toEqual([]);
   });
 
   it('learns a deletion from deleted_log within the deletion bound, without listing the kind again', async () => {

@@ -87,16 +87,27 @@ async function loadStep(s: Session, contextId: ContextId, kind: KindState): Prom
   if (progress === undefined || progress.startedAt < t - settings.heldReloadMs / 2)
     progress = beginLoad(s, contextId, kind.sweptCount);
   progress.lastStepAt = t;
-  // A kind not held yet is listed at a reader's priority (paced, so it never takes the windows):
-  // until it is held, every read of it is a call, so background work would never find room.
+  // Pages come at background priority as long as the windows have room for them (it leaves a
+  // fifth of each window to people and never waits). A kind not held yet, whose every read is a
+  // call meanwhile, also takes one page per step at a reader's priority when they have not: the
+  // pace (loadPaceMs) keeps that from taking the windows.
   const purpose: Purpose = heldNow(kind, t, settings) ? 'background' : 'read';
-  if (progress.next >= 1) {
+  const page = async (priority: Purpose) => {
     const sentAt = now();
-    const page = await listPage(s, { contextId, page: progress.next, pageLimit: FULL_PAGE }, purpose);
-    const customers = await s.remember(page.customers, contextId, sentAt);
+    const answer = await listPage(s, { contextId, page: progress.next, pageLimit: FULL_PAGE }, priority);
+    const customers = await s.remember(answer.customers, contextId, sentAt);
     for (const customer of customers) progress.numbers.set(customer.id, customer.customerNumber ?? 0);
     progress.next -= 1;
-    if (progress.next >= 1) return;
+  };
+  while (progress.next >= 1) {
+    try {
+      await page('background');
+    } catch (error) {
+      const noRoom = error instanceof SalesBinderError && error.status === undefined;
+      if (!noRoom || purpose === 'background') throw error;
+      await page('read');
+      if (progress.next >= 1) return;
+    }
   }
   // Finishing (the feed and the deletions since the listing began) at an edit's priority: two
   // calls that make every later read of the kind free, which a busy account's full windows would
@@ -183,6 +194,17 @@ export async function joinHeld(
   if (fresh.length === 0) return;
   const numbers = new Map(whole.ids.map((id, i) => [id, whole.numbers?.[i] ?? 0]));
   for (const customer of fresh) numbers.set(customer.id, customer.customerNumber ?? 0);
+  await s.store.putPage(s.scope, WHOLE(contextId), wholeOf(numbers, whole.fetchedAt, whole.sbTime), true);
+}
+
+/** An account deleted through the gateway leaves the held listing at once. */
+export async function leaveHeld(s: Session, contextId: ContextId, id: string): Promise<void> {
+  const whole = await s.store.page(s.scope, WHOLE(contextId));
+  if (whole?.numbers === undefined || !whole.ids.includes(id)) return;
+  const numbers = new Map<string, number>();
+  whole.ids.forEach((kept, i) => {
+    if (kept !== id) numbers.set(kept, whole.numbers?.[i] ?? 0);
+  });
   await s.store.putPage(s.scope, WHOLE(contextId), wholeOf(numbers, whole.fetchedAt, whole.sbTime), true);
 }
 

@@ -21,6 +21,7 @@ import { SalesBinderError } from '../errors.ts';
 import { proveBoundary } from './feed-boundary.ts';
 import { followKind, noteClock, WHOLE } from './follow-kind.ts';
 import { confirmed, heldNow, sweepServesKind } from './freshness.ts';
+import { joinHeld, leaveHeld } from './held-kind.ts';
 import { checkSearchesAhead, searchesFromMemory, searchHeld } from './held-search.ts';
 import { heldCount, recallPage, recallView, type ViewAnswer } from './recall.ts';
 import { isStatus, type Session, withKind } from './session.ts';
@@ -235,6 +236,8 @@ export class RememberingApi implements SalesBinderApi {
     );
     const contextId = contextIdOf(saved.customer.kind) ?? asked;
     const [remembered] = await s.remember([saved.customer], contextId, sentAt);
+    // A held kind's listing takes it at once, in its place.
+    if (contextId !== null && remembered !== undefined) await joinHeld(s, contextId, [remembered]);
     await this.#listsChanged(contextId === null ? CONTEXT_IDS : [contextId]);
     return { ...saved, customer: remembered ?? saved.customer };
   }
@@ -260,6 +263,8 @@ export class RememberingApi implements SalesBinderApi {
       throw error;
     }
     await s.store.forget(s.scope, id, s.rt.now());
+    for (const contextId of before?.contextId == null ? CONTEXT_IDS : [before.contextId])
+      await leaveHeld(s, contextId, id);
     await this.#listsChanged(before?.contextId == null ? CONTEXT_IDS : [before.contextId]);
     return deleted;
   }
