@@ -53,16 +53,17 @@ const WAIT_FACTOR: Readonly<Record<LogPriority, number>> = {
  * logs over the account's windows). Alone, a person may use all of it; with others who called in
  * the last minute, at most the larger of an equal share and `PERSON_SHARE`: so that one person
  * asking without pause leaves the rest to everyone else, who, at a person's pace, each ask for
- * little. Applies to a person's reads (a newcomer's first calls have the newcomers' slice and
- * credits instead): edits keep their priority, and background work is no one's.
+ * little. A person's reads are always kept in their log, alone too, so that what someone took
+ * while alone counts once others come. Applies to a person's reads (a newcomer's first calls have
+ * the newcomers' slice and credits instead): edits keep their priority, and background work is
+ * no one's.
  */
-const PERSON_SHARE = 0.4;
-const SHARED_PER_PERSON: ReadonlySet<CallPriority> = new Set(['read']);
+const PERSON_SHARE = 0.25;
 
-/** The share of the windows a call for a caller may take, or undefined when none applies. */
+/** The share of the windows a call for a caller may take (1: alone), or undefined when none applies. */
 export function personShare(priority: CallPriority, activeCallers: number): number | undefined {
-  if (!SHARED_PER_PERSON.has(priority) || activeCallers <= 1) return undefined;
-  return Math.max(1 / activeCallers, PERSON_SHARE);
+  if (priority !== 'read') return undefined;
+  return activeCallers <= 1 ? 1 : Math.max(1 / activeCallers, PERSON_SHARE);
 }
 
 /** The log a person's share of an account is kept in (the caller is a key's hash: never a key). */

@@ -304,28 +304,41 @@ describe('a fair share per person', () => {
     expect(await admitted(gateOf(), 'alone', 20)).toBe(13);
   });
 
-  it('holds one person to 40 % of the windows while others use the account, and leaves the rest to them', async () => {
+  it('holds one person to a quarter of the windows while three others use the account, and leaves the rest to them', async () => {
     const gate = gateOf();
     // Three people called lately; then one asks without pause.
     for (const caller of ['ann', 'bob', 'cy']) expect(await admitted(gate, caller, 1)).toBe(1);
-    expect(await admitted(gate, 'hog', 20)).toBe(5);
+    expect(await admitted(gate, 'hog', 20)).toBe(3);
     const refusal = await gate.admit(request('hog'), 15_000);
     expect(refusal).toMatchObject({ reason: 'person_share', retryAfterSeconds: 10 });
     expect((refusal as Error).message).toMatch(/this key has used its share/);
-    // The others get the rest of the reads' 13 slots.
-    expect(await admitted(gate, 'ann', 4)).toBe(4);
-    expect(await admitted(gate, 'bob', 2)).toBe(1);
-    // A minute on, everyone's share is back.
+    // The others are served, each up to their own share.
+    expect(await admitted(gate, 'ann', 2)).toBe(2);
+    expect(await admitted(gate, 'bob', 2)).toBe(2);
+    // A minute on, with the others at work again, the hog's share is back.
     vi.advanceTimersByTime(61_000);
-    expect(await admitted(gate, 'hog', 20)).toBe(5);
+    for (const caller of ['ann', 'bob', 'cy']) await admitted(gate, caller, 1);
+    expect(await admitted(gate, 'hog', 20)).toBe(3);
+  });
+
+  it('counts what a person took alone once others come', async () => {
+    const gate = gateOf();
+    expect(await admitted(gate, 'hog', 20)).toBe(13);
+    vi.advanceTimersByTime(11_000);
+    expect(await admitted(gate, 'hog', 20)).toBe(13);
+    vi.advanceTimersByTime(11_000);
+    for (const caller of ['ann', 'bob']) expect(await admitted(gate, caller, 1)).toBe(1);
+    // The minute still holds the hog's 26: past a third of it (16 of 49).
+    expect(await gate.admit(request('hog'), 15_000)).toMatchObject({ reason: 'person_share' });
   });
 
   it('keeps edits first and background work no one’s: neither is held to a person’s share', async () => {
     const gate = gateOf();
     for (const caller of ['ann', 'bob']) await admitted(gate, caller, 1);
-    expect(await admitted(gate, 'hog', 10, 'read')).toBe(5);
+    // Three people: a third of the windows each.
+    expect(await admitted(gate, 'hog', 10, 'read')).toBe(4);
     // Its edits may take every slot left of the 14.
-    expect(await admitted(gate, 'hog', 10, 'edit')).toBe(7);
+    expect(await admitted(gate, 'hog', 10, 'edit')).toBe(8);
     vi.advanceTimersByTime(61_000);
     for (const caller of ['ann', 'bob']) await admitted(gate, caller, 1);
     expect(await admitted(gate, 'hog', 20, 'background')).toBe(9);
