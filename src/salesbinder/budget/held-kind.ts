@@ -26,7 +26,7 @@ import type { CustomerPage } from '../../domain/customer-page.ts';
 import { SalesBinderError } from '../errors.ts';
 import { FULL_PAGE, feedStart, heldNow, sweepLimit } from './freshness.ts';
 import type { LoadProgress } from './held-state.ts';
-import { noteClock, type Session } from './session.ts';
+import type { Session } from './session.ts';
 import type { ContextId, KindState, RememberedPage } from './store/store.ts';
 
 /** A deletion feed that needs more pages than this is not read further: the kind is counted. */
@@ -73,6 +73,7 @@ function beginLoad(s: Session, contextId: ContextId, count: number): LoadProgres
     next: Math.max(1, Math.ceil(count / FULL_PAGE)),
     numbers: new Map(),
     lastStepAt: 0,
+    lastPageAt: 0,
   };
   s.rt.held.loads.set(kindKey(s, contextId), progress);
   return progress;
@@ -95,6 +96,7 @@ async function loadStep(s: Session, contextId: ContextId, kind: KindState): Prom
   const page = async (priority: Purpose) => {
     const sentAt = now();
     const answer = await listPage(s, { contextId, page: progress.next, pageLimit: FULL_PAGE }, priority);
+    progress.lastPageAt = sentAt;
     const customers = await s.remember(answer.customers, contextId, sentAt);
     for (const customer of customers) progress.numbers.set(customer.id, customer.customerNumber ?? 0);
     progress.next -= 1;
@@ -117,8 +119,8 @@ async function loadStep(s: Session, contextId: ContextId, kind: KindState): Prom
 }
 
 /**
- * The listing is complete: what changed or was created while it was made (the feed since it
- * began) joins it, what was deleted meanwhile leaves it, and it is held from then on.
+ * The listing is complete: what was deleted meanwhile leaves it (the deletion feed, or a count),
+ * and it is held from then on.
  */
 async function finishLoad(
   s: Session,
@@ -126,24 +128,10 @@ async function finishLoad(
   progress: LoadProgress,
   purpose: Purpose,
 ): Promise<void> {
-  const { settings, now, store } = s.rt;
-  const feedAt = now();
-  const since = feedStart(progress.startedAt, s.rt.skews.get(s.scope) ?? 0, settings);
-  const changed: Customer[] = [];
-  for (let page = 1; page <= 3; page++) {
-    const answer = await listPage(
-      s,
-      { contextId, page, pageLimit: FULL_PAGE, modifiedSince: since },
-      purpose,
-    );
-    if (page === 1) noteClock(s, answer, feedAt);
-    changed.push(...answer.customers);
-    if (answer.customers.length < FULL_PAGE) break;
-    // More changes than a few calls bring while the kind was listed: list it again later.
-    if (page === 3) return;
-  }
-  for (const customer of await s.remember(changed, contextId, feedAt))
-    progress.numbers.set(customer.id, customer.customerNumber ?? 0);
+  const { now, store } = s.rt;
+  // Accounts created while it was listed came with the kind's own feed (joinHeld added them to
+  // the listing under way); those created since its last follow join with its next one, within
+  // the freshness bound (the listing is served only while the feed is that fresh).
   const checkedAt = now();
   const verdict = await deletionsSince(s, contextId, progress.startedAt, progress.numbers.size, purpose);
   if (verdict === 'list again' || !verdict.confirmed) {
@@ -157,7 +145,6 @@ async function finishLoad(
   for (const id of verdict.gone) await s.store.forget(s.scope, id, checkedAt);
   await store.advanceKind(s.scope, contextId, {
     coveredSince: progress.startedAt,
-    asOf: feedAt,
     heldSince: progress.startedAt,
     sweptAt: checkedAt,
     sweptCount: whole.ids.length,
@@ -187,6 +174,10 @@ export async function joinHeld(
   customers: readonly Customer[],
 ): Promise<void> {
   if (customers.length === 0) return;
+  // A listing under way takes them too: its finish then needs no feed of its own.
+  const loading = s.rt.held.loads.get(kindKey(s, contextId));
+  for (const customer of loading ? customers : [])
+    loading?.numbers.set(customer.id, customer.customerNumber ?? 0);
   const whole = await s.store.page(s.scope, WHOLE(contextId));
   if (whole?.numbers === undefined) return;
   const known = new Set(whole.ids);

@@ -14,6 +14,8 @@ export interface LoadProgress {
   /** Every account listed so far, with its customer number. */
   numbers: Map<string, number>;
   lastStepAt: number;
+  /** When the latest page was sent: a feed followed since then brought every change meanwhile. */
+  lastPageAt: number;
 }
 
 /** What this replica knows of a scope's held kinds and searches, besides the store. */
