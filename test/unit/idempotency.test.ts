@@ -149,11 +149,12 @@ describeWithRedis('idempotency keys shared in Redis', () => {
     await redis.stop();
   });
 
-  function replica(now?: () => number) {
+  function replica(now?: () => number, sleep?: (ms: number) => Promise<void>) {
     const keys = createIdempotency({
       redis: { url: redis.url, timeoutMs: 1_000, keyPrefix: `idem${prefix}` },
       settings: { leaseMs: 5_000, pollMs: 10 },
       ...(now && { now }),
+      ...(sleep && { sleep }),
     });
     open.push(keys);
     return keys;
@@ -180,15 +181,30 @@ describeWithRedis('idempotency keys shared in Redis', () => {
   it('makes a call on another replica wait for one under way, and share its outcome', async () => {
     prefix++;
     const sb = salesbinder();
+    let started = () => {};
+    const claimed = new Promise<void>((resolve) => {
+      started = resolve;
+    });
     let release = () => {};
     const slow = () =>
       new Promise<SavedCustomer>((resolve) => {
         release = () => void sb.create().then(resolve);
+        started();
       });
     const first = replica().once(scope, 'k', 'fp', slow);
-    // The second replica finds the first one's claim and waits.
-    const second = replica().once(scope, 'k', 'fp', sb.create);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The first replica holds the key in Redis once its create has started.
+    await claimed;
+    // The second replica finds the first one's claim and waits: it sleeps between looks.
+    let looked = () => {};
+    const waiting = new Promise<void>((resolve) => {
+      looked = resolve;
+    });
+    const sleep = (ms: number) => {
+      looked();
+      return new Promise<void>((resolve) => setTimeout(resolve, ms));
+    };
+    const second = replica(undefined, sleep).once(scope, 'k', 'fp', sb.create);
+    await Promise.race([waiting, second]);
     expect(sb.calls).toBe(0);
     release();
     expect(await second).toEqual(await first);
@@ -199,8 +215,13 @@ describeWithRedis('idempotency keys shared in Redis', () => {
     prefix++;
     const clock = createTestClock();
     const sb = salesbinder();
-    void replica(clock.now).once(scope, 'k', 'fp', () => new Promise<SavedCustomer>(() => {}));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The first replica holds the key in Redis once its create (which never ends) has started.
+    await new Promise<void>((started) => {
+      void replica(clock.now).once(scope, 'k', 'fp', () => {
+        started();
+        return new Promise<SavedCustomer>(() => {});
+      });
+    });
     clock.advance(5_001);
     await expect(replica(clock.now).once(scope, 'k', 'fp', sb.create)).rejects.toMatchObject({
       code: 'SB_UNREADABLE',
