@@ -60,7 +60,13 @@ describeWithRedis('a slow Redis', () => {
   });
   afterEach(async () => {
     await control.call('CLIENT', 'UNPAUSE');
+    await control.config('SET', 'maxmemory', '0');
   });
+  /** Redis as a full memory makes it: reads answered, every write refused (OOM). */
+  const refuseWrites = async () => {
+    await control.config('SET', 'maxmemory-policy', 'noeviction');
+    await control.config('SET', 'maxmemory', '1');
+  };
   const pauseWrites = () => control.call('CLIENT', 'PAUSE', '5000', 'WRITE');
 
   describe('the budget store’s breaker', () => {
@@ -290,6 +296,47 @@ describeWithRedis('a slow Redis', () => {
       const read = await pending;
       expect(read.body.errors).toBeUndefined();
       expect(read.body.data?.customer.id).toBe(DOC_EXAMPLE_ID);
+    });
+
+    it('never serves the version before an edit Redis refused to write (full memory), on either replica', async () => {
+      const { a, b, clock } = await replicas();
+      // Both replicas know the account and the kind (remembered in Redis).
+      for (const gw of [a, b]) {
+        expect((await gw.graphql(LIST, {}, admin)).body.errors).toBeUndefined();
+        expect((await gw.graphql(CUSTOMER, { id: DOC_EXAMPLE_ID }, admin)).body.data?.customer.id).toBe(
+          DOC_EXAMPLE_ID,
+        );
+      }
+      const before = (await b.graphql(CUSTOMER, { id: DOC_EXAMPLE_ID }, admin)).body.data?.customer.name;
+      // Redis answers reads, but refuses every write (OOM) from here on: the edit's merge fails.
+      await refuseWrites();
+      const edit = await a.graphql(
+        RENAME,
+        { id: DOC_EXAMPLE_ID, name: 'Renamed while Redis was full' },
+        admin,
+      );
+      expect(edit.body.data?.updateCustomer.customer.name).toBe('Renamed while Redis was full');
+      // The editor's next read shows the edit...
+      expect((await a.graphql(CUSTOMER, { id: DOC_EXAMPLE_ID }, admin)).body.data?.customer.name).toBe(
+        'Renamed while Redis was full',
+      );
+      // ...and so does the other replica's, within the freshness bound of the version before: the
+      // record Redis could not take was deleted there (a full Redis takes deletes), so B asks.
+      const asked = () => a.sandbox.requests.filter((r) => r.path.includes(DOC_EXAMPLE_ID)).length;
+      const calls = asked();
+      const other = await b.graphql(CUSTOMER, { id: DOC_EXAMPLE_ID }, admin);
+      expect(other.body.errors).toBeUndefined();
+      expect(other.body.data?.customer.name).not.toBe(before);
+      expect(other.body.data?.customer.name).toBe('Renamed while Redis was full');
+      expect(asked()).toBe(calls + 1);
+      // Once Redis takes writes again, the editor's replica writes the edit for the others.
+      await control.config('SET', 'maxmemory', '0');
+      clock.advance(1_000);
+      await a.graphql(CUSTOMER, { id: DOC_EXAMPLE_ID }, admin);
+      expect((await b.graphql(CUSTOMER, { id: DOC_EXAMPLE_ID }, admin)).body.data?.customer.name).toBe(
+        'Renamed while Redis was full',
+      );
+      expect(asked()).toBe(calls + 1);
     });
 
     it('answers reads, lists and the user’s own edits while Redis’s writes are paused, and never serves the version before an edit', async () => {

@@ -7,10 +7,10 @@
  *
  * Keys: `<prefix>:b:{<scope hash>}:…`, one hash tag per account so that a script's keys share a
  * Redis Cluster slot; no account name, no API key (keys are known by their hash only). Every key
- * expires: records, 404 marks, pages and a kind's progress (`:kind:`, five numbers per kind and
- * account) a retention after their last change, keys and locks by their own bounds. When Redis fails, each call rejects and the caller forgets instead (nothing is
- * served from memory, nothing is lost but savings); what SalesBinder said of keys is also kept
- * on this replica, so that a refused key stays refused while Redis is away.
+ * expires: records, 404 marks, pages and a kind's progress (five numbers per kind and account)
+ * a retention after their last change, keys and locks by their own bounds. When Redis fails, each
+ * call rejects and the caller forgets instead (only savings lost); what SalesBinder said of keys
+ * is also kept here, so that a refused key stays refused while Redis is away.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Redis as RedisClient } from 'ioredis';
@@ -58,10 +58,6 @@ export interface RedisStoreOptions extends Pick<RedisSettings, 'url' | 'timeoutM
 
 const hash = (text: string, length = 24) =>
   createHash('sha256').update(text).digest('base64url').slice(0, length);
-
-function customerToJson(customer: Customer): string {
-  return JSON.stringify(customer);
-}
 
 function customerFromJson(json: string): Customer {
   const value = JSON.parse(json) as Customer & { createdAt: string; modifiedAt: string };
@@ -272,14 +268,20 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
           record.confirmedAt,
           record.contextId ?? '',
           record.listSig,
-          customerToJson(record.customer),
+          JSON.stringify(record.customer),
           retention.heldMs,
           record.answeredAt ?? record.fetchedAt,
           record.edit ? 1 : 0,
           JSON.stringify(record.unsaid ?? []),
         );
       }
-      await run(() => replies(pipeline));
+      // An edit Redis refused is deleted instead (store.ts, merge).
+      const edits = incoming.filter((r) => r.edit).map((r) => recordKeyOf(scope, r.customer.id));
+      const refused = (e: unknown) =>
+        Promise.all(edits.map((k) => redis.del(k).catch(() => 0))).then(() => {
+          throw e;
+        });
+      await run(() => replies(pipeline).catch(refused));
     },
     async forget(scope, id, at) {
       await run(() =>

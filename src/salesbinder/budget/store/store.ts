@@ -140,7 +140,11 @@ export interface BudgetStore {
    */
   advanceKind(scope: string, contextId: ContextId, update: Partial<KindState>): Promise<void>;
   records(scope: string, ids: readonly string[]): Promise<Array<RememberedRecord | undefined>>;
-  /** Merges each record by `mergeRecord`'s rule, atomically per record. */
+  /**
+   * Merges each record by `mergeRecord`'s rule, atomically per record. An edit's record (`edit`)
+   * the store refuses is deleted instead where it still can be (a full Redis refuses writes but
+   * takes deletes), so that no replica serves the version before the edit; the caller keeps it.
+   */
   merge(scope: string, records: readonly RememberedRecord[]): Promise<void>;
   /** SalesBinder answered 404 for this account at `at`. */
   forget(scope: string, id: string, at: number): Promise<void>;
