@@ -234,6 +234,31 @@ describe('a kind held whole', () => {
     );
   });
 
+  it.each([
+    ['deleted_log', {}],
+    ['counts', { BUDGET_DELETED_LOG_KINDS: 'suppliers' }],
+  ])(
+    'is held with an odd record (no modified) left out of its pages and its count alike (%s)',
+    async (_, env) => {
+      const gw = await heldGateway(env);
+      const odd = customerIds(gw)[30] as string;
+      gw.sandbox.faults.add({ kind: 'odd', oddity: 'no-modified', id: odd });
+      await untilHeld(gw);
+      const before = gw.sandbox.requests.length;
+      const page = await gw.graphql(LIST, { first: 20, after: cursorAt(20) }, as(gw.key));
+      expect(page.body.data?.customers.totalCount).toBe(SIZE - 1);
+      const served = page.body.data?.customers.edges.map((e: { node: { id: string } }) => e.node.id);
+      expect(served).toEqual(
+        customerIds(gw)
+          .filter((id) => id !== odd)
+          .slice(20, 40),
+      );
+      const last = await gw.graphql(LIST, { first: 50, after: cursorAt(980) }, as(gw.key));
+      expect(last.body.data?.customers.edges).toHaveLength(SIZE - 1 - 980);
+      expect(callsSince(gw, before)).toEqual([]);
+    },
+  );
+
   it('notices a deleted_log that misses deletions (a count lower than it explains), says so, and counts from then on', async () => {
     const gw = await heldGateway({}, { sandbox: { deletedLog: { kinds: [10] } } });
     await untilHeld(gw);

@@ -72,6 +72,7 @@ function beginLoad(s: Session, contextId: ContextId, count: number): LoadProgres
     startedAt: s.rt.now(),
     next: Math.max(1, Math.ceil(count / FULL_PAGE)),
     numbers: new Map(),
+    leftOut: 0,
     lastStepAt: 0,
     lastPageAt: 0,
   };
@@ -97,6 +98,7 @@ async function loadStep(s: Session, contextId: ContextId, kind: KindState): Prom
     const sentAt = now();
     const answer = await listPage(s, { contextId, page: progress.next, pageLimit: FULL_PAGE }, priority);
     progress.lastPageAt = sentAt;
+    progress.leftOut += answer.leftOut?.length ?? 0;
     const customers = await s.remember(answer.customers, contextId, sentAt);
     for (const customer of customers) progress.numbers.set(customer.id, customer.customerNumber ?? 0);
     progress.next -= 1;
@@ -133,14 +135,16 @@ async function finishLoad(
   // the listing under way); those created since its last follow join with its next one, within
   // the freshness bound (the listing is served only while the feed is that fresh).
   const checkedAt = now();
-  const verdict = await deletionsSince(s, contextId, progress.startedAt, progress.numbers.size, purpose);
+  const size = progress.numbers.size + progress.leftOut;
+  const verdict = await deletionsSince(s, contextId, progress.startedAt, size, purpose);
   if (verdict === 'list again' || !verdict.confirmed) {
     // Accounts went that cannot be named, or new ones are not shown yet: list the kind again.
-    beginLoad(s, contextId, progress.numbers.size);
+    beginLoad(s, contextId, size);
     return;
   }
   for (const id of verdict.gone) progress.numbers.delete(id);
-  const whole = wholeOf(progress.numbers, checkedAt, checkedAt + (s.rt.skews.get(s.scope) ?? 0));
+  const sbTime = checkedAt + (s.rt.skews.get(s.scope) ?? 0);
+  const whole = wholeOf(progress.numbers, { fetchedAt: checkedAt, sbTime, leftOut: progress.leftOut });
   await store.putPage(s.scope, WHOLE(contextId), whole, true);
   for (const id of verdict.gone) await s.store.forget(s.scope, id, checkedAt);
   await store.advanceKind(s.scope, contextId, {
@@ -153,7 +157,10 @@ async function finishLoad(
 }
 
 /** The listing as a remembered page, ordered by customer number as SalesBinder lists. */
-function wholeOf(numbers: Map<string, number>, fetchedAt: number, sbTime: number): RememberedPage {
+function wholeOf(
+  numbers: Map<string, number>,
+  { fetchedAt, sbTime, leftOut }: Pick<RememberedPage, 'fetchedAt' | 'sbTime' | 'leftOut'>,
+): RememberedPage {
   const sorted = [...numbers].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1));
   return {
     ids: sorted.map(([id]) => id),
@@ -161,6 +168,7 @@ function wholeOf(numbers: Map<string, number>, fetchedAt: number, sbTime: number
     count: sorted.length,
     fetchedAt,
     sbTime,
+    ...(leftOut && { leftOut }),
   };
 }
 
@@ -185,7 +193,7 @@ export async function joinHeld(
   if (fresh.length === 0) return;
   const numbers = new Map(whole.ids.map((id, i) => [id, whole.numbers?.[i] ?? 0]));
   for (const customer of fresh) numbers.set(customer.id, customer.customerNumber ?? 0);
-  await s.store.putPage(s.scope, WHOLE(contextId), wholeOf(numbers, whole.fetchedAt, whole.sbTime), true);
+  await s.store.putPage(s.scope, WHOLE(contextId), wholeOf(numbers, whole), true);
 }
 
 /** An account deleted through the gateway leaves the held listing at once. */
@@ -196,7 +204,7 @@ export async function leaveHeld(s: Session, contextId: ContextId, id: string): P
   whole.ids.forEach((kept, i) => {
     if (kept !== id) numbers.set(kept, whole.numbers?.[i] ?? 0);
   });
-  await s.store.putPage(s.scope, WHOLE(contextId), wholeOf(numbers, whole.fetchedAt, whole.sbTime), true);
+  await s.store.putPage(s.scope, WHOLE(contextId), wholeOf(numbers, whole), true);
 }
 
 /** The deletion check of a held kind: its deleted accounts leave the listing; nothing else changes. */
@@ -210,10 +218,11 @@ async function checkDeletions(s: Session, contextId: ContextId): Promise<void> {
   // at an edit's priority: one call keeps every read of the kind from becoming a call, so a busy
   // account (whose windows background work never finds room in) must not let its listing lapse.
   const purpose: Purpose = kind.sweptAt < checkedAt - s.rt.settings.deletedMs / 2 ? 'edit' : 'background';
-  const verdict = await deletionsSince(s, contextId, kind.sweptAt, whole.ids.length, purpose);
+  const size = whole.ids.length + (whole.leftOut ?? 0);
+  const verdict = await deletionsSince(s, contextId, kind.sweptAt, size, purpose);
   if (verdict === 'list again') {
     // The listing serves until its last check is older than the deletion bound; a new one begins.
-    beginLoad(s, contextId, whole.ids.length);
+    beginLoad(s, contextId, size);
     return;
   }
   if (verdict.gone.length > 0) {
@@ -222,7 +231,7 @@ async function checkDeletions(s: Session, contextId: ContextId): Promise<void> {
     whole.ids.forEach((id, i) => {
       if (!gone.has(id)) numbers.set(id, whole.numbers?.[i] ?? 0);
     });
-    await store.putPage(s.scope, WHOLE(contextId), wholeOf(numbers, whole.fetchedAt, whole.sbTime), true);
+    await store.putPage(s.scope, WHOLE(contextId), wholeOf(numbers, whole), true);
     for (const id of gone) await s.store.forget(s.scope, id, checkedAt);
   }
   if (!verdict.confirmed) return;

@@ -13,6 +13,8 @@ export interface LoadProgress {
   next: number;
   /** Every account listed so far, with its customer number. */
   numbers: Map<string, number>;
+  /** Records listed so far left out as odd (domain/customer-page.ts): SalesBinder counts them. */
+  leftOut: number;
   lastStepAt: number;
   /** When the latest page was sent: a feed followed since then brought every change meanwhile. */
   lastPageAt: number;

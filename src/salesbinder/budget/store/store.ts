@@ -92,6 +92,8 @@ export interface RememberedPage {
   sbTime: number;
   /** A held kind's whole listing: each account's customer number, beside `ids` (the order's key). */
   numbers?: number[];
+  /** A held kind's whole listing: accounts SalesBinder lists that it leaves out as odd (not counted). */
+  leftOut?: number;
 }
 
 /** What SalesBinder last said of one key (by its hash), for one account. */
