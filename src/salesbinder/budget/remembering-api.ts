@@ -82,6 +82,7 @@ export class RememberingApi implements SalesBinderApi {
       `view:${id}`,
       async () => (fresh ? undefined : (await recallView(s, id)).answer),
       () => this.#view(id, record),
+      { fromMemory: true },
     );
     if (answer === 'gone') throw notFound();
     return answer;
@@ -137,6 +138,7 @@ export class RememberingApi implements SalesBinderApi {
       `page:${pageKey}`,
       async () => (await recallPage(s, pageKey, contextId)).served,
       () => this.#fetchPage(query, contextId, pageKey),
+      { fromMemory: true },
     );
   }
 

@@ -140,14 +140,27 @@ export class Session {
   /**
    * One call for everyone who needs the same thing at once (single-flight.ts): whoever waited
    * for someone else's reads memory under the usual rules, and calls for itself only if they do
-   * not let it have the answer.
+   * not let it have the answer. With `fromMemory` (`remembered` reads memory), a caller that takes
+   * the lock across replicas reads memory once more before it calls.
    */
-  shared<T>(name: string, remembered: () => Promise<T | undefined>, call: () => Promise<T>): Promise<T> {
+  shared<T>(
+    name: string,
+    remembered: () => Promise<T | undefined>,
+    call: () => Promise<T>,
+    { fromMemory = false }: { fromMemory?: boolean } = {},
+  ): Promise<T> {
     return this.rt.singleFlight.run({
       scope: this.scope,
       name,
       locks: this.store,
       call,
+      ...(fromMemory && {
+        remembered: async () => {
+          const served = await remembered();
+          if (served !== undefined) this.rt.observer?.saved('remembered');
+          return served;
+        },
+      }),
       afterWaiting: async () => {
         // That call may have been this key's proof: what SalesBinder said of it is in the store now.
         this.key.lookAgain();

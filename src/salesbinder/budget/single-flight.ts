@@ -11,6 +11,10 @@
  * failure is left in the lock's place for a moment. A waiter waits at most as long as one call may
  * take (`waitMs`, SalesBinder's call deadline); if the call is still under way then, it fails as a
  * call that did not answer in time would, rather than begin a call of its own past its deadline.
+ *
+ * A caller that takes the lock across replicas looks at memory once more before it calls: the
+ * same call on another replica may have ended, and left its answer there, between this caller's
+ * first look (before `run`) and its lock.
  */
 import { SalesBinderError } from '../errors.ts';
 import type { StoreFallback } from './store/fallback.ts';
@@ -27,6 +31,8 @@ export interface Flight<T> {
   /** The store's locks, seen by every replica. */
   locks: FlightLocks;
   call: () => Promise<T>;
+  /** What memory holds for this read, if anything: looked at again once the lock is taken. */
+  remembered?: () => Promise<T | undefined>;
   /** What a caller does once the same call, made by someone else, has ended. */
   afterWaiting: () => Promise<T>;
 }
@@ -76,7 +82,14 @@ export function createSingleFlight({ now, waitMs }: SingleFlightOptions): Single
   const flights = new Map<string, Promise<unknown>>();
   const keyOf = (scope: string, name: string) => `${scope}\0${name}`;
 
-  async function acrossReplicas<T>({ scope, name, locks, call, afterWaiting }: Flight<T>): Promise<T> {
+  async function acrossReplicas<T>({
+    scope,
+    name,
+    locks,
+    call,
+    remembered,
+    afterWaiting,
+  }: Flight<T>): Promise<T> {
     const lock = await locks.lock(scope, name);
     if (lock === 'taken') {
       // Another replica is making this very call: wait for it, then read what it remembered.
@@ -93,6 +106,10 @@ export function createSingleFlight({ now, waitMs }: SingleFlightOptions): Single
     }
     let failure: SalesBinderError | undefined;
     try {
+      if (lock === 'held' && remembered) {
+        const served = await remembered();
+        if (served !== undefined) return served;
+      }
       return await call();
     } catch (error) {
       failure = sharedFailure(error);
