@@ -74,7 +74,7 @@ describeWithRedis('a slow Redis', () => {
       const clock = createTestClock();
       const store = createRedisStore({
         url: redis.url,
-        timeoutMs: 100,
+        timeoutMs: 1_000,
         keyPrefix: `breaker${++prefix}`,
         retention: { entryMs: 60_000, heldMs: 600_000, trustMs: 300_000, lockMs: 2_000 },
         now: clock.now,
@@ -110,7 +110,7 @@ describeWithRedis('a slow Redis', () => {
       const clock = createTestClock();
       const store = createRedisStore({
         url: redis.url,
-        timeoutMs: 100,
+        timeoutMs: 1_000,
         keyPrefix: `breaker${++prefix}`,
         retention: { entryMs: 60_000, heldMs: 1_800_000, trustMs: 300_000, lockMs: 15_000 },
         now: clock.now,
@@ -135,7 +135,7 @@ describeWithRedis('a slow Redis', () => {
       const clock = createTestClock();
       const store = createRedisStore({
         url: redis.url,
-        timeoutMs: 100,
+        timeoutMs: 1_000,
         keyPrefix: `breaker${++prefix}`,
         retention: { entryMs: 60_000, heldMs: 600_000, trustMs: 300_000, lockMs: 2_000 },
         now: clock.now,
