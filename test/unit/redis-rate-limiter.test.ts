@@ -287,14 +287,13 @@ describeWithRedis('the Redis-backed rate limiter', () => {
   it('waits at most the timeout for a Redis that does not answer, then goes on with a local share and says so once', async () => {
     const [a] = replicas(1) as [RateLimiter];
     await a.acquire('acme');
-    // Paused far longer than the timeout: a limiter that waited for Redis's answer would come back
+    // Paused six times as long as the timeout: a limiter that waited for Redis's answer would come back
     // healthy; one that gave up at its timeout comes back degraded, while Redis is still paused.
-    await inspector.call('CLIENT', 'PAUSE', '5000', 'ALL');
+    await inspector.call('CLIENT', 'PAUSE', '1500', 'ALL');
     await a.acquire('acme');
     expect(a.health()).toEqual({ backend: 'redis', degraded: true });
     await a.acquire('acme');
     expect(warnings.filter((w) => /unreachable/.test(w))).toHaveLength(1);
-    await inspector.call('CLIENT', 'UNPAUSE');
     await until(() => !a.health().degraded);
     expect(warnings.filter((w) => /^Redis is back/.test(w))).toHaveLength(1);
   });
