@@ -70,16 +70,22 @@ describeWithRedis('a slow Redis', () => {
   const pauseWrites = () => control.call('CLIENT', 'PAUSE', '5000', 'WRITE');
 
   describe('the budget store’s breaker', () => {
-    it('opens at the first timeout, skips Redis at once while open, and closes when a probe answers', async () => {
+    /** A Redis store on a test clock whose breaker skips Redis for 1 s after a command's 1 s timeout. */
+    function breakerStore(retention: { heldMs: number; lockMs: number }) {
       const clock = createTestClock();
       const store = createRedisStore({
         url: redis.url,
         timeoutMs: 1_000,
         keyPrefix: `breaker${++prefix}`,
-        retention: { entryMs: 60_000, heldMs: 600_000, trustMs: 300_000, lockMs: 2_000 },
+        retention: { entryMs: 60_000, trustMs: 300_000, ...retention },
         now: clock.now,
         skipMs: 1_000,
       });
+      return { clock, store };
+    }
+
+    it('opens at the first timeout, skips Redis at once while open, and closes when a probe answers', async () => {
+      const { clock, store } = breakerStore({ heldMs: 600_000, lockMs: 2_000 });
       try {
         await store.merge('s', [remembered('Before', clock.now())]);
         await pauseWrites();
@@ -107,15 +113,7 @@ describeWithRedis('a slow Redis', () => {
     });
 
     it('releases a lock whose answer came too late, once Redis answers again', async () => {
-      const clock = createTestClock();
-      const store = createRedisStore({
-        url: redis.url,
-        timeoutMs: 1_000,
-        keyPrefix: `breaker${++prefix}`,
-        retention: { entryMs: 60_000, heldMs: 1_800_000, trustMs: 300_000, lockMs: 15_000 },
-        now: clock.now,
-        skipMs: 1_000,
-      });
+      const { clock, store } = breakerStore({ heldMs: 1_800_000, lockMs: 15_000 });
       try {
         await store.records('s', ['a']);
         await pauseWrites();
@@ -132,15 +130,7 @@ describeWithRedis('a slow Redis', () => {
     });
 
     it('opens again when its probe fails', async () => {
-      const clock = createTestClock();
-      const store = createRedisStore({
-        url: redis.url,
-        timeoutMs: 1_000,
-        keyPrefix: `breaker${++prefix}`,
-        retention: { entryMs: 60_000, heldMs: 600_000, trustMs: 300_000, lockMs: 2_000 },
-        now: clock.now,
-        skipMs: 1_000,
-      });
+      const { clock, store } = breakerStore({ heldMs: 600_000, lockMs: 2_000 });
       try {
         await pauseWrites();
         await expect(store.merge('s', [remembered('x', clock.now())])).rejects.not.toBeInstanceOf(
