@@ -27,7 +27,8 @@ export interface CustomerPage {
 /** SalesBinder accepts at most this many records per page. */
 export const MAX_PAGE_LIMIT = 200;
 
-function count(value: unknown): number | undefined {
+/** One of SalesBinder's counts (`count`, `page`, `pages`): a whole number, or a string of digits. */
+export function countFromWire(value: unknown): number | undefined {
   if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
   if (typeof value === 'string' && /^\d{1,15}$/.test(value.trim())) return Number(value.trim());
   return undefined;
@@ -64,7 +65,7 @@ export function customerPageFromWire(envelope: unknown, asked: ListedAs): Custom
   }
   const e = envelope as Record<string, unknown>;
   if (e.page !== undefined && e.page !== null && e.page !== '') {
-    const page = count(e.page);
+    const page = countFromWire(e.page);
     if (page !== asked.page) {
       throw new WrongPageError(`the answer names another page than page ${asked.page}`);
     }
@@ -86,7 +87,7 @@ export function customerPageFromWire(envelope: unknown, asked: ListedAs): Custom
   if (customers.length === 0 && leftOut.length > 1) {
     throw new MalformedRecordError('none of the records of the answer is an account record');
   }
-  return { count: count(e.count) ?? answered, customers, ...(leftOut.length > 0 && { leftOut }) };
+  return { count: countFromWire(e.count) ?? answered, customers, ...(leftOut.length > 0 && { leftOut }) };
 }
 
 export interface PageRequest {

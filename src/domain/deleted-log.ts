@@ -6,18 +6,13 @@
  * `<deleted_log>` elements. One entry that cannot be read is left out, not the answer.
  */
 import { MalformedRecordError } from './customer.ts';
+import { countFromWire } from './customer-page.ts';
 
 export interface DeletionPage {
   /** SalesBinder's count of deletions since the instant asked, over every page. */
   count: number;
   /** The ids deleted, as this page lists them. */
   ids: string[];
-}
-
-function count(value: unknown): number | undefined {
-  if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
-  if (typeof value === 'string' && /^\d{1,15}$/.test(value.trim())) return Number(value.trim());
-  return undefined;
 }
 
 /** Every entry, however SalesBinder nested them (arrays of arrays, XML's element wrapper). */
@@ -38,7 +33,7 @@ export function deletionPageFromWire(envelope: unknown, contextId: number): Dele
     throw new MalformedRecordError('the answer is not a deletion log');
   const e = envelope as Record<string, unknown>;
   const listed = e.deletedlog ?? e.deleted_log;
-  if (listed === undefined && count(e.count) === undefined)
+  if (listed === undefined && countFromWire(e.count) === undefined)
     throw new MalformedRecordError('the answer is not a deletion log');
   const ids: string[] = [];
   for (const entry of entries(listed)) {
@@ -48,5 +43,5 @@ export function deletionPageFromWire(envelope: unknown, contextId: number): Dele
     if (kind !== undefined && kind !== null && kind !== '' && Number(kind) !== contextId) continue;
     ids.push(id);
   }
-  return { count: count(e.count) ?? ids.length, ids };
+  return { count: countFromWire(e.count) ?? ids.length, ids };
 }

@@ -4,6 +4,7 @@
  * countries, so that searches, pages and opens from the whole list behave as they would on a real
  * SalesBinder account of that size. The seed's nine customers stay; generated ones come after them.
  */
+import { seededRandom } from './random.ts';
 import { blankCustomer, type CustomerRecord } from './seed.ts';
 
 /** Generated customers are numbered from here (the seed's numbers are all below 1000). */
@@ -62,18 +63,6 @@ const COUNTRIES: readonly Country[] = [
 ];
 const COUNTRY_WEIGHT = COUNTRIES.reduce((sum, c) => sum + c.weight, 0);
 
-/** Small, fast and seedable: the same company on every run. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function pickFrom<T>(random: () => number, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)] as T;
 }
@@ -125,7 +114,7 @@ export interface GeneratedCompany {
  * ones for the same `count` and `seed`, and the first n of a larger company are the n of a smaller.
  */
 export function generateCustomers(count: number, seed = 1): GeneratedCompany {
-  const random = generator(seed);
+  const random = seededRandom(seed);
   const names = new Set<string>();
   const customers: CustomerRecord[] = [];
   const leanIds = new Set<string>();

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import { z } from 'zod';
 import { CONTENT_TYPES, type Format, type Json, type Payload, serialize } from './formats.ts';
+import { seededRandom } from './random.ts';
 import { type CustomerRecord, DOC_EXAMPLE_ID, seedCustomers } from './seed.ts';
 
 export type FaultKind =
@@ -200,18 +201,6 @@ export function parseFaults(input: unknown): ParsedFaults {
     : { ok: true, faults };
 }
 
-/** Small, fast and seedable, so a rate gives the same requests on every run. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface FaultDecision {
   /** The sum of the delay faults that fired. */
   delayMs: number;
@@ -225,7 +214,7 @@ interface Entry {
 }
 
 export function createFaultRegistry(seed: number) {
-  let random = mulberry32(seed);
+  let random = seededRandom(seed);
   // Monotonic across clear() and reset(), so a stale id can never remove a newer fault.
   let nextId = 1;
   // A Map iterates in insertion order, which is the order faults are checked in.
@@ -262,7 +251,7 @@ export function createFaultRegistry(seed: number) {
     },
     /** Starts the generator over, so each test after a reset sees the same draws. */
     reseed(): void {
-      random = mulberry32(seed);
+      random = seededRandom(seed);
     },
     /**
      * Delays add up and the checking goes on past them, so a delay before a status fault makes a
