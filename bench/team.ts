@@ -31,7 +31,6 @@
  * (`--seconds`, default 60) against the sandbox with 0 to 400 ms of latency; with `REDIS_URL` and
  * `--replicas=2`, through two gateways sharing Redis; it reports SalesBinder's 429s.
  */
-import type { Server } from 'node:http';
 import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../src/app.ts';
@@ -250,7 +249,6 @@ interface Run {
   size: number;
   budget: boolean;
   sandbox: Sandbox;
-  server: Server;
   url: string;
   close(): Promise<void>;
   teamKeys: Set<string>;
@@ -268,6 +266,38 @@ function shuffled<T>(items: readonly T[]): T[] {
   return copy;
 }
 
+/**
+ * A gateway in front of `sandboxUrl`, as production runs it (its HTTP server, production mode,
+ * silent logs). `host` 0.0.0.0 lets people come from other loopback addresses (127.0.0.2, …).
+ */
+async function startGateway(
+  sandboxUrl: string,
+  env: Record<string, string>,
+  host = '127.0.0.1',
+): Promise<{ url: string; close(): Promise<void> }> {
+  const config = loadConfig({
+    SALESBINDER_URL: sandboxUrl,
+    LOG_LEVEL: 'silent',
+    NODE_ENV: 'production',
+    ...env,
+  });
+  const app = createApp({
+    config,
+    upstream: { mode: 'single', baseUrl: new URL(sandboxUrl) },
+    logger: createLogger({ level: 'silent' }),
+  });
+  const server = createHttpServer(app, config.security);
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await app.close();
+    },
+  };
+}
+
 async function startRun(size: number, budget: boolean): Promise<Run> {
   const sandbox = createSandbox({
     rateLimits: { perTenSeconds: 15, perMinute: 50, blockSeconds: 60 },
@@ -276,20 +306,8 @@ async function startRun(size: number, budget: boolean): Promise<Run> {
   });
   const sandboxUrl = await sandbox.listen();
   sandbox.faults.add({ kind: 'delay', delayMs: LATENCY_MS });
-  const config = loadConfig({
-    SALESBINDER_URL: sandboxUrl,
-    BUDGET: budget ? 'on' : 'off',
-    LOG_LEVEL: 'silent',
-    NODE_ENV: 'production',
-  });
-  const app = createApp({
-    config,
-    upstream: { mode: 'single', baseUrl: new URL(sandboxUrl) },
-    logger: createLogger({ level: 'silent' }),
-  });
-  const server = createHttpServer(app, config.security);
-  await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const gateway = await startGateway(sandboxUrl, { BUDGET: budget ? 'on' : 'off' }, '0.0.0.0');
+  const url = gateway.url;
   const ids = sandbox.ids(2);
   const popular = shuffled(ids);
   const world: World = {
@@ -303,7 +321,6 @@ async function startRun(size: number, budget: boolean): Promise<Run> {
     size,
     budget,
     sandbox,
-    server,
     url,
     teamKeys: new Set(),
     world,
@@ -328,9 +345,7 @@ async function startRun(size: number, budget: boolean): Promise<Run> {
       hog: { requests: 0, searches: 0, answered: 0, refused: 0 },
     },
     async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await app.close();
+      await gateway.close();
       await sandbox.close();
     },
   };
@@ -768,27 +783,9 @@ async function burst(): Promise<void> {
   const keyPrefix = `bench${Date.now()}`;
   const gateways: Array<{ url: string; close(): Promise<void> }> = [];
   for (let i = 0; i < REPLICAS; i++) {
-    const config = loadConfig({
-      SALESBINDER_URL: sandboxUrl,
-      LOG_LEVEL: 'silent',
-      NODE_ENV: 'production',
-      ...(redisUrl ? { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: keyPrefix } : {}),
-    });
-    const app = createApp({
-      config,
-      upstream: { mode: 'single', baseUrl: new URL(sandboxUrl) },
-      logger: createLogger({ level: 'silent' }),
-    });
-    const server = createHttpServer(app, config.security);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    gateways.push({
-      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-      async close() {
-        server.closeAllConnections();
-        await new Promise((resolve) => server.close(resolve));
-        await app.close();
-      },
-    });
+    gateways.push(
+      await startGateway(sandboxUrl, redisUrl ? { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: keyPrefix } : {}),
+    );
   }
   const key = sandbox.keys.add({ modify: false });
   console.log(
