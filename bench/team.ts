@@ -867,6 +867,8 @@ async function main(): Promise<void> {
           what: kindOfCall(r),
           status: r.status,
           key: r.headers.authorization?.slice(6, 14),
+          path: r.path,
+          request: r.headers['x-request-id'],
         }),
       ),
       ...run.tally.refusals.map((r) => JSON.stringify({ run: `${run.size}-${run.budget}`, ...r })),
