@@ -6,6 +6,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Tracer } from '@opentelemetry/api';
+import { vi } from 'vitest';
 import { type App, createApp } from '../../src/app.ts';
 import { type Config, loadConfig, type Upstream } from '../../src/config.ts';
 import { createHttpServer } from '../../src/http/http-server.ts';
@@ -144,4 +145,21 @@ export async function startGateway(options: StartOptions = {}): Promise<TestGate
         throw new Error(`An API key leaked into a log line or a response: ${leaks.length} form(s)`);
     },
   };
+}
+
+/**
+ * Waits until the background work requests started (following a kind ahead of need, a listing's
+ * next page, learning a kind's size) has ended: no call reaches the sandbox for a moment.
+ */
+export async function callsSettled(gw: Pick<TestGateway, 'sandbox'>): Promise<void> {
+  let seen = -1;
+  await vi.waitFor(
+    () => {
+      const now = gw.sandbox.requests.length;
+      const quiet = now === seen;
+      seen = now;
+      if (!quiet) throw new Error('calls still arriving');
+    },
+    { interval: 60, timeout: 5_000 },
+  );
 }

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { generateCustomers } from '../../src/sandbox/company.ts';
 import { DEMO_ADMIN_KEY, DOC_EXAMPLE_ID, PAGE_SHAPED_IDS, seedCustomers } from '../../src/sandbox/seed.ts';
 import { createTestClock, type TestClock } from '../helpers/clock.ts';
-import { startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { callsSettled, startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { bearer } from '../helpers/keys.ts';
 
 const admin = { authorization: bearer(DEMO_ADMIN_KEY) };
@@ -171,6 +171,7 @@ describe('the same read asked at once, when SalesBinder fails it', () => {
     const gw = await budgetGateway({ SALESBINDER_RETRIES: '0' });
     // The key proven first, so that its parallel reads are not a newcomer's proof.
     await gw.graphql(ACCOUNT, { id: DOC_EXAMPLE_ID }, admin);
+    await callsSettled(gw);
     const fresh = gw.sandbox.app.create({ context_id: 2, name: 'Asked by five at once' });
     gw.sandbox.faults.add({ kind: 'delay', delayMs: 300, match: { path: `customers/${fresh.id}` } });
     gw.sandbox.faults.add({ kind: 'status', status: 503, match: { path: `customers/${fresh.id}` } });

@@ -5,10 +5,10 @@
  * sandbox playing a company of 1,000 customers, on a clock the test moves; each test counts what
  * reached the sandbox.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { CustomerRecord } from '../../src/sandbox/seed.ts';
 import { createTestClock, type TestClock } from '../helpers/clock.ts';
-import { type StartOptions, startGateway, type TestGateway } from '../helpers/gateway.ts';
+import { callsSettled, type StartOptions, startGateway, type TestGateway } from '../helpers/gateway.ts';
 import { bearer } from '../helpers/keys.ts';
 import { CREATE, DELETE } from '../helpers/operations.ts';
 
@@ -19,6 +19,9 @@ const LIST = `query List($first: Int, $after: String, $search: String) {
   }
 }`;
 const OPEN = 'query Open($id: ID!) { customer(id: $id) { id name } }';
+const EDIT = `mutation Edit($id: ID!, $input: UpdateCustomerInput!) {
+  updateCustomer(id: $id, input: $input) { __typename }
+}`;
 
 const open: TestGateway[] = [];
 afterEach(async () => {
@@ -51,20 +54,6 @@ const callsSince = (gw: TestGateway, from: number) =>
     .slice(from)
     .map((r) => `${r.method} ${decodeURIComponent(r.path.replace(/^\/api\/2\.0\//, ''))}`);
 
-/** Waits until the background work a read started has ended: no call arrives for a moment. */
-async function settled(gw: TestGateway): Promise<void> {
-  let seen = -1;
-  await vi.waitFor(
-    () => {
-      const now = gw.sandbox.requests.length;
-      const quiet = now === seen;
-      seen = now;
-      if (!quiet) throw new Error('calls still arriving');
-    },
-    { interval: 60, timeout: 5_000 },
-  );
-}
-
 /** Reads the list every `loadPace` of the test's clock until the kind is held (a middle page costs no call). */
 async function untilHeld(gw: HeldGateway): Promise<string[]> {
   const calls: string[] = [];
@@ -74,10 +63,13 @@ async function untilHeld(gw: HeldGateway): Promise<string[]> {
     const before = gw.sandbox.requests.length;
     const page = await gw.graphql(LIST, { first: 20, after: cursorAt(500) }, as(gw.key));
     expect(page.body.errors).toBeUndefined();
-    await settled(gw);
+    await callsSettled(gw);
     const made = callsSince(gw, before);
     calls.push(...made);
-    if (made.length === 0) return calls;
+    // Held: a read of the middle of the kind costs no call, at once or once the listing finished
+    // (a deletion check: deleted_log or a count; while it is paced, a remembered page costs none).
+    const finished = calls.some((c) => c.includes('deleted_log') || /pageLimit=1(&|$)/.test(c));
+    if (made.length === 0 && (step === 0 || finished)) return calls;
   }
   throw new Error(`never held: ${calls.join('\n')}`);
 }
@@ -102,6 +94,95 @@ describe('a kind held whole', () => {
     expect(pages.length).toBeLessThanOrEqual(7);
     expect(calls.some((c) => c.startsWith('GET deleted_log.json?contextId=2'))).toBe(true);
     expect(calls.filter((c) => c.includes('customers/'))).toEqual([]);
+  });
+
+  it('is listed from a first open of one account: the view says its kind, one call its size, once', async () => {
+    const gw = await heldGateway();
+    const ids = customerIds(gw);
+    const opened = await gw.graphql(OPEN, { id: ids[42] }, as(gw.key));
+    expect(opened.body.data?.customer.id).toBe(ids[42]);
+    // No list asked for: the listing begins from the view alone, and runs as far as the windows let it.
+    await callsSettled(gw);
+    const calls = await untilHeld(gw);
+    const all = callsSince(gw, 0);
+    expect(all[0]).toBe(`GET customers/${ids[42]}.json`);
+    expect(all[1]).toBe('GET customers.json?contextId=2&page=1&pageLimit=200');
+    const listed = all.filter(
+      (c) =>
+        c.startsWith('GET customers.json') && c.includes('pageLimit=200') && !c.includes('modifiedSince'),
+    );
+    // The first page counts the kind; pages 5 to 1 follow, once: the feed that follows covers the
+    // listing from its start, so it is not begun again.
+    expect(listed.map((c) => /page=(\d+)/.exec(c)?.[1])).toEqual(['1', '5', '4', '3', '2', '1']);
+    expect(calls.filter((c) => c.includes('customers/'))).toEqual([]);
+  });
+
+  it('lists at most seven pages in any ten seconds, leaving the rest of the windows to people arriving meanwhile', async () => {
+    const gw = await heldGateway({}, { sandbox: { customers: 2_400 } });
+    await gw.graphql(OPEN, { id: gw.sandbox.ids(2)[5] }, as(gw.key));
+    await callsSettled(gw);
+    await untilHeld(gw);
+    // Every page of the listing after the first look (which counts the kind), when it was sent.
+    const pages = gw.sandbox.requests
+      .slice(2)
+      .filter((r) => r.path.includes('customers.json') && r.path.includes('pageLimit=200'))
+      .filter((r) => !r.path.includes('modifiedSince'))
+      .map((r) => r.at);
+    expect(pages).toHaveLength(12);
+    for (const at of pages)
+      expect(pages.filter((t) => t >= at && t < at + 10_000).length).toBeLessThanOrEqual(7);
+  });
+
+  it("makes a new key's first open of a held account one feed call, however long ago it was listed", async () => {
+    const gw = await heldGateway();
+    await untilHeld(gw);
+    // Past the deletion bound since the listing, its deletion checks keeping the kind held.
+    for (let t = 0; t < 90_000; t += 10_000) {
+      gw.clock.advance(10_000);
+      await gw.graphql(LIST, { first: 20 }, as(gw.key));
+      await callsSettled(gw);
+    }
+    const newcomer = gw.sandbox.keys.add({ modify: false });
+    const id = customerIds(gw)[777] as string;
+    const before = gw.sandbox.requests.length;
+    const opened = await gw.graphql(OPEN, { id }, as(newcomer));
+    expect(opened.body.data?.customer.id).toBe(id);
+    await callsSettled(gw);
+    const made = callsSince(gw, before);
+    // Its proof brings the kind up to date for everyone: no view of the account.
+    expect(made).toHaveLength(1);
+    expect(made[0]).toContain('modifiedSince');
+  });
+
+  it("follows its feed at an edit's priority when readers wait for it: a minute full of edits refuses no reader", async () => {
+    // 30 calls a minute: reads must leave 3 of them to edits, edits may take all 30.
+    const gw = await heldGateway(
+      { SALESBINDER_RATE_LIMITS: 'on', SALESBINDER_RATE_LIMIT_10S: '100', SALESBINDER_RATE_LIMIT_60S: '31' },
+      { sandbox: { rateLimits: false } },
+    );
+    await untilHeld(gw);
+    const ids = customerIds(gw);
+    // Edits fill the minute past what a read may take (27).
+    for (let i = 0; gw.sandbox.requests.length < 28; i++) {
+      const edited = await gw.graphql(EDIT, { id: ids[i], input: { officePhone: `555-01${i}` } }, as(gw.key));
+      expect(edited.body.data?.updateCustomer.__typename).toBe('UpdateCustomerSuccess');
+    }
+    await callsSettled(gw);
+    expect(gw.sandbox.requests.length).toBeLessThan(30);
+    // The feed is past the freshness bound: this read waits for a follow, which goes.
+    gw.clock.advance(16_000);
+    const before = gw.sandbox.requests.length;
+    const opened = await gw.graphql(OPEN, { id: ids[900] }, as(gw.key));
+    expect(opened.body.errors).toBeUndefined();
+    expect(opened.body.data?.customer.id).toBe(ids[900]);
+    expect(callsSince(gw, before).filter((c) => c.includes('modifiedSince'))).toHaveLength(1);
+    // A read of its own (a search's page a held kind cannot answer: another kind) is still refused.
+    const other = await gw.graphql(
+      'query { customers(kind: PROSPECT, first: 5) { totalCount } }',
+      {},
+      as(gw.key),
+    );
+    expect(other.body.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
   });
 
   it('then serves pages anywhere, counts and cursors, views and searches without a call', async () => {
@@ -149,7 +230,7 @@ describe('a kind held whole', () => {
     const all = await gw.graphql(LIST, { first: 5, after: cursorAt(SIZE - 2) }, as(gw.key));
     expect(all.body.data?.customers.totalCount).toBe(SIZE + 1);
     expect(all.body.data?.customers.edges.at(-1).node.id).toBe(created.id);
-    await settled(gw);
+    await callsSettled(gw);
     const made = callsSince(gw, before);
     expect(made.filter((c) => c.includes('modifiedSince'))).toHaveLength(1);
     expect(made.filter((c) => /[?&]s=/.test(c) || c.includes('customers/'))).toEqual([]);
@@ -182,10 +263,10 @@ describe('a kind held whole', () => {
     const ids = customerIds(gw);
     const gone = ids[400] as string;
     gw.sandbox.app.remove(gone);
-    gw.clock.advance(21_000);
+    gw.clock.advance(31_000);
     const before = gw.sandbox.requests.length;
     await gw.graphql(LIST, { first: 20 }, as(gw.key));
-    await settled(gw);
+    await callsSettled(gw);
     const page = await gw.graphql(LIST, { first: 20, after: cursorAt(395) }, as(gw.key));
     expect(page.body.data?.customers.totalCount).toBe(SIZE - 1);
     expect(page.body.data?.customers.edges.map((e: { node: { id: string } }) => e.node.id)).not.toContain(
@@ -209,19 +290,19 @@ describe('a kind held whole', () => {
     await untilHeld(gw);
     const gone = customerIds(gw)[12] as string;
     // Nothing deleted: one count (pageLimit=1) per check, nothing listed again.
-    gw.clock.advance(21_000);
+    gw.clock.advance(31_000);
     let before = gw.sandbox.requests.length;
     await gw.graphql(LIST, { first: 20 }, as(gw.key));
-    await settled(gw);
+    await callsSettled(gw);
     expect(
       callsSince(gw, before).filter((c) => c.includes('pageLimit=1&') || c.endsWith('pageLimit=1')),
     ).toHaveLength(1);
     expect(callsSince(gw, before).filter((c) => c.includes('deleted_log'))).toEqual([]);
     gw.sandbox.app.remove(gone);
-    gw.clock.advance(21_000);
+    gw.clock.advance(31_000);
     before = gw.sandbox.requests.length;
     await gw.graphql(LIST, { first: 20 }, as(gw.key));
-    await settled(gw);
+    await callsSettled(gw);
     await untilHeld(gw);
     const relisted = callsSince(gw, before).filter(
       (c) => c.includes('pageLimit=200') && !c.includes('modifiedSince'),
@@ -268,7 +349,7 @@ describe('a kind held whole', () => {
     for (let t = 0; t < 330_000; t += 20_000) {
       gw.clock.advance(20_000);
       await gw.graphql(LIST, { first: 20 }, as(gw.key));
-      await settled(gw);
+      await callsSettled(gw);
     }
     await untilHeld(gw);
     expect(gw.logs.some((line) => line.includes('deleted_log missed deletions'))).toBe(true);
@@ -286,7 +367,7 @@ describe("the change feed's boundary, checked", () => {
     const before = gw.sandbox.requests.length;
     for (let i = 0; i < 5; i++) {
       await gw.graphql(OPEN, { id: customerIds(gw)[i * 100] }, as(gw.key));
-      await settled(gw);
+      await callsSettled(gw);
       gw.clock.advance(5_000);
     }
     const made = callsSince(gw, before);
@@ -296,9 +377,6 @@ describe("the change feed's boundary, checked", () => {
 });
 
 describe("the change feed's boundary, proven by the gateway's own edits", () => {
-  const EDIT = `mutation Edit($id: ID!, $input: UpdateCustomerInput!) {
-    updateCustomer(id: $id, input: $input) { __typename }
-  }`;
   const feedSince = (gw: TestGateway, from: number) =>
     gw.sandbox.requests
       .slice(from)
@@ -312,7 +390,7 @@ describe("the change feed's boundary, proven by the gateway's own edits", () => 
     gw.clock.advance(15_000);
     let before = gw.sandbox.requests.length;
     await gw.graphql(OPEN, { id: customerIds(gw)[3] }, as(gw.key));
-    await settled(gw);
+    await callsSettled(gw);
     const generous = feedSince(gw, before);
     expect(generous.length).toBeGreaterThan(0);
     for (const since of generous) expect(gw.clock.now() / 1000 - since).toBeGreaterThan(2 * 3600 - 60);
@@ -326,11 +404,11 @@ describe("the change feed's boundary, proven by the gateway's own edits", () => 
     // Looked for a few seconds later, by the next read served from memory.
     gw.clock.advance(6_000);
     await gw.graphql(OPEN, { id: customerIds(gw)[4] }, as(gw.key));
-    await settled(gw);
+    await callsSettled(gw);
     gw.clock.advance(15_000);
     before = gw.sandbox.requests.length;
     await gw.graphql(OPEN, { id: customerIds(gw)[5] }, as(gw.key));
-    await settled(gw);
+    await callsSettled(gw);
     const narrow = feedSince(gw, before);
     expect(narrow.length).toBeGreaterThan(0);
     for (const since of narrow) expect(gw.clock.now() / 1000 - since).toBeLessThan(60);
@@ -342,7 +420,7 @@ describe("the change feed's boundary, proven by the gateway's own edits", () => 
     await gw.graphql(EDIT, { id: customerIds(gw)[4], input: { officePhone: '1' } }, as(gw.key));
     gw.clock.advance(6_000);
     await gw.graphql(OPEN, { id: customerIds(gw)[4] }, as(gw.key));
-    await settled(gw);
+    await callsSettled(gw);
     expect(gw.logs.filter((line) => line.includes('its boundary is shifted'))).toHaveLength(1);
     gw.sandbox.app.edit(customerIds(gw)[6] as string, { name: 'Shifted But Seen Ltd' });
     gw.clock.advance(15_000);
@@ -371,10 +449,10 @@ describe('searches of a held kind', () => {
     for (let t = 0; t < 121_000; t += 20_000) {
       gw.clock.advance(20_000);
       await gw.graphql(LIST, { first: 20 }, as(gw.key));
-      await settled(gw);
+      await callsSettled(gw);
     }
     await gw.graphql(LIST, { first: 10, search: 'canada' }, as(gw.key));
-    await settled(gw);
+    await callsSettled(gw);
     expect(gw.logs.some((line) => line.includes('SalesBinder searched otherwise than assumed'))).toBe(true);
     expect(gw.logs.join('\n')).not.toContain('canada');
     expect(await gw.app.metrics?.text()).toMatch(/salesbinder_search_checks_total\{result="different"\} 1/);

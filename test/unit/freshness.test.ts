@@ -287,8 +287,8 @@ describe('how a kind is followed', () => {
 
 describe('serving from memory also follows the kind ahead of need', () => {
   it.each([
-    ['feed followed 0.6 of the freshness bound ago, key trusted lately', T - FRESH * 0.6, T, false],
-    ['feed a millisecond older', T - FRESH * 0.6 - 1, T, true],
+    ['feed followed 0.8 of the freshness bound ago, key trusted lately', T - FRESH * 0.8, T, false],
+    ['feed a millisecond older', T - FRESH * 0.8 - 1, T, true],
     ['key half through its trust, feed 0.4 of the bound old', T - FRESH * 0.4 - 1, T - TRUST / 2 - 1, true],
     [
       'key half through its trust, feed newer than 0.4 of the bound',

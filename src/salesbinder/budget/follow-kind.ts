@@ -18,6 +18,7 @@ import {
   followAheadDue,
   followedAlready,
   followPlan,
+  heldNow,
   MAX_FEED_PAGES,
 } from './freshness.ts';
 import { joinHeld, keepHeld, WHOLE } from './held-kind.ts';
@@ -70,6 +71,20 @@ export function followAhead(s: Session, contextId: ContextId, kind: KindState, s
 }
 
 /**
+ * A read learned of a kind whose size no one knows yet (a view's answer said its kind): one
+ * background call (a sweep's first page, with this key) learns it, so that a kind too large to
+ * sweep starts loading at once (held-kind.ts), before people's reads of it become calls each, and
+ * a small one is listed whole.
+ */
+export function learnKindAhead(s: Session, contextId: ContextId, kind: KindState): void {
+  if (kind.sweptCount >= 0 || s.rt.singleFlight.isRunning(s.scope, `any:${contextId}`)) return;
+  // A kind of unknown size is swept (followPlan): its first page says how large it is.
+  void followKind(s, contextId, 'background')
+    .then(async () => keepHeld(s, contextId, await s.rt.store.kindState(s.scope, contextId)))
+    .catch((error: unknown) => s.log.debug({ err: error }, 'learning the size of a kind failed'));
+}
+
+/**
  * Writes a follow's progress (the kind's state, its whole listing). A store that does not take it
  * leaves the kind as not followed, which is never a wrong claim: whoever waits for the follow then
  * finds memory not fresh and calls for itself. It never fails the read that made the follow.
@@ -103,7 +118,13 @@ async function followNow(s: Session, contextId: ContextId, purpose: FollowPurpos
     if (followedAlready(kind, mode, purpose, sentAt, s.rt.settings)) return;
   }
   const { how, lapsed } = followPlan(kind, mode, sentAt, s.rt.settings);
-  const step = { s, contextId, kind, lapsed, sentAt, purpose };
+  // A held kind's feed, when a reader waits for it, is the one call that keeps every read of the
+  // kind free: it goes at an edit's priority (as a held kind's deletion check does when due), so
+  // that a busy minute refuses it no more than an edit, rather than refuse every reader meanwhile.
+  // It is shared (one call whoever asks), and fresh for the freshness bound, so no caller can
+  // make it more frequent.
+  const send: SendPurpose = purpose === 'read' && heldNow(kind, sentAt, s.rt.settings) ? 'edit' : purpose;
+  const step = { s, contextId, kind, lapsed, sentAt, purpose, send };
   if (how === 'sweep') return sweep(step);
   // A feed SalesBinder answers whole (modifiedSince ignored) is not asked again for a while.
   if ((s.rt.held.feedIgnored.get(`${s.scope}\0${contextId}`) ?? 0) > sentAt) return;
@@ -119,15 +140,19 @@ interface FollowStep {
   lapsed: boolean;
   sentAt: number;
   purpose: FollowPurpose;
+  /** The priority its calls are sent at. */
+  send: SendPurpose;
 }
+
+type SendPurpose = FollowPurpose | 'edit';
 
 /** Every account of the kind, at most `sweepMaxPages` calls: what is missing was deleted. */
 async function sweep(step: FollowStep): Promise<void> {
-  const { s, contextId, kind, lapsed, sentAt, purpose } = step;
+  const { s, contextId, kind, lapsed, sentAt } = step;
   const { store, settings } = s.rt;
   let first: CustomerPage;
   try {
-    first = await list(s, { contextId, page: 1, pageLimit: FULL_PAGE }, purpose);
+    first = await list(s, { contextId, page: 1, pageLimit: FULL_PAGE }, step.send);
   } catch (error) {
     // A 404 for the first page is not "no accounts" (SalesBinder answers an empty kind with a
     // count of 0): one stray 404 must not make the kind look empty to everyone. The kind stays not
@@ -142,15 +167,23 @@ async function sweep(step: FollowStep): Promise<void> {
   const count = first.count ?? first.customers.length;
   const pages = Math.ceil(count / FULL_PAGE);
   if (pages > settings.sweepMaxPages) {
-    // Too large to sweep: remember the size, and follow the feed from here on.
-    await s.remember(first.customers, contextId, sentAt);
-    await progress(s, () => store.advanceKind(s.scope, contextId, { sweptCount: count }));
-    return changes(step);
+    // Too large to sweep: remember the size, and follow the feed from here on. Its listing begins
+    // now (held-kind.ts): the kind counts as followed from this call on (a
+    // record answered before it is served only within the freshness bound of its answer), so that
+    // the next feed covers the listing from its start, rather than from later, which would mean
+    // listing again; a reader waiting for this call asks for what it needs itself.
+    await progress(s, () =>
+      store.advanceKind(s.scope, contextId, {
+        sweptCount: count,
+        ...(lapsed ? { coveredSince: sentAt, asOf: sentAt, feedFrom: sentAt } : {}),
+      }),
+    );
+    return;
   }
   const customers = [...first.customers];
   let leftOut = first.leftOut?.length ?? 0;
   for (let page = 2; page <= pages; page++) {
-    const answer = await list(s, { contextId, page, pageLimit: FULL_PAGE }, purpose);
+    const answer = await list(s, { contextId, page, pageLimit: FULL_PAGE }, step.send);
     customers.push(...answer.customers);
     leftOut += answer.leftOut?.length ?? 0;
   }
@@ -182,7 +215,7 @@ async function sweep(step: FollowStep): Promise<void> {
 
 /** The kind's changes since it was last followed (or, lapsed, from now on). */
 async function changes(step: FollowStep): Promise<void> {
-  const { s, contextId, kind, sentAt, purpose } = step;
+  const { s, contextId, kind, sentAt } = step;
   // A held kind not followed for a while asks the feed since it last did, rather than start
   // again: its listing stays right (deletions come from their own feed or a count).
   const resumed = step.lapsed && kind.heldSince > 0 && kind.asOf >= sentAt - s.rt.settings.heldReloadMs;
@@ -197,7 +230,7 @@ async function changes(step: FollowStep): Promise<void> {
     let answer: CustomerPage;
     const query = { contextId, page, pageLimit: FULL_PAGE, modifiedSince: since };
     try {
-      answer = await list(s, query, purpose);
+      answer = await list(s, query, step.send);
     } catch (error) {
       if (!(isStatus(error, 'SB_NOT_FOUND') || (page === 1 && isStatus(error, 'SB_UNREADABLE', 404))))
         throw error;
@@ -207,7 +240,7 @@ async function changes(step: FollowStep): Promise<void> {
       // more. Two 404s are "nothing changed"; the next feed still asks from where the last
       // answer left off (feedFrom).
       try {
-        answer = await list(s, query, purpose);
+        answer = await list(s, query, step.send);
       } catch (again) {
         if (isStatus(again, 'SB_NOT_FOUND') || isStatus(again, 'SB_UNREADABLE', 404)) break;
         throw again;
@@ -274,7 +307,7 @@ function feedIgnored(
 }
 
 /** A list call for following a kind: a read when someone waits for it, else background work. */
-function list(s: Session, query: CustomerQuery, purpose: FollowPurpose): Promise<CustomerPage> {
+function list(s: Session, query: CustomerQuery, purpose: SendPurpose): Promise<CustomerPage> {
   const contextId = query.contextId as ContextId;
   return s.key.send(
     purpose,

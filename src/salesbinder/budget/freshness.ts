@@ -152,7 +152,10 @@ export function followAheadDue(
   t: number,
   s: Pick<BudgetSettings, 'freshMs' | 'keyTrustMs'>,
 ): boolean {
-  const feedAging = kind.asOf < t - s.freshMs * 0.6;
+  // Late enough that a busy account follows about four times a minute, early enough that the
+  // background call (which never waits for a slot) has a few seconds to find one before every
+  // read must wait for a follow of its own.
+  const feedAging = kind.asOf < t - s.freshMs * 0.8;
   // A key half way through its trust takes the next follow a little early, which renews it.
   const trustAging = keyKindAt < t - s.keyTrustMs / 2 && kind.asOf < t - s.freshMs * 0.4;
   return feedAging || trustAging;

@@ -1,8 +1,8 @@
 /**
  * A kind held whole: a kind too large to sweep (more than `sweepMaxPages` pages of 200) is listed
- * once, page by page, in the background (at most one page per `loadPaceMs`, at background
- * priority, so that loading never crowds people's calls), and then kept whole without listing it
- * again:
+ * once, page by page, in the background (leaving a fifth of each window to people, and at most
+ * seven pages in any ten seconds), from the first read that learns its size (a view's kind is enough:
+ * follow-kind.ts), and then kept whole without listing it again:
  *
  * - its changes come from the change feed, as every kind's do (follow-kind.ts); an account the
  *   feed shows that the listing lacks (a new one) joins it in its place;
@@ -11,8 +11,9 @@
  *   (`countCheckMs`); for the others (prospects, whose coverage is unknown), and for a kind whose
  *   `deleted_log` fails or misses a deletion, from a count alone (one call with `pageLimit=1`):
  *   while the count matches, nothing went; when it is lower, the kind is listed again.
- *   A deletion check is due a third of the deletion bound after the last one, in the background;
- *   while the last one is within the bound, every account of the listing may be served.
+ *   A deletion check is due half the deletion bound after the last one, in the background
+ *   (past two thirds, at an edit's priority): about twice a minute, a deleted account shown for
+ *   at most about 40 s; while the last one is within the bound, every account may be served.
  *
  * The listing is kept in SalesBinder's order: by customer number (a new account gets the next
  * number). Pages are listed from the last to the first: an account deleted meanwhile moves later
@@ -22,15 +23,21 @@
  * `heldReloadMs`, which renews what is kept of it.
  */
 import type { Customer } from '../../domain/customer.ts';
-import type { CustomerPage } from '../../domain/customer-page.ts';
 import { SalesBinderError } from '../errors.ts';
-import { FULL_PAGE, feedStart, heldNow, sweepLimit } from './freshness.ts';
+import { FULL_PAGE, heldNow, sweepLimit } from './freshness.ts';
+import { deletionsSince, listPage, type Purpose } from './held-deletions.ts';
 import type { LoadProgress } from './held-state.ts';
 import type { Session } from './session.ts';
 import type { ContextId, KindState, RememberedPage } from './store/store.ts';
 
-/** A deletion feed that needs more pages than this is not read further: the kind is counted. */
-const MAX_DELETION_PAGES = 3;
+/** Deletion checks: due this far into the deletion bound (background), then urgent (an edit's priority). */
+const [DELETION_CHECK_DUE, DELETION_CHECK_URGENT] = [0.5, 2 / 3];
+
+/**
+ * A listing takes at most this many pages in any ten seconds (of SalesBinder's 15): people
+ * arriving while a dozen pages go (each key's first call is a call) must find room.
+ */
+const LISTING_PAGES_PER_10S = 7;
 
 const kindKey = (s: Session, contextId: ContextId) => `${s.scope}\0${contextId}`;
 
@@ -62,7 +69,11 @@ export function keepHeld(s: Session, contextId: ContextId, kind: KindState): voi
   if (reloadDue && (loading === undefined || loading.lastStepAt <= t - settings.loadPaceMs))
     run(`load:${contextId}`, () => loadStep(s, contextId, kind));
   // A listing under way ends with a deletion check of its own.
-  if (loading === undefined && kind.heldSince > 0 && kind.sweptAt < t - settings.deletedMs / 3)
+  if (
+    loading === undefined &&
+    kind.heldSince > 0 &&
+    kind.sweptAt < t - settings.deletedMs * DELETION_CHECK_DUE
+  )
     run(`deletions:${contextId}`, () => checkDeletions(s, contextId));
 }
 
@@ -75,6 +86,7 @@ function beginLoad(s: Session, contextId: ContextId, count: number): LoadProgres
     leftOut: 0,
     lastStepAt: 0,
     lastPageAt: 0,
+    recentPages: [],
   };
   s.rt.held.loads.set(kindKey(s, contextId), progress);
   return progress;
@@ -90,12 +102,19 @@ async function loadStep(s: Session, contextId: ContextId, kind: KindState): Prom
     progress = beginLoad(s, contextId, kind.sweptCount);
   progress.lastStepAt = t;
   // Pages come at background priority as long as the windows have room for them (it leaves a
-  // fifth of each window to people and never waits). A kind not held yet, whose every read is a
-  // call meanwhile, also takes one page per step at a reader's priority when they have not: the
-  // pace (loadPaceMs) keeps that from taking the windows.
+  // fifth of each window to people and never waits), and at most LISTING_PAGES_PER_10S in any ten
+  // seconds. A kind not held yet, whose every read is a call meanwhile, also takes one page per
+  // step at a reader's priority when they have not: the pace (loadPaceMs) keeps that from taking
+  // the windows.
   const purpose: Purpose = heldNow(kind, t, settings) ? 'background' : 'read';
+  const paced = () => {
+    const since = now() - 10_000;
+    progress.recentPages = progress.recentPages.filter((at) => at > since);
+    return progress.recentPages.length >= LISTING_PAGES_PER_10S;
+  };
   const page = async (priority: Purpose) => {
     const sentAt = now();
+    progress.recentPages.push(sentAt);
     const answer = await listPage(s, { contextId, page: progress.next, pageLimit: FULL_PAGE }, priority);
     progress.lastPageAt = sentAt;
     progress.leftOut += answer.leftOut?.length ?? 0;
@@ -104,6 +123,7 @@ async function loadStep(s: Session, contextId: ContextId, kind: KindState): Prom
     progress.next -= 1;
   };
   while (progress.next >= 1) {
+    if (paced()) return;
     try {
       await page('background');
     } catch (error) {
@@ -214,10 +234,11 @@ async function checkDeletions(s: Session, contextId: ContextId): Promise<void> {
   const whole = await s.store.page(s.scope, WHOLE(contextId));
   if (whole?.numbers === undefined || kind.heldSince === 0) return;
   const checkedAt = now();
-  // Due a third of the deletion bound after the last check, in the background; past half of it,
+  // Due half the deletion bound after the last check, in the background; past two thirds of it,
   // at an edit's priority: one call keeps every read of the kind from becoming a call, so a busy
   // account (whose windows background work never finds room in) must not let its listing lapse.
-  const purpose: Purpose = kind.sweptAt < checkedAt - s.rt.settings.deletedMs / 2 ? 'edit' : 'background';
+  const urgent = kind.sweptAt < checkedAt - s.rt.settings.deletedMs * DELETION_CHECK_URGENT;
+  const purpose: Purpose = urgent ? 'edit' : 'background';
   const size = whole.ids.length + (whole.leftOut ?? 0);
   const verdict = await deletionsSince(s, contextId, kind.sweptAt, size, purpose);
   if (verdict === 'list again') {
@@ -239,102 +260,4 @@ async function checkDeletions(s: Session, contextId: ContextId): Promise<void> {
     sweptAt: checkedAt,
     sweptCount: whole.ids.length - verdict.gone.filter((id) => whole.ids.includes(id)).length,
   });
-}
-
-type DeletionVerdict =
-  | 'list again'
-  | {
-      /** Ids SalesBinder's deletion feed named. */
-      gone: string[];
-      /**
-       * Whether every deletion is known: the deletion feed answered (and a count, when one was
-       * made, is not lower), or the count matches. Not when a count is higher than the listing
-       * without a deletion feed (a new account the change feed has not shown yet): next time.
-       */
-      confirmed: boolean;
-    };
-
-/**
- * What was deleted of the kind since `from` (our clock): `deleted_log` where it is trusted for the
- * kind, and a count now and then (always where it is not). `size`: the listing's accounts before.
- */
-async function deletionsSince(
-  s: Session,
-  contextId: ContextId,
-  from: number,
-  size: number,
-  purpose: Purpose,
-): Promise<DeletionVerdict> {
-  const { settings, now, held } = s.rt;
-  const key = kindKey(s, contextId);
-  // A kind just listed counts as counted then (a deletion feed is checked by a count later).
-  const standing = held.counted.get(key) ?? { demoted: false, countedAt: now() };
-  held.counted.set(key, standing);
-  let gone: string[] | undefined;
-  if (settings.deletedLogKinds.includes(contextId) && !standing.demoted) {
-    try {
-      gone = await deletedIds(s, contextId, feedStart(from, s.rt.skews.get(s.scope) ?? 0, settings), purpose);
-    } catch (error) {
-      // Not sent (no room in the windows): try again later. Any answer but a list: count instead.
-      if (error instanceof SalesBinderError && error.status === undefined) throw error;
-      standing.demoted = true;
-      s.log.warn(
-        { deletedLog: { contextId, status: error instanceof SalesBinderError ? error.status : undefined } },
-        "SalesBinder's deleted_log did not answer for this kind: its deletions are learned from counts",
-      );
-    }
-  }
-  const countDue = gone === undefined || standing.countedAt < now() - settings.countCheckMs;
-  if (!countDue) return { gone: gone ?? [], confirmed: true };
-  const counted = await listPage(s, { contextId, page: 1, pageLimit: 1 }, purpose);
-  standing.countedAt = now();
-  const count = counted.count ?? 0;
-  const left = size - new Set(gone ?? []).size;
-  if (count < left) {
-    if (gone !== undefined) {
-      standing.demoted = true;
-      s.log.warn(
-        { deletedLog: { contextId, missed: left - count } },
-        "SalesBinder's deleted_log missed deletions of this kind: its deletions are learned from counts",
-      );
-    }
-    return 'list again';
-  }
-  return { gone: gone ?? [], confirmed: gone !== undefined || count === left };
-}
-
-/** Every id the deletion feed lists since `since` (epoch seconds), a few pages at most. */
-async function deletedIds(
-  s: Session,
-  contextId: ContextId,
-  since: number,
-  purpose: Purpose,
-): Promise<string[]> {
-  const ids: string[] = [];
-  for (let page = 1; page <= MAX_DELETION_PAGES; page++) {
-    const answer = await s.key.send(
-      purpose,
-      () => contextId,
-      (priority) =>
-        s.calls.listDeletions({ contextId, deletedSince: since, page, pageLimit: FULL_PAGE }, { priority }),
-    );
-    ids.push(...answer.ids);
-    if (answer.ids.length < FULL_PAGE || ids.length >= answer.count) return ids;
-  }
-  throw new SalesBinderError('SB_UNREADABLE', 'more deletions than a few pages list', { status: 200 });
-}
-
-/** Keeping a held kind: background work, or a reader's when the kind would otherwise lapse. */
-type Purpose = 'read' | 'edit' | 'background';
-
-function listPage(
-  s: Session,
-  query: { contextId: ContextId; page: number; pageLimit: number; modifiedSince?: number },
-  purpose: Purpose,
-): Promise<CustomerPage> {
-  return s.key.send(
-    purpose,
-    () => query.contextId,
-    (priority) => s.calls.listCustomers(query, { priority }),
-  );
 }

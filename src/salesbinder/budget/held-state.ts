@@ -18,6 +18,8 @@ export interface LoadProgress {
   lastStepAt: number;
   /** When the latest page was sent: a feed followed since then brought every change meanwhile. */
   lastPageAt: number;
+  /** When the pages of the last ten seconds were sent (the listing's pace). */
+  recentPages: number[];
 }
 
 /** What this replica knows of a scope's held kinds and searches, besides the store. */

@@ -20,9 +20,9 @@ export interface NewcomerSettings {
   returningBurst?: number;
   /** The returning keys' credits refill one per this many ms. @default 5000 */
   returningRefillMs?: number;
-  /** Credits a source starts with: calls with new keys it may make at once. @default 3 */
+  /** Credits a source starts with: calls with new keys it may make at once. @default 1 */
   burst: number;
-  /** A source gains one credit per this many ms, up to `burst`. @default 30000 */
+  /** A source gains one credit per this many ms, up to `burst`. @default 60000 */
   refillMs: number;
   /** Credits a source gains each time SalesBinder accepts one of its new keys (the call's own included). @default 2 */
   reward: number;
@@ -31,8 +31,8 @@ export interface NewcomerSettings {
 }
 
 export const DEFAULT_NEWCOMER_SETTINGS: NewcomerSettings = {
-  burst: 3,
-  refillMs: 30_000,
+  burst: 1,
+  refillMs: 60_000,
   reward: 2,
   max: 20,
   returningBurst: 5,

@@ -11,7 +11,7 @@ import { confirmed, goneServable, heldServable, pageServable, recordServable } f
 import { keepHeld } from './held-kind.ts';
 import { acceptedRecently } from './key-trust.ts';
 import { type Session, withKind } from './session.ts';
-import type { ContextId, RememberedPage, RememberedRecord } from './store/store.ts';
+import type { ContextId, KindState, RememberedPage, RememberedRecord } from './store/store.ts';
 
 /** A remembered view of an account: the account, or SalesBinder's recent 404. */
 export type ViewAnswer = Customer | 'gone';
@@ -29,7 +29,7 @@ export interface PageWindow {
 export async function recallView(
   s: Session,
   id: string,
-): Promise<{ answer?: ViewAnswer; record?: RememberedRecord }> {
+): Promise<{ answer?: ViewAnswer; record?: RememberedRecord; kind?: KindState }> {
   const { settings, now } = s.rt;
   const state = await s.key.usable();
   const t = now();
@@ -40,15 +40,17 @@ export async function recallView(
     const gone = goneServable(goneAt, t, settings) && acceptedRecently(state, t, settings);
     return gone ? { answer: 'gone' } : {};
   }
-  if (record.contextId === null || !s.key.trusted(state, record.contextId)) return { record };
+  if (record.contextId === null) return { record };
   const kind = await s.store.kindState(s.scope, record.contextId);
   if (kind === undefined) return { record };
+  // Not served to this key yet; the kind says whether following it (its proof) may be all it takes.
+  if (!s.key.trusted(state, record.contextId)) return { record, kind };
   // A held kind is kept (its next page, its deletion check) whether or not this read is served.
   keepHeld(s, record.contextId, kind);
-  if (!recordServable(record, kind, t, settings)) return { record };
+  if (!recordServable(record, kind, t, settings)) return { record, kind };
   followAhead(s, record.contextId, kind, state);
   s.caller.onAccepted?.();
-  return { answer: withKind(record.customer, record.contextId), record };
+  return { answer: withKind(record.customer, record.contextId), record, kind };
 }
 
 /**

@@ -19,7 +19,7 @@ import type {
 } from '../api.ts';
 import { SalesBinderError } from '../errors.ts';
 import { proveBoundary } from './feed-boundary.ts';
-import { followKind, noteClock, WHOLE } from './follow-kind.ts';
+import { followKind, learnKindAhead, noteClock, WHOLE } from './follow-kind.ts';
 import { confirmed, heldNow, sweepServesKind } from './freshness.ts';
 import { joinHeld, leaveHeld } from './held-kind.ts';
 import { checkSearchesAhead, searchesFromMemory, searchHeld } from './held-search.ts';
@@ -68,8 +68,9 @@ export class RememberingApi implements SalesBinderApi {
       }
       record = look.record;
       // Known, and of a known kind: following the kind (one call that proves this key and brings
-      // every remembered account of the kind up to date) may be all it takes.
-      if (record?.contextId != null && confirmed(record, s.rt.now(), s.rt.settings)) {
+      // every remembered account of the kind up to date) may be all it takes, when the account
+      // cannot have been deleted unseen (returned recently, or its kind held).
+      if (record?.contextId != null && confirmed(record, s.rt.now(), s.rt.settings, look.kind)) {
         await followKind(s, record.contextId, 'read');
         const again = (await recallView(s, id)).answer;
         if (again !== undefined && again !== 'gone') {
@@ -310,6 +311,10 @@ export class RememberingApi implements SalesBinderApi {
     }
     const contextId = contextIdOf(customer.kind) ?? before?.contextId ?? null;
     const [remembered] = await s.remember([customer], contextId, sentAt);
+    if (contextId !== null) {
+      const kind = await s.store.kindState(s.scope, contextId);
+      if (kind !== undefined) learnKindAhead(s, contextId, kind);
+    }
     return remembered ?? customer;
   }
 

@@ -29,7 +29,8 @@ export interface BudgetSettings {
   conditionalEdits: 'remembered' | 'fresh';
   /**
    * A kind larger than a sweep is held whole (held-kind.ts): listed once, page by page in the
-   * background, at most one page per this long, so that loading it never crowds the windows. @default 1500
+   * background while the windows have room; when they have none, a page at a reader's priority at
+   * most once per this long, so that loading it never crowds the windows. @default 1500
    */
   loadPaceMs: number;
   /** A held kind is listed anew this often, which renews what is kept of it. @default 1800000 */
