@@ -269,8 +269,10 @@ async function changes(step: FollowStep): Promise<void> {
       return;
     }
   }
-  const remembered = await s.remember(customers, contextId, sentAt);
-  await joinHeld(s, contextId, remembered);
+  // New accounts join the held listing before they are remembered: remembering one marks the
+  // kind's lists changed, and a search worked out between the two would be kept without it.
+  await joinHeld(s, contextId, customers);
+  await s.remember(customers, contextId, sentAt);
   await progress(s, () =>
     s.rt.store.advanceKind(s.scope, contextId, {
       ...(lapsed ? { coveredSince: sentAt } : {}),

@@ -238,9 +238,10 @@ export class RememberingApi implements SalesBinderApi {
       (priority) => s.calls.createCustomer(customer, { priority }),
     );
     const contextId = contextIdOf(saved.customer.kind) ?? asked;
+    // A held kind's listing takes it at once, in its place (before it is remembered, which marks
+    // the kind's lists changed: a search worked out between the two would be kept without it).
+    if (contextId !== null) await joinHeld(s, contextId, [saved.customer]);
     const [remembered] = await s.remember([saved.customer], contextId, sentAt);
-    // A held kind's listing takes it at once, in its place.
-    if (contextId !== null && remembered !== undefined) await joinHeld(s, contextId, [remembered]);
     await this.#listsChanged(contextId === null ? CONTEXT_IDS : [contextId]);
     return { ...saved, customer: remembered ?? saved.customer };
   }
