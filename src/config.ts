@@ -112,6 +112,13 @@ const EnvSchema = z.object({
   BUDGET_KNOWN_PERSON_SECONDS: seconds(DEFAULT_BUDGET_SETTINGS.knownPersonMs),
   BUDGET_CONDITIONAL_EDITS: z.enum(['remembered', 'fresh']).default(DEFAULT_BUDGET_SETTINGS.conditionalEdits),
   BUDGET_MAX_RECORDS: positiveInt(50_000),
+  // At most half an hour: what a listing holds is kept an hour, and renewed by the next listing.
+  BUDGET_HELD_RELOAD_SECONDS: z.coerce
+    .number({ error: 'must be a number of seconds' })
+    .positive('must be more than 0 seconds')
+    .max(1_800, 'must be at most 1800 (what a listing holds is kept an hour)')
+    .default(DEFAULT_BUDGET_SETTINGS.heldReloadMs / 1000)
+    .transform((s) => Math.round(s * 1000)),
   BUDGET_SEARCHES: z.enum(['memory', 'salesbinder']).default(DEFAULT_BUDGET_SETTINGS.searches),
   BUDGET_DELETED_LOG_KINDS: z
     .string()
@@ -443,6 +450,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
             conditionalEdits: e.BUDGET_CONDITIONAL_EDITS,
             maxRecords: e.BUDGET_MAX_RECORDS,
             searches: e.BUDGET_SEARCHES,
+            heldReloadMs: e.BUDGET_HELD_RELOAD_SECONDS,
             deletedLogKinds: e.BUDGET_DELETED_LOG_KINDS.split(',')
               .filter((kind) => kind !== '')
               .map((kind) => ({ customers: 2, prospects: 8, suppliers: 10 })[kind] as 2 | 8 | 10),

@@ -185,6 +185,28 @@ describe('a kind held whole', () => {
     expect(other.body.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
   });
 
+  it('keeps checking deletions while it is listed anew, so a listing that cannot finish never lapses the kind', async () => {
+    // Listed anew every 100 s (what it holds is kept twice that).
+    const gw = await heldGateway({ BUDGET_HELD_RELOAD_SECONDS: '100', SALESBINDER_RETRIES: '0' });
+    await untilHeld(gw);
+    // The listing anew fails at its third page, every time.
+    gw.sandbox.faults.add({ kind: 'status', status: 503, match: { path: 'page=3&pageLimit=200' } });
+    for (let t = 0; t < 150_000; t += 20_000) {
+      gw.clock.advance(20_000);
+      await gw.graphql(LIST, { first: 20, after: cursorAt(500) }, as(gw.key));
+      await callsSettled(gw);
+    }
+    const failed = gw.sandbox.requests.findIndex((r) => r.status === 503);
+    expect(failed).toBeGreaterThan(0);
+    const since = callsSince(gw, failed);
+    // Deletions were checked after the listing anew began failing: the kind stayed held.
+    expect(since.filter((c) => c.startsWith('GET deleted_log')).length).toBeGreaterThanOrEqual(2);
+    const before = gw.sandbox.requests.length;
+    const page = await gw.graphql(LIST, { first: 20, after: cursorAt(700) }, as(gw.key));
+    expect(page.body.data?.customers.totalCount).toBe(SIZE);
+    expect(callsSince(gw, before).filter((c) => c.includes('pageLimit=20'))).toEqual([]);
+  });
+
   it('then serves pages anywhere, counts and cursors, views and searches without a call', async () => {
     const gw = await heldGateway();
     await untilHeld(gw);

@@ -68,12 +68,11 @@ export function keepHeld(s: Session, contextId: ContextId, kind: KindState): voi
   };
   if (reloadDue && (loading === undefined || loading.lastStepAt <= t - settings.loadPaceMs))
     run(`load:${contextId}`, () => loadStep(s, contextId, kind));
-  // A listing under way ends with a deletion check of its own.
-  if (
-    loading === undefined &&
-    kind.heldSince > 0 &&
-    kind.sweptAt < t - settings.deletedMs * DELETION_CHECK_DUE
-  )
+  // A first listing ends with a deletion check of its own; while a held kind is listed anew, its
+  // listing so far is still checked (a paced listing of 10,000 takes longer than the bound), and
+  // the new one checks what went since it began when it ends.
+  const listed = kind.heldSince > 0 && (loading === undefined || heldNow(kind, t, settings));
+  if (listed && kind.sweptAt < t - settings.deletedMs * DELETION_CHECK_DUE)
     run(`deletions:${contextId}`, () => checkDeletions(s, contextId));
 }
 
