@@ -42,8 +42,8 @@ export type LogPriority = CallPriority | 'slice' | 'person';
 const WAIT_FACTOR: Readonly<Record<LogPriority, number>> = {
   edit: 1,
   read: 1,
-  newcomer: 2,
-  slice: 2,
+  newcomer: 4,
+  slice: 4,
   person: 2,
   background: 0,
 };

@@ -21,7 +21,7 @@ import {
   heldNow,
   MAX_FEED_PAGES,
 } from './freshness.ts';
-import { joinHeld, keepHeld, WHOLE } from './held-kind.ts';
+import { beginLoad, joinHeld, keepHeld, WHOLE } from './held-kind.ts';
 import { isStatus, noteClock, type Session } from './session.ts';
 import type { ContextId, KeyState, KindState } from './store/store.ts';
 
@@ -178,6 +178,7 @@ async function sweep(step: FollowStep): Promise<void> {
         ...(lapsed ? { coveredSince: sentAt, asOf: sentAt, feedFrom: sentAt } : {}),
       }),
     );
+    if (lapsed) beginLoad(s, contextId, count, sentAt);
     return;
   }
   const customers = [...first.customers];

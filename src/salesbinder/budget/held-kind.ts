@@ -77,15 +77,16 @@ export function keepHeld(s: Session, contextId: ContextId, kind: KindState): voi
 }
 
 /** A listing of the kind begins (or begins again): from its last page, as many as `count` fill. */
-function beginLoad(s: Session, contextId: ContextId, count: number): LoadProgress {
+export function beginLoad(s: Session, contextId: ContextId, count: number, countedAt?: number): LoadProgress {
   const progress: LoadProgress = {
-    startedAt: s.rt.now(),
+    startedAt: countedAt ?? s.rt.now(),
     next: Math.max(1, Math.ceil(count / FULL_PAGE)),
     numbers: new Map(),
     leftOut: 0,
     lastStepAt: 0,
     lastPageAt: 0,
-    recentPages: [],
+    // The call that counted the kind (`countedAt`) counts as the listing's first page for its pace.
+    recentPages: countedAt === undefined ? [] : [countedAt],
   };
   s.rt.held.loads.set(kindKey(s, contextId), progress);
   return progress;
