@@ -22,6 +22,7 @@ import {
   MAX_FEED_PAGES,
 } from './freshness.ts';
 import { beginLoad, joinHeld, keepHeld, WHOLE } from './held-kind.ts';
+import { heldKeyOf } from './held-state.ts';
 import { isStatus, noteClock, type Session } from './session.ts';
 import type { ContextId, KeyState, KindState } from './store/store.ts';
 
@@ -127,7 +128,7 @@ async function followNow(s: Session, contextId: ContextId, purpose: FollowPurpos
   const step = { s, contextId, kind, lapsed, sentAt, purpose, send };
   if (how === 'sweep') return sweep(step);
   // A feed SalesBinder answers whole (modifiedSince ignored) is not asked again for a while.
-  if ((s.rt.held.feedIgnored.get(`${s.scope}\0${contextId}`) ?? 0) > sentAt) return;
+  if ((s.rt.held.feedIgnored.get(heldKeyOf(s.scope, contextId)) ?? 0) > sentAt) return;
   return changes(step);
 }
 
@@ -301,7 +302,7 @@ function feedIgnored(
 ): boolean {
   const old = answer.customers.some((c) => c.modifiedAt.getTime() < since * 1000 - IGNORED_BY);
   if (!old) return false;
-  s.rt.held.feedIgnored.set(`${s.scope}\0${contextId}`, t + s.rt.settings.deletedMs);
+  s.rt.held.feedIgnored.set(heldKeyOf(s.scope, contextId), t + s.rt.settings.deletedMs);
   s.log.warn(
     { feed: { contextId, since } },
     'SalesBinder answered the change feed with accounts unchanged for days (modifiedSince ignored): it is not asked again for a while',

@@ -7,6 +7,7 @@
 import type { CustomerPage } from '../../domain/customer-page.ts';
 import { SalesBinderError } from '../errors.ts';
 import { FULL_PAGE, feedStart } from './freshness.ts';
+import { heldKeyOf } from './held-state.ts';
 import type { Session } from './session.ts';
 import type { ContextId } from './store/store.ts';
 
@@ -38,7 +39,7 @@ export async function deletionsSince(
   purpose: Purpose,
 ): Promise<DeletionVerdict> {
   const { settings, now, held } = s.rt;
-  const key = `${s.scope}\0${contextId}`;
+  const key = heldKeyOf(s.scope, contextId);
   // A kind just listed counts as counted then (a deletion feed is checked by a count later).
   const standing = held.counted.get(key) ?? { demoted: false, countedAt: now() };
   held.counted.set(key, standing);

@@ -26,7 +26,7 @@ import type { Customer } from '../../domain/customer.ts';
 import { SalesBinderError } from '../errors.ts';
 import { FULL_PAGE, heldNow, sweepLimit } from './freshness.ts';
 import { deletionsSince, listPage, type Purpose } from './held-deletions.ts';
-import type { LoadProgress } from './held-state.ts';
+import { heldKeyOf, type LoadProgress } from './held-state.ts';
 import type { Session } from './session.ts';
 import type { ContextId, KindState, RememberedPage } from './store/store.ts';
 
@@ -38,8 +38,6 @@ const [DELETION_CHECK_DUE, DELETION_CHECK_URGENT] = [0.5, 2 / 3];
  * arriving while a dozen pages go (each key's first call is a call) must find room.
  */
 const LISTING_PAGES_PER_10S = 7;
-
-const kindKey = (s: Session, contextId: ContextId) => `${s.scope}\0${contextId}`;
 
 /** Where a kind's whole listing (a sweep's, or a held kind's) is kept among its pages. */
 export const WHOLE = (contextId: ContextId) => JSON.stringify([contextId, '', 'whole']);
@@ -54,7 +52,7 @@ export function keepHeld(s: Session, contextId: ContextId, kind: KindState): voi
   if (!isLarge(kind, s)) return;
   const { settings, now, singleFlight } = s.rt;
   const t = now();
-  const loading = s.rt.held.loads.get(kindKey(s, contextId));
+  const loading = s.rt.held.loads.get(heldKeyOf(s.scope, contextId));
   const reloadDue =
     loading !== undefined ||
     kind.heldSince === 0 ||
@@ -88,14 +86,14 @@ export function beginLoad(s: Session, contextId: ContextId, count: number, count
     // The call that counted the kind (`countedAt`) counts as the listing's first page for its pace.
     recentPages: countedAt === undefined ? [] : [countedAt],
   };
-  s.rt.held.loads.set(kindKey(s, contextId), progress);
+  s.rt.held.loads.set(heldKeyOf(s.scope, contextId), progress);
   return progress;
 }
 
 /** One more page of the kind's listing; the last one finishes it. */
 async function loadStep(s: Session, contextId: ContextId, kind: KindState): Promise<void> {
   const { settings, now, held } = s.rt;
-  const key = kindKey(s, contextId);
+  const key = heldKeyOf(s.scope, contextId);
   const t = now();
   let progress = held.loads.get(key);
   if (progress === undefined || progress.startedAt < t - settings.heldReloadMs / 2)
@@ -203,7 +201,7 @@ export async function joinHeld(
 ): Promise<void> {
   if (customers.length === 0) return;
   // A listing under way takes them too: its finish then needs no feed of its own.
-  const loading = s.rt.held.loads.get(kindKey(s, contextId));
+  const loading = s.rt.held.loads.get(heldKeyOf(s.scope, contextId));
   for (const customer of loading ? customers : [])
     loading?.numbers.set(customer.id, customer.customerNumber ?? 0);
   const whole = await s.store.page(s.scope, WHOLE(contextId));

@@ -6,6 +6,9 @@
 import { LRUCache } from 'lru-cache';
 import type { ContextId } from './store/store.ts';
 
+/** Where this replica keeps what it knows of one kind of one scope (its listing, its deletions, its feed). */
+export const heldKeyOf = (scope: string, contextId: ContextId): string => `${scope}\0${contextId}`;
+
 /** A listing of a kind under way on this replica. */
 export interface LoadProgress {
   startedAt: number;
