@@ -111,10 +111,40 @@ describe('a kind held whole', () => {
       (c) =>
         c.startsWith('GET customers.json') && c.includes('pageLimit=200') && !c.includes('modifiedSince'),
     );
-    // The first page counts the kind; pages 5 to 1 follow, once: the feed that follows covers the
-    // listing from its start, so it is not begun again.
-    expect(listed.map((c) => /page=(\d+)/.exec(c)?.[1])).toEqual(['1', '5', '4', '3', '2', '1']);
+    // The first page counts the kind and is the listing's first; pages 5 to 2 follow, once: the
+    // feed that follows covers the listing from its start, so it is not begun again.
+    expect(listed.map((c) => /page=(\d+)/.exec(c)?.[1])).toEqual(['1', '5', '4', '3', '2']);
     expect(calls.filter((c) => c.includes('customers/'))).toEqual([]);
+  });
+
+  it('lists its first page again when one of its accounts went while the others were listed', async () => {
+    // 12 pages: the first look counts the kind (its first page), the pace lets six more go, and
+    // the rest follow ten seconds on.
+    const gw = await heldGateway({}, { sandbox: { customers: 2_400 } });
+    const ids = customerIds(gw);
+    await gw.graphql(OPEN, { id: ids[42] }, as(gw.key));
+    await callsSettled(gw);
+    const listedSoFar = () =>
+      callsSince(gw, 0)
+        .filter(
+          (c) =>
+            c.startsWith('GET customers.json') && c.includes('pageLimit=200') && !c.includes('modifiedSince'),
+        )
+        .map((c) => /page=(\d+)/.exec(c)?.[1]);
+    expect(listedSoFar()).toEqual(['1', '12', '11', '10', '9', '8', '7']);
+    // An account of the first page goes meanwhile: the 201st moves into it.
+    const gone = ids[7] as string;
+    const moved = ids[200] as string;
+    gw.sandbox.app.remove(gone);
+    await untilHeld(gw);
+    expect(listedSoFar()).toEqual(['1', '12', '11', '10', '9', '8', '7', '6', '5', '4', '3', '2', '1']);
+    const before = gw.sandbox.requests.length;
+    const first = await gw.graphql(LIST, { first: 200 }, as(gw.key));
+    const shown = first.body.data?.customers.edges.map((e: { node: { id: string } }) => e.node.id);
+    expect(first.body.data?.customers.totalCount).toBe(2_399);
+    expect(shown).not.toContain(gone);
+    expect(shown).toContain(moved);
+    expect(callsSince(gw, before)).toEqual([]);
   });
 
   it('lists at most seven pages in any ten seconds, leaving the rest of the windows to people arriving meanwhile', async () => {
@@ -128,7 +158,8 @@ describe('a kind held whole', () => {
       .filter((r) => r.path.includes('customers.json') && r.path.includes('pageLimit=200'))
       .filter((r) => !r.path.includes('modifiedSince'))
       .map((r) => r.at);
-    expect(pages).toHaveLength(12);
+    // Pages 12 down to 2: the first look brought the first.
+    expect(pages).toHaveLength(11);
     for (const at of pages)
       expect(pages.filter((t) => t >= at && t < at + 10_000).length).toBeLessThanOrEqual(7);
   });

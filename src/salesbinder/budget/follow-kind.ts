@@ -169,17 +169,18 @@ async function sweep(step: FollowStep): Promise<void> {
   const pages = Math.ceil(count / FULL_PAGE);
   if (pages > settings.sweepMaxPages) {
     // Too large to sweep: remember the size, and follow the feed from here on. Its listing begins
-    // now (held-kind.ts): the kind counts as followed from this call on (a
-    // record answered before it is served only within the freshness bound of its answer), so that
-    // the next feed covers the listing from its start, rather than from later, which would mean
-    // listing again; a reader waiting for this call asks for what it needs itself.
+    // now (held-kind.ts), with this page as its first: the kind counts as followed from this call
+    // on (a record answered before it is served only within the freshness bound of its answer),
+    // so that the next feed covers the listing from its start, rather than from later, which
+    // would mean listing again; a reader waiting for this call asks for what it needs itself.
+    const customers = lapsed ? await s.remember(first.customers, contextId, sentAt) : [];
     await progress(s, () =>
       store.advanceKind(s.scope, contextId, {
         sweptCount: count,
         ...(lapsed ? { coveredSince: sentAt, asOf: sentAt, feedFrom: sentAt } : {}),
       }),
     );
-    if (lapsed) beginLoad(s, contextId, count, sentAt);
+    if (lapsed) beginLoad(s, contextId, count, { at: sentAt, customers, leftOut: first.leftOut?.length ?? 0 });
     return;
   }
   const customers = [...first.customers];

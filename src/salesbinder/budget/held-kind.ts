@@ -74,17 +74,26 @@ export function keepHeld(s: Session, contextId: ContextId, kind: KindState): voi
     run(`deletions:${contextId}`, () => checkDeletions(s, contextId));
 }
 
-/** A listing of the kind begins (or begins again): from its last page, as many as `count` fill. */
-export function beginLoad(s: Session, contextId: ContextId, count: number, countedAt?: number): LoadProgress {
+/**
+ * A listing of the kind begins (or begins again): from its last page, as many as `count` fill.
+ * `counted`: the call that counted the kind, a first page of 200 (sent at `at`, its accounts
+ * remembered), which then is the listing's first page, for its pace and its accounts.
+ */
+export function beginLoad(
+  s: Session,
+  contextId: ContextId,
+  count: number,
+  counted?: { at: number; customers: readonly Customer[]; leftOut: number },
+): LoadProgress {
   const progress: LoadProgress = {
-    startedAt: countedAt ?? s.rt.now(),
+    startedAt: counted?.at ?? s.rt.now(),
     next: Math.max(1, Math.ceil(count / FULL_PAGE)),
-    numbers: new Map(),
-    leftOut: 0,
+    numbers: new Map(counted?.customers.map((c) => [c.id, c.customerNumber ?? 0])),
+    leftOut: counted?.leftOut ?? 0,
     lastStepAt: 0,
     lastPageAt: 0,
-    // The call that counted the kind (`countedAt`) counts as the listing's first page for its pace.
-    recentPages: countedAt === undefined ? [] : [countedAt],
+    recentPages: counted === undefined ? [] : [counted.at],
+    first: counted && { ids: counted.customers.map((c) => c.id), leftOut: counted.leftOut },
   };
   s.rt.held.loads.set(heldKeyOf(s.scope, contextId), progress);
   return progress;
@@ -120,7 +129,8 @@ async function loadStep(s: Session, contextId: ContextId, kind: KindState): Prom
     for (const customer of customers) progress.numbers.set(customer.id, customer.customerNumber ?? 0);
     progress.next -= 1;
   };
-  while (progress.next >= 1) {
+  // A first page the counting call brought is listed again only if the finish finds it must be.
+  while (progress.next >= (progress.first ? 2 : 1)) {
     if (paced()) return;
     try {
       await page('background');
@@ -128,7 +138,7 @@ async function loadStep(s: Session, contextId: ContextId, kind: KindState): Prom
       const noRoom = error instanceof SalesBinderError && error.status === undefined;
       if (!noRoom || purpose === 'background') throw error;
       await page('read');
-      if (progress.next >= 1) return;
+      if (progress.next >= (progress.first ? 2 : 1)) return;
     }
   }
   // Finishing (the feed and the deletions since the listing began) at an edit's priority: two
@@ -159,6 +169,15 @@ async function finishLoad(
     // Accounts went that cannot be named, or new ones are not shown yet: list the kind again.
     beginLoad(s, contextId, size);
     return;
+  }
+  if (progress.first?.ids.some((id) => verdict.gone.includes(id))) {
+    // An account of the first page (listed first, when the kind was counted) went while the others
+    // were listed: the account after it moved into the first page unseen. It is listed again.
+    const sentAt = now();
+    const answer = await listPage(s, { contextId, page: 1, pageLimit: FULL_PAGE }, purpose);
+    progress.leftOut += (answer.leftOut?.length ?? 0) - progress.first.leftOut;
+    for (const customer of await s.remember(answer.customers, contextId, sentAt))
+      progress.numbers.set(customer.id, customer.customerNumber ?? 0);
   }
   for (const id of verdict.gone) progress.numbers.delete(id);
   const sbTime = checkedAt + (s.rt.skews.get(s.scope) ?? 0);

@@ -23,6 +23,11 @@ export interface LoadProgress {
   lastPageAt: number;
   /** When the pages of the last ten seconds were sent (the listing's pace). */
   recentPages: number[];
+  /**
+   * The first page, when the call that counted the kind brought it (at `startedAt`): it is not
+   * listed again unless one of its accounts was deleted while the others were listed.
+   */
+  first?: { ids: string[]; leftOut: number } | undefined;
 }
 
 /** What this replica knows of a scope's held kinds and searches, besides the store. */
