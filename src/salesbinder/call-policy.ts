@@ -36,14 +36,15 @@ const NEWCOMERS_SLICE = { short: 0.6, long: 0.6 };
 export type LogPriority = CallPriority | 'slice' | 'person';
 
 /**
- * How much longer than `maxWaitMs` a call of this priority may wait for a slot: a person's very
- * first screen may take a few seconds more rather than be refused; background work never waits.
+ * How much longer than `maxWaitMs` a call of this priority may wait for a slot: an edit (a
+ * person's work, saved) and a person's very first screen may take a few seconds more rather than
+ * be refused; background work never waits.
  */
 const WAIT_FACTOR: Readonly<Record<LogPriority, number>> = {
-  edit: 1,
+  edit: 3,
   read: 1,
-  newcomer: 4,
-  slice: 4,
+  newcomer: 6,
+  slice: 6,
   person: 2,
   background: 0,
 };
