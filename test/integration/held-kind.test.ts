@@ -185,6 +185,50 @@ describe('a kind held whole', () => {
     expect(made[0]).toContain('modifiedSince');
   });
 
+  it("makes a new key's first open the deletion check when one is due and the feed is fresh: no call of its own", async () => {
+    const gw = await heldGateway();
+    await untilHeld(gw);
+    // The feed followed 25 s after the listing's deletion check; 6 s on, the next check is due.
+    gw.clock.advance(25_000);
+    await gw.graphql(LIST, { first: 20 }, as(gw.key));
+    await callsSettled(gw);
+    gw.clock.advance(6_000);
+    const newcomer = gw.sandbox.keys.add({ modify: false });
+    const id = customerIds(gw)[777] as string;
+    const before = gw.sandbox.requests.length;
+    const opened = await gw.graphql(OPEN, { id }, as(newcomer));
+    expect(opened.body.data?.customer.id).toBe(id);
+    await callsSettled(gw);
+    expect(callsSince(gw, before)).toEqual([
+      expect.stringMatching(/^GET deleted_log\.json\?contextId=2&deletedSince=\d+&page=1&pageLimit=200$/),
+    ]);
+    // Checked: the team's reads meanwhile make no check of their own.
+    const again = gw.sandbox.requests.length;
+    await gw.graphql(LIST, { first: 20, after: cursorAt(300) }, as(gw.key));
+    await gw.graphql(OPEN, { id: customerIds(gw)[778] }, as(newcomer));
+    await callsSettled(gw);
+    expect(callsSince(gw, again)).toEqual([]);
+  });
+
+  it("refuses a made-up key whose first call would be the deletion check, and keeps trusting deleted_log", async () => {
+    const gw = await heldGateway();
+    await untilHeld(gw);
+    gw.clock.advance(25_000);
+    await gw.graphql(LIST, { first: 20 }, as(gw.key));
+    await callsSettled(gw);
+    gw.clock.advance(6_000);
+    const before = gw.sandbox.requests.length;
+    const opened = await gw.graphql(OPEN, { id: customerIds(gw)[777] }, as('made-up-key-0123456789'));
+    expect(opened.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    await callsSettled(gw);
+    // The check is made again with the team's key, and from deleted_log, not a count.
+    await gw.graphql(LIST, { first: 20 }, as(gw.key));
+    await callsSettled(gw);
+    const made = callsSince(gw, before);
+    expect(made.filter((c) => c.startsWith('GET deleted_log'))).toHaveLength(2);
+    expect(made.filter((c) => /pageLimit=1(&|$)/.test(c))).toEqual([]);
+  });
+
   it("follows its feed at an edit's priority when readers wait for it: a minute full of edits refuses no reader", async () => {
     // 30 calls a minute: reads must leave 3 of them to edits, edits may take all 30.
     const gw = await heldGateway(

@@ -21,7 +21,7 @@ import {
   heldNow,
   MAX_FEED_PAGES,
 } from './freshness.ts';
-import { beginLoad, joinHeld, keepHeld, WHOLE } from './held-kind.ts';
+import { beginLoad, joinHeld, keepHeld, proveByDeletionCheck, WHOLE } from './held-kind.ts';
 import { heldKeyOf } from './held-state.ts';
 import { isStatus, noteClock, type Session } from './session.ts';
 import type { ContextId, KeyState, KindState } from './store/store.ts';
@@ -117,6 +117,9 @@ async function followNow(s: Session, contextId: ContextId, purpose: FollowPurpos
     keepHeld(s, contextId, kind);
     // Someone brought the kind up to date since this caller looked: nothing left to do.
     if (followedAlready(kind, mode, purpose, sentAt, s.rt.settings)) return;
+  } else if (mode === 'any' && (await proveByDeletionCheck(s, contextId, kind, sentAt))) {
+    // This key's proof was the held kind's deletion check, due anyway; its feed is fresh.
+    return;
   }
   const { how, lapsed } = followPlan(kind, mode, sentAt, s.rt.settings);
   // A held kind's feed, when a reader waits for it, is the one call that keeps every read of the

@@ -48,8 +48,14 @@ export async function deletionsSince(
     try {
       gone = await deletedIds(s, contextId, feedStart(from, s.rt.skews.get(s.scope) ?? 0, settings), purpose);
     } catch (error) {
-      // Not sent (no room in the windows): try again later. Any answer but a list: count instead.
-      if (error instanceof SalesBinderError && error.status === undefined) throw error;
+      // Not sent (no room in the windows), or the key's own answer (401, 403: a key that may not
+      // read the kind proves nothing of the feed): try again later. Any other answer but a list:
+      // count instead.
+      if (
+        error instanceof SalesBinderError &&
+        (error.status === undefined || error.status === 401 || error.status === 403)
+      )
+        throw error;
       standing.demoted = true;
       s.log.warn(
         { deletedLog: { contextId, status: error instanceof SalesBinderError ? error.status : undefined } },

@@ -244,8 +244,42 @@ export async function leaveHeld(s: Session, contextId: ContextId, id: string): P
   await s.store.putPage(s.scope, WHOLE(contextId), wholeOf(numbers, whole), true);
 }
 
-/** The deletion check of a held kind: its deleted accounts leave the listing; nothing else changes. */
-async function checkDeletions(s: Session, contextId: ContextId): Promise<void> {
+/**
+ * A new key's first call of a held kind (its proof, which any call of the kind makes) is the
+ * kind's deletion check when one is due and the feed is fresh, rather than a feed no one needs
+ * yet: when people arrive, their proofs carry the checks, which then cost no calls of their own.
+ * Whether the key is proven now (else its caller proves it another way).
+ */
+export async function proveByDeletionCheck(
+  s: Session,
+  contextId: ContextId,
+  kind: KindState,
+  t: number,
+): Promise<boolean> {
+  const { settings, singleFlight, held } = s.rt;
+  const name = `deletions:${contextId}`;
+  const due =
+    heldNow(kind, t, settings) &&
+    kind.asOf >= t - settings.freshMs / 2 &&
+    kind.sweptAt < t - settings.deletedMs * DELETION_CHECK_DUE &&
+    !held.loads.has(heldKeyOf(s.scope, contextId)) &&
+    !singleFlight.isRunning(s.scope, name);
+  if (!due) return false;
+  await singleFlight.run({
+    scope: s.scope,
+    name,
+    locks: s.store,
+    call: () => checkDeletions(s, contextId, 'read'),
+    afterWaiting: async () => {},
+  });
+  return s.key.trusted(await s.key.usable(), contextId);
+}
+
+/**
+ * The deletion check of a held kind: its deleted accounts leave the listing; nothing else changes.
+ * `proof`: made as a new key's first call (proveByDeletionCheck), at that key's priority.
+ */
+async function checkDeletions(s: Session, contextId: ContextId, proof?: 'read'): Promise<void> {
   const { now, store } = s.rt;
   const kind = await store.kindState(s.scope, contextId);
   const whole = await s.store.page(s.scope, WHOLE(contextId));
@@ -255,7 +289,7 @@ async function checkDeletions(s: Session, contextId: ContextId): Promise<void> {
   // at an edit's priority: one call keeps every read of the kind from becoming a call, so a busy
   // account (whose windows background work never finds room in) must not let its listing lapse.
   const urgent = kind.sweptAt < checkedAt - s.rt.settings.deletedMs * DELETION_CHECK_URGENT;
-  const purpose: Purpose = urgent ? 'edit' : 'background';
+  const purpose: Purpose = proof ?? (urgent ? 'edit' : 'background');
   const size = whole.ids.length + (whole.leftOut ?? 0);
   const verdict = await deletionsSince(s, contextId, kind.sweptAt, size, purpose);
   if (verdict === 'list again') {
