@@ -333,6 +333,30 @@ describe('a kind held whole', () => {
     expect(made.filter((c) => /[?&]s=/.test(c) || c.includes('customers/'))).toEqual([]);
   });
 
+  it('finds an account created in the same second as a deletion it learned of, though the search was remembered since', async () => {
+    const gw = await heldGateway();
+    await untilHeld(gw);
+    const ids = customerIds(gw);
+    // Mid-second: SalesBinder's `modified` is whole seconds, the deletion learned at this ms.
+    gw.clock.advance(500);
+    gw.sandbox.app.remove(ids[300] as string);
+    gw.clock.advance(31_000);
+    // The next deletion check (due) names it; the search is remembered after it.
+    await gw.graphql(LIST, { first: 20 }, as(gw.key));
+    await callsSettled(gw);
+    const search = () => gw.graphql(LIST, { first: 5, search: 'zebrafish' }, as(gw.key));
+    expect((await search()).body.data?.customers.totalCount).toBe(0);
+    // Created in that second, after the check: its `modified` is earlier than when the check ran.
+    const created = gw.sandbox.app.create({ context_id: 2, name: 'Zebrafish Same Second Ltd' });
+    gw.clock.advance(13_000);
+    await gw.graphql(LIST, { first: 20 }, as(gw.key));
+    await callsSettled(gw);
+    const found = await search();
+    expect(found.body.data?.customers.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual([
+      created.id,
+    ]);
+  });
+
   it('takes an account created through the gateway at once, and lets one deleted through it go at once', async () => {
     const gw = await heldGateway();
     await untilHeld(gw);

@@ -170,6 +170,19 @@ function storeContract(make: () => BudgetStore) {
     expect((await store.records(scope, ['a']))[0]?.contextId).toBe(8);
   });
 
+  it('moves a kind’s list change on for every change, one no later than the last included', async () => {
+    fresh();
+    const gone = Date.parse('2026-01-01T10:00:00.500Z');
+    await store.merge(scope, [record(customer('a', 'Acme', '2026-01-01T09:00:00Z'), 2, 1_000)]);
+    await store.forget(scope, 'a', gone);
+    expect((await store.kindState(scope, 2)).listChangedAt).toBe(gone);
+    // Created in the same second: its modified (whole seconds) is earlier than the deletion's mark.
+    await store.merge(scope, [record(customer('b', 'Bolt', '2026-01-01T10:00:00Z'), 2, 2_000)]);
+    expect((await store.kindState(scope, 2)).listChangedAt).toBe(gone + 1);
+    await store.forget(scope, 'b', gone);
+    expect((await store.kindState(scope, 2)).listChangedAt).toBe(gone + 2);
+  });
+
   it('forgets an account SalesBinder answered 404 for, and says since when', async () => {
     fresh();
     await store.merge(scope, [record(customer('a', 'Acme', '2026-01-01T10:00:00Z'), 10, 1_000)]);

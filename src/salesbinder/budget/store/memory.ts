@@ -9,6 +9,7 @@ import {
   type ContextId,
   type KeyState,
   type KindState,
+  listChangeAt,
   mergeRecord,
   type RememberedPage,
   type RememberedRecord,
@@ -56,6 +57,10 @@ export function createMemoryStore(
   const at = (scope: string, id: string) => `${scope}\0${id}`;
   const advanceNow = (scope: string, contextId: ContextId, update: Partial<KindState>) =>
     kinds.set(kindKey(scope, contextId), advance(kinds.get(kindKey(scope, contextId)) ?? UNFOLLOWED, update));
+  const listChanged = (scope: string, contextId: ContextId, at: number) => {
+    const current = kinds.get(kindKey(scope, contextId)) ?? UNFOLLOWED;
+    advanceNow(scope, contextId, { listChangedAt: listChangeAt(current.listChangedAt, at) });
+  };
 
   return {
     async keyState(scope, keyHash) {
@@ -93,8 +98,7 @@ export function createMemoryStore(
         const merged = mergeRecord(records.get(key), record);
         records.set(key, merged.record);
         gone.delete(key);
-        for (const change of merged.listChanged)
-          advanceNow(scope, change.contextId, { listChangedAt: change.at });
+        for (const change of merged.listChanged) listChanged(scope, change.contextId, change.at);
       }
     },
     async forget(scope, id, when) {
@@ -102,7 +106,7 @@ export function createMemoryStore(
       const record = records.get(key);
       records.delete(key);
       gone.set(key, when);
-      if (record?.contextId != null) advanceNow(scope, record.contextId, { listChangedAt: when });
+      if (record?.contextId != null) listChanged(scope, record.contextId, when);
     },
     async goneAt(scope, id) {
       return gone.get(at(scope, id)) ?? 0;

@@ -45,7 +45,9 @@ export interface KindState {
   asOf: number;
   /**
    * SalesBinder's time of the latest change that can move accounts between list pages: an account
-   * that is new here, one whose listed fields changed, or one gone (a sweep counted fewer).
+   * that is new here, one whose listed fields changed, or one gone (a sweep counted fewer). Every
+   * such change moves it on, by a millisecond at least (`listChangeAt`): a change whose time is
+   * not later (an account created in the second a deletion was learned) still changes it.
    */
   listChangedAt: number;
   /** When the latest complete listing of the kind (a deletion sweep) was sent. */
@@ -255,6 +257,15 @@ export function mergeRecord(
   const record: RememberedRecord = { ...incoming, customer, contextId, confirmedAt, listSig, unsaid };
   if (unsaid.length === 0) delete record.unsaid;
   return { record, listChanged };
+}
+
+/**
+ * Where a kind's `listChangedAt` moves for a list change at `at`: there, or a millisecond past
+ * where it stands when that is not earlier, so that whoever compares it (a remembered search)
+ * sees every change. redis-scripts.ts does the same in Lua.
+ */
+export function listChangeAt(current: number, at: number): number {
+  return Math.max(at, current + 1);
 }
 
 /** `advanceKind`'s rule: every field grows to the larger value, but `sweptCount`, which is set (redis.ts runs it in Lua). */
