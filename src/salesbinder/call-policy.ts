@@ -43,8 +43,8 @@ export type LogPriority = CallPriority | 'slice' | 'person';
 const WAIT_FACTOR: Readonly<Record<LogPriority, number>> = {
   edit: 3,
   read: 1,
-  newcomer: 6,
-  slice: 6,
+  newcomer: 4,
+  slice: 4,
   person: 2,
   background: 0,
 };

@@ -224,9 +224,9 @@ describe('the per-account rate limiter', () => {
     });
 
     it('leaves a reserve for accepted keys, and gives newcomers a slice of their own, and a longer wait for their first screen', async () => {
-      expect(capsFor('newcomer', 14, 49)).toEqual({ short: 13, long: 45, waitFactor: 6 });
+      expect(capsFor('newcomer', 14, 49)).toEqual({ short: 13, long: 45, waitFactor: 4 });
       expect(capsFor('read', 14, 49)).toEqual({ short: 13, long: 45, waitFactor: 1 });
-      expect(capsFor('slice', 14, 49)).toEqual({ short: 8, long: 29, waitFactor: 6 });
+      expect(capsFor('slice', 14, 49)).toEqual({ short: 8, long: 29, waitFactor: 4 });
     });
 
     it('never lets background work wait for a slot: an edit never queues behind it', async () => {
