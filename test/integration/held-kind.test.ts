@@ -260,6 +260,37 @@ describe('a kind held whole', () => {
     expect(other.body.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
   });
 
+  it("lists on at an edit's priority while people's calls leave a kind not held yet no room at theirs", async () => {
+    // 31 calls a minute: background work leaves 7 of them, reads 3, edits none.
+    const gw = await heldGateway(
+      { SALESBINDER_RATE_LIMITS: 'on', SALESBINDER_RATE_LIMIT_10S: '100', SALESBINDER_RATE_LIMIT_60S: '31' },
+      { sandbox: { rateLimits: false, customers: 2_400 } },
+    );
+    const ids = customerIds(gw);
+    // Its first read counts the kind, and its listing takes what the pace allows at once (7 of 12).
+    await gw.graphql(OPEN, { id: ids[42] }, as(gw.key));
+    await callsSettled(gw);
+    const listingSoFar = () =>
+      callsSince(gw, 0).filter((c) => c.includes('pageLimit=200') && !c.includes('modifiedSince')).length;
+    const started = listingSoFar();
+    expect(started).toBe(7);
+    // Edits fill the minute to what a read may take (28).
+    for (let i = 0; gw.sandbox.requests.length < 28; i++) {
+      const edited = await gw.graphql(EDIT, { id: ids[i], input: { officePhone: `555-02${i}` } }, as(gw.key));
+      expect(edited.body.data?.updateCustomer.__typename).toBe('UpdateCustomerSuccess');
+    }
+    await callsSettled(gw);
+    expect(gw.sandbox.requests.length).toBe(28);
+    // Reads of the kind go on, past the listing's pace (7 pages in ten seconds); each step of the
+    // listing finds no room at background or read priority.
+    for (let step = 0; step < 8; step++) {
+      gw.clock.advance(1_500);
+      await gw.graphql(LIST, { first: 20, after: cursorAt(500) }, as(gw.key));
+      await callsSettled(gw);
+    }
+    expect(listingSoFar()).toBeGreaterThan(started);
+  });
+
   it('keeps checking deletions while it is listed anew, so a listing that cannot finish never lapses the kind', async () => {
     // Listed anew every 100 s (what it holds is kept twice that).
     const gw = await heldGateway({ BUDGET_HELD_RELOAD_SECONDS: '100', SALESBINDER_RETRIES: '0' });

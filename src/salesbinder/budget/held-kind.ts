@@ -111,8 +111,9 @@ async function loadStep(s: Session, contextId: ContextId, kind: KindState): Prom
   // Pages come at background priority as long as the windows have room for them (it leaves a
   // fifth of each window to people and never waits), and at most LISTING_PAGES_PER_10S in any ten
   // seconds. A kind not held yet, whose every read is a call meanwhile, also takes one page per
-  // step at a reader's priority when they have not: the pace (loadPaceMs) keeps that from taking
-  // the windows.
+  // step at an edit's priority when they have not: the pace (loadPaceMs, LISTING_PAGES_PER_10S)
+  // keeps that from taking all of the windows, and the sooner the kind is held, the sooner its
+  // reads cost nothing (at a reader's priority, a team's reads starved a listing of 10,000).
   const purpose: Purpose = heldNow(kind, t, settings) ? 'background' : 'read';
   const paced = () => {
     const since = now() - 10_000;
@@ -137,7 +138,7 @@ async function loadStep(s: Session, contextId: ContextId, kind: KindState): Prom
     } catch (error) {
       const noRoom = error instanceof SalesBinderError && error.status === undefined;
       if (!noRoom || purpose === 'background') throw error;
-      await page('read');
+      await page('edit');
       if (progress.next >= (progress.first ? 2 : 1)) return;
     }
   }
