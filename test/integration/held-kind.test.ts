@@ -164,6 +164,17 @@ describe('a kind held whole', () => {
       expect(pages.filter((t) => t >= at && t < at + 10_000).length).toBeLessThanOrEqual(7);
   });
 
+  /** A new key's first open of an account of the held kind (served): the key, and the calls it made. */
+  async function newcomerOpens(gw: HeldGateway): Promise<{ newcomer: string; made: string[] }> {
+    const newcomer = gw.sandbox.keys.add({ modify: false });
+    const id = customerIds(gw)[777] as string;
+    const before = gw.sandbox.requests.length;
+    const opened = await gw.graphql(OPEN, { id }, as(newcomer));
+    expect(opened.body.data?.customer.id).toBe(id);
+    await callsSettled(gw);
+    return { newcomer, made: callsSince(gw, before) };
+  }
+
   it("makes a new key's first open of a held account one feed call, however long ago it was listed", async () => {
     const gw = await heldGateway();
     await untilHeld(gw);
@@ -173,19 +184,14 @@ describe('a kind held whole', () => {
       await gw.graphql(LIST, { first: 20 }, as(gw.key));
       await callsSettled(gw);
     }
-    const newcomer = gw.sandbox.keys.add({ modify: false });
-    const id = customerIds(gw)[777] as string;
-    const before = gw.sandbox.requests.length;
-    const opened = await gw.graphql(OPEN, { id }, as(newcomer));
-    expect(opened.body.data?.customer.id).toBe(id);
-    await callsSettled(gw);
-    const made = callsSince(gw, before);
+    const { made } = await newcomerOpens(gw);
     // Its proof brings the kind up to date for everyone: no view of the account.
     expect(made).toHaveLength(1);
     expect(made[0]).toContain('modifiedSince');
   });
 
-  it("makes a new key's first open the deletion check when one is due and the feed is fresh: no call of its own", async () => {
+  /** A held kind whose feed is fresh (followed 6 s ago) and whose next deletion check is due. */
+  async function deletionCheckDue(): Promise<HeldGateway> {
     const gw = await heldGateway();
     await untilHeld(gw);
     // The feed followed 25 s after the listing's deletion check; 6 s on, the next check is due.
@@ -193,13 +199,13 @@ describe('a kind held whole', () => {
     await gw.graphql(LIST, { first: 20 }, as(gw.key));
     await callsSettled(gw);
     gw.clock.advance(6_000);
-    const newcomer = gw.sandbox.keys.add({ modify: false });
-    const id = customerIds(gw)[777] as string;
-    const before = gw.sandbox.requests.length;
-    const opened = await gw.graphql(OPEN, { id }, as(newcomer));
-    expect(opened.body.data?.customer.id).toBe(id);
-    await callsSettled(gw);
-    expect(callsSince(gw, before)).toEqual([
+    return gw;
+  }
+
+  it("makes a new key's first open the deletion check when one is due and the feed is fresh: no call of its own", async () => {
+    const gw = await deletionCheckDue();
+    const { newcomer, made } = await newcomerOpens(gw);
+    expect(made).toEqual([
       expect.stringMatching(/^GET deleted_log\.json\?contextId=2&deletedSince=\d+&page=1&pageLimit=200$/),
     ]);
     // Checked: the team's reads meanwhile make no check of their own.
@@ -210,13 +216,8 @@ describe('a kind held whole', () => {
     expect(callsSince(gw, again)).toEqual([]);
   });
 
-  it("refuses a made-up key whose first call would be the deletion check, and keeps trusting deleted_log", async () => {
-    const gw = await heldGateway();
-    await untilHeld(gw);
-    gw.clock.advance(25_000);
-    await gw.graphql(LIST, { first: 20 }, as(gw.key));
-    await callsSettled(gw);
-    gw.clock.advance(6_000);
+  it('refuses a made-up key whose first call would be the deletion check, and keeps trusting deleted_log', async () => {
+    const gw = await deletionCheckDue();
     const before = gw.sandbox.requests.length;
     const opened = await gw.graphql(OPEN, { id: customerIds(gw)[777] }, as('made-up-key-0123456789'));
     expect(opened.body.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');

@@ -183,7 +183,8 @@ async function sweep(step: FollowStep): Promise<void> {
         ...(lapsed ? { coveredSince: sentAt, asOf: sentAt, feedFrom: sentAt } : {}),
       }),
     );
-    if (lapsed) beginLoad(s, contextId, count, { at: sentAt, customers, leftOut: first.leftOut?.length ?? 0 });
+    if (lapsed)
+      beginLoad(s, contextId, count, { at: sentAt, customers, leftOut: first.leftOut?.length ?? 0 });
     return;
   }
   const customers = [...first.customers];
