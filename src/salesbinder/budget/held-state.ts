@@ -37,12 +37,21 @@ export interface HeldState {
   counted: LRUCache<string, { demoted: boolean; countedAt: number }>;
   /** Searches answered from memory: the ids found per term, while the kind's lists did not change. */
   searches: LRUCache<string, { ids: string[]; listChangedAt: number; sweptAt: number }>;
+  /** Per held kind: its accounts with the fields a search looks in (held-search.ts), few kept. */
+  searchIndexes: LRUCache<string, SearchIndex>;
   /** Per scope: terms recently answered from memory, when one was last compared, and whether searches are asked of SalesBinder now. */
   searchChecks: LRUCache<string, SearchChecks>;
   /** Kinds whose change feed SalesBinder answered whole (modifiedSince ignored), until when it is not asked. */
   feedIgnored: LRUCache<string, number>;
   /** Per scope: how far the change feed's boundary is proven (feed-boundary.ts). */
   boundaries: LRUCache<string, BoundaryState>;
+}
+
+/** A held kind's accounts in listing order with their searched fields, lower-cased, as of its lists' last change. */
+export interface SearchIndex {
+  accounts: Array<{ id: string; fields: string[] }>;
+  listChangedAt: number;
+  sweptAt: number;
 }
 
 interface SearchChecks {
@@ -57,6 +66,8 @@ export function createHeldState(maxScopes = 1_000, maxSearches = 10_000): HeldSt
     loads: new LRUCache({ max: maxScopes }),
     counted: new LRUCache({ max: maxScopes }),
     searches: new LRUCache({ max: maxSearches }),
+    // Each is a held kind's accounts (10,000 and more): few are kept, the most recently searched.
+    searchIndexes: new LRUCache({ max: 16 }),
     searchChecks: new LRUCache({ max: maxScopes }),
     feedIgnored: new LRUCache({ max: maxScopes }),
     boundaries: new LRUCache({ max: maxScopes }),
