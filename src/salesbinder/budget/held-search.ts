@@ -22,11 +22,20 @@ function foundBySearch(fields: readonly string[], needle: string): boolean {
   return needle === '' || fields.some((field) => field.includes(needle));
 }
 
-/** The fields a search looks in, lower-cased. */
+/**
+ * The fields a search looks in, lower-cased; worked out once per account version held in memory
+ * (an index rebuilt after a change then lower-cases only what changed).
+ */
+const fieldsOf = new WeakMap<Customer, string[]>();
 function searchedFields(customer: Customer): string[] {
-  return [customer.name, customer.customerNumber, customer.officeEmail, customer.billingAddress.country]
-    .filter((field) => field !== null && field !== undefined)
-    .map((field) => String(field).toLowerCase());
+  let fields = fieldsOf.get(customer);
+  if (fields === undefined) {
+    fields = [customer.name, customer.customerNumber, customer.officeEmail, customer.billingAddress.country]
+      .filter((field) => field !== null && field !== undefined)
+      .map((field) => String(field).toLowerCase());
+    fieldsOf.set(customer, fields);
+  }
+  return fields;
 }
 
 /**
