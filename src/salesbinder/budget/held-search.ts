@@ -39,6 +39,31 @@ function searchedFields(customer: Customer): string[] {
 }
 
 /**
+ * A held kind whose searches are in use, and whose lists changed since its searched fields were
+ * worked out: they are worked out again now, off the path of the read that noticed (it is
+ * answered first), so that the next search finds them ready. On 10,000 customers that is about
+ * 10 ms, which the first search after every change (a rename, a creation, a deletion: every few
+ * seconds on a busy account) paid before.
+ */
+export function searchIndexAhead(s: Session, contextId: ContextId, kind: KindState): void {
+  const kept = s.rt.held.searchIndexes.get(heldKeyOf(s.scope, contextId));
+  if (kept === undefined || kept.refreshing || !stale(kept, kind)) return;
+  // A search meanwhile waits for this one rather than work them out twice.
+  kept.refreshing = new Promise((resolve) => setTimeout(resolve, 0))
+    .then(() => rebuild(s, contextId, kind))
+    .catch((error: unknown) => {
+      s.log.debug({ err: error }, 'working out searched fields ahead failed');
+      return undefined;
+    })
+    .finally(() => {
+      kept.refreshing = undefined;
+    });
+}
+
+const stale = (index: SearchIndex, kind: KindState) =>
+  index.listChangedAt !== kind.listChangedAt || index.sweptAt !== kind.sweptAt;
+
+/**
  * The held kind's accounts in listing order with the fields a search looks in, while its lists
  * did not change: a new term is then a scan of strings, not of the store (10,000 records read
  * from it for each new term took 6 ms; people type a new term about every second, the kind's
@@ -49,9 +74,14 @@ async function searchIndex(
   contextId: ContextId,
   kind: KindState,
 ): Promise<SearchIndex | undefined> {
-  const key = heldKeyOf(s.scope, contextId);
-  const kept = s.rt.held.searchIndexes.get(key);
-  if (kept?.listChangedAt === kind.listChangedAt && kept.sweptAt === kind.sweptAt) return kept;
+  const kept = s.rt.held.searchIndexes.get(heldKeyOf(s.scope, contextId));
+  if (kept !== undefined && !stale(kept, kind)) return kept;
+  const ahead = await kept?.refreshing;
+  if (ahead !== undefined && !stale(ahead, kind)) return ahead;
+  return rebuild(s, contextId, kind);
+}
+
+async function rebuild(s: Session, contextId: ContextId, kind: KindState): Promise<SearchIndex | undefined> {
   const whole = await s.store.page(s.scope, WHOLE(contextId));
   if (whole === undefined) return undefined;
   const records = await s.store.records(s.scope, whole.ids);
@@ -61,7 +91,7 @@ async function searchIndex(
     accounts.push({ id: record.customer.id, fields: searchedFields(record.customer) });
   }
   const index = { accounts, listChangedAt: kind.listChangedAt, sweptAt: kind.sweptAt };
-  s.rt.held.searchIndexes.set(key, index);
+  s.rt.held.searchIndexes.set(heldKeyOf(s.scope, contextId), index);
   return index;
 }
 

@@ -52,6 +52,8 @@ export interface SearchIndex {
   accounts: Array<{ id: string; fields: string[] }>;
   listChangedAt: number;
   sweptAt: number;
+  /** Being worked out again ahead of the next search (held-search.ts): the new one, when done. */
+  refreshing?: Promise<SearchIndex | undefined> | undefined;
 }
 
 interface SearchChecks {

@@ -9,6 +9,7 @@ import type { CustomerPage } from '../../domain/customer-page.ts';
 import { followAhead } from './follow-kind.ts';
 import { confirmed, goneServable, heldServable, pageServable, recordServable } from './freshness.ts';
 import { keepHeld } from './held-kind.ts';
+import { searchIndexAhead } from './held-search.ts';
 import { acceptedRecently } from './key-trust.ts';
 import { type Session, withKind } from './session.ts';
 import type { ContextId, KindState, RememberedPage, RememberedRecord } from './store/store.ts';
@@ -45,8 +46,10 @@ export async function recallView(
   if (kind === undefined) return { record };
   // Not served to this key yet; the kind says whether following it (its proof) may be all it takes.
   if (!s.key.trusted(state, record.contextId)) return { record, kind };
-  // A held kind is kept (its next page, its deletion check) whether or not this read is served.
+  // A held kind is kept (its next page, its deletion check, its searched fields) whether or not
+  // this read is served.
   keepHeld(s, record.contextId, kind);
+  searchIndexAhead(s, record.contextId, kind);
   if (!recordServable(record, kind, t, settings)) return { record, kind };
   followAhead(s, record.contextId, kind, state);
   s.caller.onAccepted?.();
@@ -73,7 +76,10 @@ export async function recallPage(
     s.store.page(s.scope, pageKey),
     s.store.kindState(s.scope, contextId),
   ]);
-  if (kind !== undefined) keepHeld(s, contextId, kind);
+  if (kind !== undefined) {
+    keepHeld(s, contextId, kind);
+    searchIndexAhead(s, contextId, kind);
+  }
   if (page === undefined || kind === undefined) return {};
   // A held kind's whole listing (it carries the customer numbers) is kept right by its feeds.
   const servable =
