@@ -6,8 +6,8 @@ import type { Customer } from '../../domain/customer.ts';
 import type { CustomerPage } from '../../domain/customer-page.ts';
 import { FULL_PAGE, heldNow } from './freshness.ts';
 import { WHOLE } from './held-kind.ts';
-import { type Session, withKind } from './session.ts';
 import { heldKeyOf, type SearchIndex } from './held-state.ts';
+import { type Session, withKind } from './session.ts';
 import type { ContextId, KindState } from './store/store.ts';
 
 /** The most terms remembered per scope for comparing with SalesBinder. */
