@@ -99,6 +99,8 @@ describe('a remembered search page after a rename through the gateway', () => {
       );
     const [globex] = await ids();
     expect(globex).toBeDefined();
+    // The first search also learns how large the kind is (one background call): settled first.
+    await callsSettled(gw);
     const before = gw.sandbox.requests.length;
     expect(await ids()).toEqual([globex]);
     // Remembered: no call.

@@ -117,6 +117,17 @@ describe('a kind held whole', () => {
     expect(calls.filter((c) => c.includes('customers/'))).toEqual([]);
   });
 
+  it('is listed from a first search too: the kind is in the query, one call its size', async () => {
+    const gw = await heldGateway();
+    const searched = await gw.graphql(LIST, { first: 5, search: 'zzz-nothing' }, as(gw.key));
+    expect(searched.body.data?.customers.totalCount).toBe(0);
+    await callsSettled(gw);
+    const all = callsSince(gw, 0);
+    expect(all[0]).toBe('GET customers.json?contextId=2&page=1&pageLimit=5&s=zzz-nothing');
+    expect(all[1]).toBe('GET customers.json?contextId=2&page=1&pageLimit=200');
+    await untilHeld(gw);
+  });
+
   it('lists its first page again when one of its accounts went while the others were listed', async () => {
     // 12 pages: the first look counts the kind (its first page), the pace lets six more go, and
     // the rest follow ten seconds on.
@@ -592,20 +603,63 @@ describe('searches of a held kind', () => {
     expect(callsSince(gw, before).filter((c) => c.includes('s=maple'))).toHaveLength(1);
   });
 
+  /** Two minutes of a team at work (the kind kept held), so that the next search is compared. */
+  async function untilCompared(gw: HeldGateway): Promise<void> {
+    for (let t = 0; t < 121_000; t += 20_000) {
+      gw.clock.advance(20_000);
+      await gw.graphql(LIST, { first: 20 }, as(gw.key));
+      await callsSettled(gw);
+    }
+  }
+
+  /** Past the next deletion check and feed, the next search from memory judges a comparison. */
+  async function judgedLater(gw: HeldGateway, term: string): Promise<void> {
+    gw.clock.advance(31_000);
+    await gw.graphql(LIST, { first: 20 }, as(gw.key));
+    await callsSettled(gw);
+    await gw.graphql(LIST, { first: 10, search: term }, as(gw.key));
+    await callsSettled(gw);
+  }
+
+  it('are not sent to SalesBinder when the one account memory found more was deleted there meanwhile', async () => {
+    const gw = await heldGateway();
+    await untilHeld(gw);
+    const ids = customerIds(gw);
+    const only = ids[321] as string;
+    gw.sandbox.app.edit(only, { name: 'Quetzalcoatl Unique Trading' });
+    // A minute on, settled; the kind follows the rename.
+    gw.clock.advance(61_000);
+    await untilCompared(gw);
+    const term = 'quetzalcoatl';
+    const first = await gw.graphql(LIST, { first: 10, search: term }, as(gw.key));
+    expect(first.body.data?.customers.totalCount).toBe(1);
+    await untilCompared(gw);
+    // Deleted in SalesBinder just before the comparison: memory still has it, SalesBinder not.
+    gw.sandbox.app.remove(only);
+    await gw.graphql(LIST, { first: 10, search: term }, as(gw.key));
+    await callsSettled(gw);
+    await judgedLater(gw, term);
+    expect(gw.logs.some((line) => line.includes('SalesBinder searched otherwise than assumed'))).toBe(false);
+    expect(await gw.app.metrics?.text()).toMatch(/salesbinder_search_checks_total\{result="same"\} 1/);
+    const before = gw.sandbox.requests.length;
+    const again = await gw.graphql(LIST, { first: 10, search: 'another term' }, as(gw.key));
+    expect(again.body.errors).toBeUndefined();
+    expect(callsSince(gw, before).filter((c) => /[?&]s=/.test(c))).toEqual([]);
+  });
+
   it('are compared with SalesBinder now and then; a difference sends them to SalesBinder, with a warning and a metric', async () => {
     // A SalesBinder that searches names only: a country search finds nothing there.
     const gw = await heldGateway({}, { sandbox: { searchFields: ['name'] } });
     await untilHeld(gw);
     const fromMemory = await gw.graphql(LIST, { first: 10, search: 'canada' }, as(gw.key));
     expect(fromMemory.body.data?.customers.totalCount).toBeGreaterThan(0);
-    // Two minutes of a team at work (the kind kept held), then the next search is compared.
-    for (let t = 0; t < 121_000; t += 20_000) {
-      gw.clock.advance(20_000);
-      await gw.graphql(LIST, { first: 20 }, as(gw.key));
-      await callsSettled(gw);
-    }
+    await untilCompared(gw);
     await gw.graphql(LIST, { first: 10, search: 'canada' }, as(gw.key));
     await callsSettled(gw);
+    // Memory found accounts SalesBinder did not: judged once the feed and a deletion check are
+    // past the comparison (they might have been renamed or deleted there meanwhile).
+    expect(gw.logs.some((line) => line.includes('SalesBinder searched otherwise than assumed'))).toBe(false);
+    await judgedLater(gw, 'canada');
     expect(gw.logs.some((line) => line.includes('SalesBinder searched otherwise than assumed'))).toBe(true);
     expect(gw.logs.join('\n')).not.toContain('canada');
     expect(await gw.app.metrics?.text()).toMatch(/salesbinder_search_checks_total\{result="different"\} 1/);

@@ -6,7 +6,7 @@ import type { Customer } from '../../domain/customer.ts';
 import type { CustomerPage } from '../../domain/customer-page.ts';
 import { FULL_PAGE, heldNow } from './freshness.ts';
 import { WHOLE } from './held-kind.ts';
-import { heldKeyOf, type SearchIndex } from './held-state.ts';
+import { heldKeyOf, type PendingComparison, type SearchIndex } from './held-state.ts';
 import { type Session, withKind } from './session.ts';
 import type { ContextId, KindState } from './store/store.ts';
 
@@ -159,12 +159,22 @@ function noteSearched(s: Session, contextId: ContextId, term: string): void {
  * answered from memory is asked of SalesBinder too and the ids compared, leaving out accounts
  * changed within twice the freshness bound (either side may not know them yet). On a difference,
  * this account's searches are asked of SalesBinder from then on, with a warning and a metric.
+ * Accounts memory found that SalesBinder did not are judged later (`judgePending`): memory may
+ * still hold an account SalesBinder deleted or renamed since the kind's last deletion check or
+ * feed (the web app deletes one every 30 s in the team bench, and a term matching it sent every
+ * search of a busy account to SalesBinder).
  */
 export function checkSearchesAhead(s: Session): void {
   const { settings, now, held, singleFlight } = s.rt;
   const entry = held.searchChecks.get(s.scope);
   const t = now();
   if (entry === undefined || entry.different || entry.terms.length === 0) return;
+  if (entry.pending) {
+    void judgePending(s, entry.pending).catch((error: unknown) =>
+      s.log.debug({ err: error }, 'judging a search comparison failed'),
+    );
+    return;
+  }
   if (entry.checkedAt > t - settings.searchCheckMs) return;
   if (singleFlight.isRunning(s.scope, 'search-check')) return;
   entry.checkedAt = t;
@@ -189,24 +199,49 @@ async function compareSearch(s: Session, contextId: ContextId, term: string): Pr
   const settled = (c: Customer) => c.modifiedAt.getTime() < sentAt - 2 * settings.freshMs;
   const theirIds = theirs.customers.filter(settled).map((c) => c.id);
   const ourIds = ours.customers.filter(settled).map((c) => c.id);
-  // Only as far as both lists reach: an account past the first 200 of one is not in the other.
-  const same =
-    (theirs.count ?? 0) === 0
-      ? ours.count === 0 || ours.customers.every((c) => !settled(c))
-      : theirIds.join() === ourIds.join();
-  observer?.searchChecked?.(same ? 'same' : 'different');
-  if (same) return;
+  const [theirAll, ourAll] = [new Set(theirIds), new Set(ourIds)];
+  // What one found that the other did not, where the other's list is whole (200 at most).
+  const whole = (page: CustomerPage) => (page.count ?? page.customers.length) <= FULL_PAGE;
+  const missing = whole(ours) ? theirIds.filter((id) => !ourAll.has(id)) : [];
+  const extra = whole(theirs) ? ourIds.filter((id) => !theirAll.has(id)) : [];
+  const reordered =
+    missing.length + extra.length === 0 && whole(ours) && whole(theirs) && theirIds.join() !== ourIds.join();
+  if (missing.length > 0 || reordered) return searchedOtherwise(s, contextId, term);
   const entry = held.searchChecks.get(s.scope);
+  if (extra.length > 0 && entry) entry.pending = { contextId, term, ids: extra, at: sentAt };
+  else observer?.searchChecked?.('same');
+}
+
+/**
+ * Accounts memory found and SalesBinder did not, once the kind's feed and a deletion check are
+ * past the comparison: those still found, unchanged since, are a difference; those gone or
+ * changed were SalesBinder's news, not a difference.
+ */
+async function judgePending(s: Session, pending: PendingComparison): Promise<void> {
+  const { settings, held, observer } = s.rt;
+  const kind = await s.store.kindState(s.scope, pending.contextId);
+  if (kind === undefined || kind.asOf <= pending.at || kind.sweptAt <= pending.at) return;
+  const entry = held.searchChecks.get(s.scope);
+  if (entry?.pending !== pending) return;
+  entry.pending = undefined;
+  const found = await searchHeld(s, pending.contextId, pending.term, { page: 1, pageLimit: FULL_PAGE });
+  if (found === undefined) return;
+  const unchanged = new Set(
+    found.customers
+      .filter((c) => c.modifiedAt.getTime() < pending.at - 2 * settings.freshMs)
+      .map((c) => c.id),
+  );
+  if (pending.ids.some((id) => unchanged.has(id)))
+    return searchedOtherwise(s, pending.contextId, pending.term);
+  observer?.searchChecked?.('same');
+}
+
+function searchedOtherwise(s: Session, contextId: ContextId, term: string): void {
+  s.rt.observer?.searchChecked?.('different');
+  const entry = s.rt.held.searchChecks.get(s.scope);
   if (entry) entry.different = true;
   s.log.warn(
-    {
-      searchCheck: {
-        contextId,
-        termLength: term.length,
-        salesbinder: theirIds.length,
-        memory: ourIds.length,
-      },
-    },
+    { searchCheck: { contextId, termLength: term.length } },
     'SalesBinder searched otherwise than assumed: searches of this account are asked of SalesBinder from now on',
   );
 }

@@ -60,6 +60,18 @@ interface SearchChecks {
   terms: Array<{ contextId: ContextId; term: string }>;
   checkedAt: number;
   different: boolean;
+  pending?: PendingComparison | undefined;
+}
+
+/**
+ * A search comparison in which memory found accounts SalesBinder did not (`ids`), to be judged
+ * once the kind's feed and deletions are known past it (`at`): they may have changed or gone there.
+ */
+export interface PendingComparison {
+  contextId: ContextId;
+  term: string;
+  ids: string[];
+  at: number;
 }
 
 /** Bounded: a shared host makes a scope per key. */

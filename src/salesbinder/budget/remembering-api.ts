@@ -338,6 +338,9 @@ export class RememberingApi implements SalesBinderApi {
       sbTime,
     };
     await s.store.putPage(s.scope, pageKey, remembered);
+    // A search of a kind no one knows the size of yet: one call learns it, as after a view.
+    const kind = await s.store.kindState(s.scope, contextId);
+    if (kind !== undefined) learnKindAhead(s, contextId, kind);
     return { ...page, customers };
   }
 }
