@@ -199,13 +199,16 @@ async function compareSearch(s: Session, contextId: ContextId, term: string): Pr
   const settled = (c: Customer) => c.modifiedAt.getTime() < sentAt - 2 * settings.freshMs;
   const theirIds = theirs.customers.filter(settled).map((c) => c.id);
   const ourIds = ours.customers.filter(settled).map((c) => c.id);
-  const [theirAll, ourAll] = [new Set(theirIds), new Set(ourIds)];
-  // What one found that the other did not, where the other's list is whole (200 at most).
+  const theirAll = new Set(theirs.customers.map((c) => c.id));
+  const ourAll = new Set(ours.customers.map((c) => c.id));
+  // What one found, settled, that the other did not at all, where the other's list is whole (200
+  // at most); and the order of what both found, settled on both sides.
   const whole = (page: CustomerPage) => (page.count ?? page.customers.length) <= FULL_PAGE;
   const missing = whole(ours) ? theirIds.filter((id) => !ourAll.has(id)) : [];
   const extra = whole(theirs) ? ourIds.filter((id) => !theirAll.has(id)) : [];
-  const reordered =
-    missing.length + extra.length === 0 && whole(ours) && whole(theirs) && theirIds.join() !== ourIds.join();
+  const [theirSettled, ourSettled] = [new Set(theirIds), new Set(ourIds)];
+  const order = (ids: string[], other: Set<string>) => ids.filter((id) => other.has(id)).join();
+  const reordered = order(theirIds, ourSettled) !== order(ourIds, theirSettled);
   if (missing.length > 0 || reordered) return searchedOtherwise(s, contextId, term);
   const entry = held.searchChecks.get(s.scope);
   if (extra.length > 0 && entry) entry.pending = { contextId, term, ids: extra, at: sentAt };
