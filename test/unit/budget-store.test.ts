@@ -170,17 +170,21 @@ function storeContract(make: () => BudgetStore) {
     expect((await store.records(scope, ['a']))[0]?.contextId).toBe(8);
   });
 
-  it('moves a kind’s list change on for every change, one no later than the last included', async () => {
+  it('counts a kind’s list changes, one no later than the last included', async () => {
     fresh();
     const gone = Date.parse('2026-01-01T10:00:00.500Z');
     await store.merge(scope, [record(customer('a', 'Acme', '2026-01-01T09:00:00Z'), 2, 1_000)]);
     await store.forget(scope, 'a', gone);
-    expect((await store.kindState(scope, 2)).listChangedAt).toBe(gone);
+    expect(await store.kindState(scope, 2)).toMatchObject({ listChangedAt: gone, listChanges: 2 });
     // Created in the same second: its modified (whole seconds) is earlier than the deletion's mark.
     await store.merge(scope, [record(customer('b', 'Bolt', '2026-01-01T10:00:00Z'), 2, 2_000)]);
-    expect((await store.kindState(scope, 2)).listChangedAt).toBe(gone + 1);
+    expect(await store.kindState(scope, 2)).toMatchObject({ listChangedAt: gone, listChanges: 3 });
+    // Not a list change (a field no list shows): not counted.
+    const phoned = customer('b', 'Bolt', '2026-01-01T10:01:00Z', { officePhone: '555' });
+    await store.merge(scope, [record(phoned, 2, 3_000)]);
+    expect((await store.kindState(scope, 2)).listChanges).toBe(3);
     await store.forget(scope, 'b', gone);
-    expect((await store.kindState(scope, 2)).listChangedAt).toBe(gone + 2);
+    expect((await store.kindState(scope, 2)).listChanges).toBe(4);
   });
 
   it('forgets an account SalesBinder answered 404 for, and says since when', async () => {
@@ -218,6 +222,7 @@ function storeContract(make: () => BudgetStore) {
       coveredSince: 100,
       asOf: 200,
       listChangedAt: 0,
+      listChanges: 0,
       sweptAt: 200,
       sweptCount: 5,
       heldSince: 90,
@@ -228,6 +233,7 @@ function storeContract(make: () => BudgetStore) {
       coveredSince: 0,
       asOf: 0,
       listChangedAt: 0,
+      listChanges: 0,
       sweptAt: 0,
       sweptCount: -1,
       heldSince: 0,

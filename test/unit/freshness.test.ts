@@ -42,6 +42,7 @@ const kind = (k: Partial<KindState> = {}): KindState => ({
   coveredSince: 0,
   asOf: 0,
   listChangedAt: 0,
+  listChanges: 0,
   sweptAt: 0,
   feedFrom: 0,
   sweptCount: -1,

@@ -61,7 +61,7 @@ export function searchIndexAhead(s: Session, contextId: ContextId, kind: KindSta
 }
 
 const stale = (index: SearchIndex, kind: KindState) =>
-  index.listChangedAt !== kind.listChangedAt || index.sweptAt !== kind.sweptAt;
+  index.listChanges !== kind.listChanges || index.sweptAt !== kind.sweptAt;
 
 /**
  * The held kind's accounts in listing order with the fields a search looks in, while its lists
@@ -90,7 +90,7 @@ async function rebuild(s: Session, contextId: ContextId, kind: KindState): Promi
     if (record === undefined) return undefined;
     accounts.push({ id: record.customer.id, fields: searchedFields(record.customer) });
   }
-  const index = { accounts, listChangedAt: kind.listChangedAt, sweptAt: kind.sweptAt };
+  const index = { accounts, listChanges: kind.listChanges, sweptAt: kind.sweptAt };
   s.rt.held.searchIndexes.set(heldKeyOf(s.scope, contextId), index);
   return index;
 }
@@ -120,12 +120,12 @@ export async function searchHeld(
   if (kind === undefined || !heldNow(kind, t, settings) || kind.asOf < t - settings.freshMs) return undefined;
   const memoKey = `${s.scope}\0${contextId}\0${term}`;
   let memo = held.searches.get(memoKey);
-  if (memo === undefined || memo.listChangedAt !== kind.listChangedAt || memo.sweptAt !== kind.sweptAt) {
+  if (memo === undefined || memo.listChanges !== kind.listChanges || memo.sweptAt !== kind.sweptAt) {
     const index = await searchIndex(s, contextId, kind);
     if (index === undefined) return undefined;
     const needle = term.toLowerCase();
     const ids = index.accounts.filter((a) => foundBySearch(a.fields, needle)).map((a) => a.id);
-    memo = { ids, listChangedAt: kind.listChangedAt, sweptAt: kind.sweptAt };
+    memo = { ids, listChanges: kind.listChanges, sweptAt: kind.sweptAt };
     held.searches.set(memoKey, memo);
   }
   const onPage = memo.ids.slice((window.page - 1) * window.pageLimit, window.page * window.pageLimit);

@@ -36,7 +36,7 @@ export interface HeldState {
   /** Kinds whose `deleted_log` failed or missed a deletion here (counted instead), and when each was last counted. */
   counted: LRUCache<string, { demoted: boolean; countedAt: number }>;
   /** Searches answered from memory: the ids found per term, while the kind's lists did not change. */
-  searches: LRUCache<string, { ids: string[]; listChangedAt: number; sweptAt: number }>;
+  searches: LRUCache<string, { ids: string[]; listChanges: number; sweptAt: number }>;
   /** Per held kind: its accounts with the fields a search looks in (held-search.ts), few kept. */
   searchIndexes: LRUCache<string, SearchIndex>;
   /** Per scope: terms recently answered from memory, when one was last compared, and whether searches are asked of SalesBinder now. */
@@ -50,7 +50,7 @@ export interface HeldState {
 /** A held kind's accounts in listing order with their searched fields, lower-cased, as of its lists' last change. */
 export interface SearchIndex {
   accounts: Array<{ id: string; fields: string[] }>;
-  listChangedAt: number;
+  listChanges: number;
   sweptAt: number;
   /** Being worked out again ahead of the next search (held-search.ts): the new one, when done. */
   refreshing?: Promise<SearchIndex | undefined> | undefined;

@@ -9,7 +9,6 @@ import {
   type ContextId,
   type KeyState,
   type KindState,
-  listChangeAt,
   mergeRecord,
   type RememberedPage,
   type RememberedRecord,
@@ -59,7 +58,7 @@ export function createMemoryStore(
     kinds.set(kindKey(scope, contextId), advance(kinds.get(kindKey(scope, contextId)) ?? UNFOLLOWED, update));
   const listChanged = (scope: string, contextId: ContextId, at: number) => {
     const current = kinds.get(kindKey(scope, contextId)) ?? UNFOLLOWED;
-    advanceNow(scope, contextId, { listChangedAt: listChangeAt(current.listChangedAt, at) });
+    advanceNow(scope, contextId, { listChangedAt: at, listChanges: current.listChanges + 1 });
   };
 
   return {

@@ -18,7 +18,8 @@ local function listChanged(k, at)
   local key = kindKey(k)
   if key == nil then return end
   local current = tonumber(redis.call('HGET', key, 'listChangedAt') or '0')
-  redis.call('HSET', key, 'listChangedAt', math.max(at, current + 1))
+  if at > current then redis.call('HSET', key, 'listChangedAt', at) end
+  redis.call('HINCRBY', key, 'listChanges', 1)
   redis.call('PEXPIRE', key, ARGV[7])
 end
 local m, f, c, a, e = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[8]), tonumber(ARGV[9])
@@ -77,7 +78,8 @@ local key = nil
 if k == '2' then key = KEYS[3] elseif k == '8' then key = KEYS[4] elseif k == '10' then key = KEYS[5] end
 if key then
   local current = tonumber(redis.call('HGET', key, 'listChangedAt') or '0')
-  redis.call('HSET', key, 'listChangedAt', math.max(tonumber(ARGV[1]), current + 1))
+  if tonumber(ARGV[1]) > current then redis.call('HSET', key, 'listChangedAt', ARGV[1]) end
+  redis.call('HINCRBY', key, 'listChanges', 1)
   redis.call('PEXPIRE', key, ARGV[2])
 end
 return 0`;

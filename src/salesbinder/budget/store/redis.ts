@@ -215,18 +215,11 @@ export function createRedisStore(options: RedisStoreOptions): BudgetStore {
     },
     async kindState(scope, contextId) {
       const fields = await run(() => redis.hgetall(kindKeyOf(scope, contextId)));
-      const number = (name: keyof KindState) =>
+      // Every field of a kind's state, each as the hash holds it or as an unfollowed kind's.
+      const names = Object.keys(UNFOLLOWED) as Array<keyof KindState>;
+      const field = (name: keyof KindState) =>
         fields[name] === undefined ? UNFOLLOWED[name] : Number(fields[name]);
-      return {
-        coveredSince: number('coveredSince'),
-        asOf: number('asOf'),
-        listChangedAt: number('listChangedAt'),
-        sweptAt: number('sweptAt'),
-        sweptCount: number('sweptCount'),
-        heldSince: number('heldSince'),
-        writtenAt: number('writtenAt'),
-        feedFrom: number('feedFrom'),
-      };
+      return Object.fromEntries(names.map((name) => [name, field(name)])) as unknown as KindState;
     },
     async advanceKind(scope, contextId, update) {
       const args = Object.entries(update).flat();

@@ -45,11 +45,15 @@ export interface KindState {
   asOf: number;
   /**
    * SalesBinder's time of the latest change that can move accounts between list pages: an account
-   * that is new here, one whose listed fields changed, or one gone (a sweep counted fewer). Every
-   * such change moves it on, by a millisecond at least (`listChangeAt`): a change whose time is
-   * not later (an account created in the second a deletion was learned) still changes it.
+   * that is new here, one whose listed fields changed, or one gone (a sweep counted fewer).
    */
   listChangedAt: number;
+  /**
+   * How many such changes memory has taken: what a remembered search compares, since a change
+   * need not move `listChangedAt` (an account created in the second a deletion was learned: its
+   * `modified`, whole seconds, is earlier than the deletion's mark).
+   */
+  listChanges: number;
   /** When the latest complete listing of the kind (a deletion sweep) was sent. */
   sweptAt: number;
   /** How many accounts that sweep counted (-1: none yet). */
@@ -77,6 +81,7 @@ export const UNFOLLOWED: KindState = {
   coveredSince: 0,
   asOf: 0,
   listChangedAt: 0,
+  listChanges: 0,
   sweptAt: 0,
   sweptCount: -1,
   heldSince: 0,
@@ -259,21 +264,13 @@ export function mergeRecord(
   return { record, listChanged };
 }
 
-/**
- * Where a kind's `listChangedAt` moves for a list change at `at`: there, or a millisecond past
- * where it stands when that is not earlier, so that whoever compares it (a remembered search)
- * sees every change. redis-scripts.ts does the same in Lua.
- */
-export function listChangeAt(current: number, at: number): number {
-  return Math.max(at, current + 1);
-}
-
 /** `advanceKind`'s rule: every field grows to the larger value, but `sweptCount`, which is set (redis.ts runs it in Lua). */
 export function advance(current: KindState, update: Partial<KindState>): KindState {
   return {
     coveredSince: Math.max(current.coveredSince, update.coveredSince ?? 0),
     asOf: Math.max(current.asOf, update.asOf ?? 0),
     listChangedAt: Math.max(current.listChangedAt, update.listChangedAt ?? 0),
+    listChanges: Math.max(current.listChanges, update.listChanges ?? 0),
     sweptAt: Math.max(current.sweptAt, update.sweptAt ?? 0),
     sweptCount: update.sweptCount ?? current.sweptCount,
     heldSince: Math.max(current.heldSince, update.heldSince ?? 0),
