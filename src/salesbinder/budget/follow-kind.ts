@@ -8,7 +8,6 @@
  */
 import type { Customer } from '../../domain/customer.ts';
 import type { CustomerPage } from '../../domain/customer-page.ts';
-import type { CustomerQuery } from '../api.ts';
 import { feedOverlap, feedTooBusy, proveBoundaryAhead } from './feed-boundary.ts';
 import {
   type FollowMode,
@@ -21,8 +20,10 @@ import {
   heldNow,
   MAX_FEED_PAGES,
 } from './freshness.ts';
+import { listPage } from './held-deletions.ts';
 import { beginLoad, joinHeld, keepHeld, proveByDeletionCheck, WHOLE } from './held-kind.ts';
 import { heldKeyOf } from './held-state.ts';
+import type { CallPurpose } from './key-trust.ts';
 import { isStatus, noteClock, type Session } from './session.ts';
 import type { ContextId, KeyState, KindState } from './store/store.ts';
 
@@ -72,13 +73,15 @@ export function followAhead(s: Session, contextId: ContextId, kind: KindState, s
 }
 
 /**
- * A read learned of a kind whose size no one knows yet (a view's answer said its kind): one
- * background call (a sweep's first page, with this key) learns it, so that a kind too large to
- * sweep starts loading at once (held-kind.ts), before people's reads of it become calls each, and
- * a small one is listed whole.
+ * A read learned of a kind whose size no one knows yet (a view's answer said its kind, a search
+ * named it): one background call (a sweep's first page, with this key) learns it, so that a kind
+ * too large to sweep starts loading at once (held-kind.ts), before people's reads of it become
+ * calls each, and a small one is listed whole.
  */
-export function learnKindAhead(s: Session, contextId: ContextId, kind: KindState): void {
-  if (kind.sweptCount >= 0 || s.rt.singleFlight.isRunning(s.scope, `any:${contextId}`)) return;
+export async function learnKindAhead(s: Session, contextId: ContextId): Promise<void> {
+  const kind = await s.store.kindState(s.scope, contextId);
+  if (kind === undefined || kind.sweptCount >= 0) return;
+  if (s.rt.singleFlight.isRunning(s.scope, `any:${contextId}`)) return;
   // A kind of unknown size is swept (followPlan): its first page says how large it is.
   void followKind(s, contextId, 'background')
     .then(async () => keepHeld(s, contextId, await s.rt.store.kindState(s.scope, contextId)))
@@ -127,7 +130,7 @@ async function followNow(s: Session, contextId: ContextId, purpose: FollowPurpos
   // that a busy minute refuses it no more than an edit, rather than refuse every reader meanwhile.
   // It is shared (one call whoever asks), and fresh for the freshness bound, so no caller can
   // make it more frequent.
-  const send: SendPurpose = purpose === 'read' && heldNow(kind, sentAt, s.rt.settings) ? 'edit' : purpose;
+  const send: CallPurpose = purpose === 'read' && heldNow(kind, sentAt, s.rt.settings) ? 'edit' : purpose;
   const step = { s, contextId, kind, lapsed, sentAt, purpose, send };
   if (how === 'sweep') return sweep(step);
   // A feed SalesBinder answers whole (modifiedSince ignored) is not asked again for a while.
@@ -145,10 +148,8 @@ interface FollowStep {
   sentAt: number;
   purpose: FollowPurpose;
   /** The priority its calls are sent at. */
-  send: SendPurpose;
+  send: CallPurpose;
 }
-
-type SendPurpose = FollowPurpose | 'edit';
 
 /** Every account of the kind, at most `sweepMaxPages` calls: what is missing was deleted. */
 async function sweep(step: FollowStep): Promise<void> {
@@ -156,7 +157,7 @@ async function sweep(step: FollowStep): Promise<void> {
   const { store, settings } = s.rt;
   let first: CustomerPage;
   try {
-    first = await list(s, { contextId, page: 1, pageLimit: FULL_PAGE }, step.send);
+    first = await listPage(s, { contextId, page: 1, pageLimit: FULL_PAGE }, step.send);
   } catch (error) {
     // A 404 for the first page is not "no accounts" (SalesBinder answers an empty kind with a
     // count of 0): one stray 404 must not make the kind look empty to everyone. The kind stays not
@@ -190,7 +191,7 @@ async function sweep(step: FollowStep): Promise<void> {
   const customers = [...first.customers];
   let leftOut = first.leftOut?.length ?? 0;
   for (let page = 2; page <= pages; page++) {
-    const answer = await list(s, { contextId, page, pageLimit: FULL_PAGE }, step.send);
+    const answer = await listPage(s, { contextId, page, pageLimit: FULL_PAGE }, step.send);
     customers.push(...answer.customers);
     leftOut += answer.leftOut?.length ?? 0;
   }
@@ -237,7 +238,7 @@ async function changes(step: FollowStep): Promise<void> {
     let answer: CustomerPage;
     const query = { contextId, page, pageLimit: FULL_PAGE, modifiedSince: since };
     try {
-      answer = await list(s, query, step.send);
+      answer = await listPage(s, query, step.send);
     } catch (error) {
       if (!(isStatus(error, 'SB_NOT_FOUND') || (page === 1 && isStatus(error, 'SB_UNREADABLE', 404))))
         throw error;
@@ -247,7 +248,7 @@ async function changes(step: FollowStep): Promise<void> {
       // more. Two 404s are "nothing changed"; the next feed still asks from where the last
       // answer left off (feedFrom).
       try {
-        answer = await list(s, query, step.send);
+        answer = await listPage(s, query, step.send);
       } catch (again) {
         if (isStatus(again, 'SB_NOT_FOUND') || isStatus(again, 'SB_UNREADABLE', 404)) break;
         throw again;
@@ -313,15 +314,4 @@ function feedIgnored(
     'SalesBinder answered the change feed with accounts unchanged for days (modifiedSince ignored): it is not asked again for a while',
   );
   return true;
-}
-
-/** A list call for following a kind: a read when someone waits for it, else background work. */
-function list(s: Session, query: CustomerQuery, purpose: SendPurpose): Promise<CustomerPage> {
-  const contextId = query.contextId as ContextId;
-  return s.key.send(
-    purpose,
-    () => contextId,
-    (priority) => s.calls.listCustomers(query, { priority }),
-    contextId,
-  );
 }

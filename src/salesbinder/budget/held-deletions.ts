@@ -8,6 +8,7 @@ import type { CustomerPage } from '../../domain/customer-page.ts';
 import { SalesBinderError } from '../errors.ts';
 import { FULL_PAGE, feedStart } from './freshness.ts';
 import { heldKeyOf } from './held-state.ts';
+import type { CallPurpose } from './key-trust.ts';
 import type { Session } from './session.ts';
 import type { ContextId } from './store/store.ts';
 
@@ -36,7 +37,7 @@ export async function deletionsSince(
   contextId: ContextId,
   from: number,
   size: number,
-  purpose: Purpose,
+  purpose: CallPurpose,
 ): Promise<DeletionVerdict> {
   const { settings, now, held } = s.rt;
   const key = heldKeyOf(s.scope, contextId);
@@ -87,7 +88,7 @@ async function deletedIds(
   s: Session,
   contextId: ContextId,
   since: number,
-  purpose: Purpose,
+  purpose: CallPurpose,
 ): Promise<string[]> {
   const ids: string[] = [];
   for (let page = 1; page <= MAX_DELETION_PAGES; page++) {
@@ -103,17 +104,19 @@ async function deletedIds(
   throw new SalesBinderError('SB_UNREADABLE', 'more deletions than a few pages list', { status: 200 });
 }
 
-/** Keeping a held kind: background work, or a reader's when the kind would otherwise lapse. */
-export type Purpose = 'read' | 'edit' | 'background';
-
+/**
+ * One list call of a kind for following or keeping it (follow-kind.ts, held-kind.ts), with this
+ * caller's key: its answer proves the key for the kind, a 403 takes the kind from the key.
+ */
 export function listPage(
   s: Session,
   query: { contextId: ContextId; page: number; pageLimit: number; modifiedSince?: number },
-  purpose: Purpose,
+  purpose: CallPurpose,
 ): Promise<CustomerPage> {
   return s.key.send(
     purpose,
     () => query.contextId,
     (priority) => s.calls.listCustomers(query, { priority }),
+    query.contextId,
   );
 }

@@ -25,8 +25,9 @@
 import type { Customer } from '../../domain/customer.ts';
 import { SalesBinderError } from '../errors.ts';
 import { FULL_PAGE, heldNow, sweepLimit } from './freshness.ts';
-import { deletionsSince, listPage, type Purpose } from './held-deletions.ts';
+import { deletionsSince, listPage } from './held-deletions.ts';
 import { heldKeyOf, type LoadProgress } from './held-state.ts';
+import type { CallPurpose } from './key-trust.ts';
 import type { Session } from './session.ts';
 import type { ContextId, KindState, RememberedPage } from './store/store.ts';
 
@@ -114,13 +115,13 @@ async function loadStep(s: Session, contextId: ContextId, kind: KindState): Prom
   // step at an edit's priority when they have not: the pace (loadPaceMs, LISTING_PAGES_PER_10S)
   // keeps that from taking all of the windows, and the sooner the kind is held, the sooner its
   // reads cost nothing (at a reader's priority, a team's reads starved a listing of 10,000).
-  const purpose: Purpose = heldNow(kind, t, settings) ? 'background' : 'read';
+  const purpose: CallPurpose = heldNow(kind, t, settings) ? 'background' : 'read';
   const paced = () => {
     const since = now() - 10_000;
     progress.recentPages = progress.recentPages.filter((at) => at > since);
     return progress.recentPages.length >= LISTING_PAGES_PER_10S;
   };
-  const page = async (priority: Purpose) => {
+  const page = async (priority: CallPurpose) => {
     const sentAt = now();
     progress.recentPages.push(sentAt);
     const answer = await listPage(s, { contextId, page: progress.next, pageLimit: FULL_PAGE }, priority);
@@ -157,7 +158,7 @@ async function finishLoad(
   s: Session,
   contextId: ContextId,
   progress: LoadProgress,
-  purpose: Purpose,
+  purpose: CallPurpose,
 ): Promise<void> {
   const { now, store } = s.rt;
   // Accounts created while it was listed came with the kind's own feed (joinHeld added them to
@@ -290,7 +291,7 @@ async function checkDeletions(s: Session, contextId: ContextId, proof?: 'read'):
   // at an edit's priority: one call keeps every read of the kind from becoming a call, so a busy
   // account (whose windows background work never finds room in) must not let its listing lapse.
   const urgent = kind.sweptAt < checkedAt - s.rt.settings.deletedMs * DELETION_CHECK_URGENT;
-  const purpose: Purpose = proof ?? (urgent ? 'edit' : 'background');
+  const purpose: CallPurpose = proof ?? (urgent ? 'edit' : 'background');
   const size = whole.ids.length + (whole.leftOut ?? 0);
   const verdict = await deletionsSince(s, contextId, kind.sweptAt, size, purpose);
   if (verdict === 'list again') {

@@ -60,8 +60,9 @@ export function searchIndexAhead(s: Session, contextId: ContextId, kind: KindSta
     });
 }
 
-const stale = (index: SearchIndex, kind: KindState) =>
-  index.listChanges !== kind.listChanges || index.sweptAt !== kind.sweptAt;
+/** Whether a kind's lists changed since a remembered search or its searched fields were worked out. */
+const stale = (kept: Pick<SearchIndex, 'listChanges' | 'sweptAt'>, kind: KindState) =>
+  kept.listChanges !== kind.listChanges || kept.sweptAt !== kind.sweptAt;
 
 /**
  * The held kind's accounts in listing order with the fields a search looks in, while its lists
@@ -120,7 +121,7 @@ export async function searchHeld(
   if (kind === undefined || !heldNow(kind, t, settings) || kind.asOf < t - settings.freshMs) return undefined;
   const memoKey = `${s.scope}\0${contextId}\0${term}`;
   let memo = held.searches.get(memoKey);
-  if (memo === undefined || memo.listChanges !== kind.listChanges || memo.sweptAt !== kind.sweptAt) {
+  if (memo === undefined || stale(memo, kind)) {
     const index = await searchIndex(s, contextId, kind);
     if (index === undefined) return undefined;
     const needle = term.toLowerCase();

@@ -312,10 +312,7 @@ export class RememberingApi implements SalesBinderApi {
     }
     const contextId = contextIdOf(customer.kind) ?? before?.contextId ?? null;
     const [remembered] = await s.remember([customer], contextId, sentAt);
-    if (contextId !== null) {
-      const kind = await s.store.kindState(s.scope, contextId);
-      if (kind !== undefined) learnKindAhead(s, contextId, kind);
-    }
+    if (contextId !== null) await learnKindAhead(s, contextId);
     return remembered ?? customer;
   }
 
@@ -339,8 +336,7 @@ export class RememberingApi implements SalesBinderApi {
     };
     await s.store.putPage(s.scope, pageKey, remembered);
     // A search of a kind no one knows the size of yet: one call learns it, as after a view.
-    const kind = await s.store.kindState(s.scope, contextId);
-    if (kind !== undefined) learnKindAhead(s, contextId, kind);
+    await learnKindAhead(s, contextId);
     return { ...page, customers };
   }
 }

@@ -29,8 +29,8 @@ export interface BudgetSettings {
   conditionalEdits: 'remembered' | 'fresh';
   /**
    * A kind larger than a sweep is held whole (held-kind.ts): listed once, page by page in the
-   * background while the windows have room; when they have none, a page at a reader's priority at
-   * most once per this long, so that loading it never crowds the windows. @default 1500
+   * background while the windows have room; when they have none, a page at an edit's priority at
+   * most once per this long (a kind not held yet), so that loading it never takes the windows. @default 1500
    */
   loadPaceMs: number;
   /** A held kind is listed anew this often, which renews what is kept of it. @default 1800000 */
